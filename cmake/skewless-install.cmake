@@ -1,0 +1,17 @@
+include(CMakePackageConfigHelpers)
+include(GNUInstallDirs)
+
+install(DIRECTORY include/skewless DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS skewless EXPORT skewlessTargets)
+set(SKEWLESS_CMAKE_DIR ${CMAKE_INSTALL_DATADIR}/cmake/skewless)
+install(EXPORT skewlessTargets NAMESPACE skewless:: DESTINATION ${SKEWLESS_CMAKE_DIR})
+configure_package_config_file(cmake/skewlessConfig.cmake.in
+  ${CMAKE_CURRENT_BINARY_DIR}/skewlessConfig.cmake
+  INSTALL_DESTINATION ${SKEWLESS_CMAKE_DIR})
+write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/skewlessConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion ARCH_INDEPENDENT)
+install(FILES
+  ${CMAKE_CURRENT_BINARY_DIR}/skewlessConfig.cmake
+  ${CMAKE_CURRENT_BINARY_DIR}/skewlessConfigVersion.cmake
+  cmake/skewless-dependencies.cmake
+  DESTINATION ${SKEWLESS_CMAKE_DIR})

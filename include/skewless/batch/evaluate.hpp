@@ -1,0 +1,260 @@
+// skewless/batch/evaluate.hpp — point-in-time-correct training sets from history.
+//
+// Events (in any order) are sorted by (key, time); spine rows by (key, T). For each
+// key, every aggregate's window entries are swept once with two pointers while the
+// spine rows advance in time: an entry enters when ts < T and leaves when
+// ts < window_start(T), so a row sees exactly the events strictly before its T — the
+// point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
+// legal), min and max come from a monotonic deque, first and last from the pointers.
+// Keys are split across threads; a row's value never depends on the thread count.
+//
+//   auto training = skewless::batch::evaluate(features, events, spine);
+//   training.values;    // Eigen row-major matrix: spine rows x features
+//   training.columns;   // feature names
+#pragma once
+
+#include <skewless/kernels/aggregates.hpp>
+#include <skewless/kernels/window.hpp>
+#include <skewless/types.hpp>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <ranges>
+#include <string_view>
+#include <thread>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace skewless::inline v1::batch {
+
+struct options {
+  // Worker threads; 0 means std::thread::hardware_concurrency(). Results are the same
+  // for every value.
+  unsigned threads = 0;
+  // Inputs smaller than this many events + rows run on the calling thread.
+  std::size_t min_parallel_size = 50'000;
+};
+
+template <class FS>
+struct result {
+  feature_matrix values;
+  std::array<std::string_view, FS::size> columns = FS::names();
+};
+
+namespace batch_internal {
+
+template <class Key>
+struct keyed_event {
+  Key key;
+  std::int64_t ts;
+  std::uint32_t index;
+};
+
+template <class Key>
+struct keyed_row {
+  Key key;
+  std::int64_t t;
+  std::uint32_t row;
+};
+
+struct work_item {
+  std::size_t event_begin, event_end;  // into the sorted events
+  std::size_t row_begin, row_end;      // into the sorted spine
+};
+
+// Indices into `entries` whose values are not dominated: increasing index, strictly
+// decreasing value under Better. The front is the best value of the live suffix.
+template <class Better>
+class monotonic_indices {
+ public:
+  void clear() { q_.clear(); head_ = 0; }
+  void push(const std::vector<timed_value>& entries, std::size_t i) {
+    while (q_.size() > head_ && !Better{}(entries[q_.back()].value, entries[i].value)) q_.pop_back();
+    q_.push_back(i);
+  }
+  void drop_before(std::size_t left) {
+    while (head_ < q_.size() && q_[head_] < left) ++head_;
+  }
+  [[nodiscard]] bool empty() const { return head_ == q_.size(); }
+  [[nodiscard]] std::size_t front() const { return q_[head_]; }
+
+ private:
+  std::vector<std::size_t> q_;
+  std::size_t head_ = 0;
+};
+
+struct total_order_greater {
+  bool operator()(double a, double b) const noexcept { return total_order_less(b, a); }
+};
+struct total_order_smaller {
+  bool operator()(double a, double b) const noexcept { return total_order_less(a, b); }
+};
+
+// Per-thread scratch reused across keys so steady state does not allocate.
+struct scratch {
+  std::vector<timed_value> entries;
+  monotonic_indices<total_order_smaller> min_q;
+  monotonic_indices<total_order_greater> max_q;
+};
+
+// Sweeps one aggregate over one key's events and rows; writes the aggregate's value
+// for each row into agg_values[row * n_aggs + A].
+template <std::size_t A, std::size_t NAggs, class Agg, class FS, class Events>
+void sweep(const Agg& a, const Events& events,
+           const std::vector<keyed_event<typename FS::key_type>>& sorted_events,
+           const std::vector<keyed_row<typename FS::key_type>>& sorted_rows, const work_item& w,
+           scratch& s, double* agg_values) {
+  constexpr unsigned parts = parts_of_v<Agg>;
+  auto& entries = s.entries;
+  entries.clear();
+  for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
+    const auto& ke = sorted_events[i];
+    if (auto v = entry_value(a, events[ke.index])) entries.push_back({ke.ts, *v});
+  }
+  // Sorted by time already; ties are ordered by value so first/last are order-free.
+  std::sort(entries.begin(), entries.end(), event_order_less);
+  s.min_q.clear();
+  s.max_q.clear();
+  exact_sum sum;
+  std::size_t left = 0, right = 0;
+  for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
+    const std::int64_t t = sorted_rows[r].t;
+    while (right < entries.size() && entries[right].ts < t) {
+      if constexpr ((parts & part::sum) != 0) sum.add(entries[right].value);
+      if constexpr ((parts & part::min) != 0) s.min_q.push(entries, right);
+      if constexpr ((parts & part::max) != 0) s.max_q.push(entries, right);
+      ++right;
+    }
+    const std::int64_t start = window_start(a.window, t);
+    while (left < right && entries[left].ts < start) {
+      if constexpr ((parts & part::sum) != 0) sum.remove(entries[left].value);
+      ++left;
+    }
+    window_parts p;
+    p.count = right - left;
+    p.sum = &sum;
+    if (left < right) {
+      if constexpr ((parts & part::min) != 0) {
+        s.min_q.drop_before(left);
+        p.min = entries[s.min_q.front()].value;
+      }
+      if constexpr ((parts & part::max) != 0) {
+        s.max_q.drop_before(left);
+        p.max = entries[s.max_q.front()].value;
+      }
+      p.first = entries[left];
+      p.last = entries[right - 1];
+    }
+    agg_values[std::size_t{sorted_rows[r].row} * NAggs + A] =
+        aggregate_kernel<kind_of_t<Agg>>::finalize(p, t);
+  }
+}
+
+}  // namespace batch_internal
+
+// Features of entity `key` as of `time_us` for each spine row, in spine order.
+template <class FS, std::ranges::random_access_range Events, class Key>
+[[nodiscard]] result<FS> evaluate(const FS& fs, const Events& events,
+                                  const std::vector<spine_row<Key>>& spine,
+                                  const options& opt = {}) {
+  using key_type = typename FS::key_type;
+  using namespace batch_internal;
+  static_assert(std::is_convertible_v<std::ranges::range_reference_t<const Events&>,
+                                      const typename FS::event_type&>,
+                "skewless::batch::evaluate: the events must be a random-access range of "
+                "the feature set's event struct (e.g. std::vector<event>).");
+  constexpr std::size_t n_aggs = FS::aggregate_count;
+  const std::size_t n_events = std::ranges::size(events);
+  const auto aggs = fs.aggregates();
+
+  std::vector<keyed_event<key_type>> sorted_events;
+  sorted_events.reserve(n_events);
+  {
+    std::uint32_t i = 0;
+    for (const auto& e : events) sorted_events.push_back({FS::key_of(e), FS::time_of(e), i++});
+  }
+  std::sort(sorted_events.begin(), sorted_events.end(), [](const auto& a, const auto& b) {
+    return a.key != b.key ? a.key < b.key : a.ts < b.ts;
+  });
+  std::vector<keyed_row<key_type>> sorted_rows;
+  sorted_rows.reserve(spine.size());
+  for (std::uint32_t r = 0; r < spine.size(); ++r) {
+    sorted_rows.push_back({static_cast<key_type>(spine[r].key), spine[r].time_us, r});
+  }
+  std::sort(sorted_rows.begin(), sorted_rows.end(), [](const auto& a, const auto& b) {
+    return a.key != b.key ? a.key < b.key : (a.t != b.t ? a.t < b.t : a.row < b.row);
+  });
+
+  // One work item per spine key, with that key's event range.
+  std::vector<work_item> work;
+  for (std::size_t r = 0, e = 0; r < sorted_rows.size();) {
+    std::size_t r_end = r;
+    while (r_end < sorted_rows.size() && sorted_rows[r_end].key == sorted_rows[r].key) ++r_end;
+    while (e < sorted_events.size() && sorted_events[e].key < sorted_rows[r].key) ++e;
+    std::size_t e_end = e;
+    while (e_end < sorted_events.size() && sorted_events[e_end].key == sorted_rows[r].key) ++e_end;
+    work.push_back({e, e_end, r, r_end});
+    r = r_end;
+    e = e_end;
+  }
+
+  std::vector<double> agg_values(spine.size() * n_aggs);
+  result<FS> out;
+  out.values.resize(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
+
+  auto run = [&](std::atomic<std::size_t>& next) {
+    scratch s;
+    constexpr std::size_t grain = 64;
+    for (;;) {
+      const std::size_t begin = next.fetch_add(grain);
+      if (begin >= work.size()) break;
+      const std::size_t end = std::min(work.size(), begin + grain);
+      for (std::size_t k = begin; k < end; ++k) {
+        const work_item& w = work[k];
+        [&]<std::size_t... A>(std::index_sequence<A...>) {
+          (sweep<A, n_aggs, std::tuple_element_t<A, std::remove_const_t<decltype(aggs)>>, FS>(
+               std::get<A>(aggs), events, sorted_events, sorted_rows, w, s, agg_values.data()),
+           ...);
+        }(std::make_index_sequence<n_aggs>{});
+        for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
+          const std::size_t row = sorted_rows[r].row;
+          const double* v = agg_values.data() + row * n_aggs;
+          [&]<std::size_t... F>(std::index_sequence<F...>) {
+            ((out.values(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(F)) =
+                  eval_feature<FS::template aggregate_offset<F>>(std::get<F>(fs.features).expr, v)),
+             ...);
+          }(std::make_index_sequence<FS::size>{});
+        }
+      }
+    }
+  };
+
+  unsigned threads = opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  if (n_events + spine.size() < opt.min_parallel_size) threads = 1;
+  std::atomic<std::size_t> next{0};
+  if (threads <= 1) {
+    run(next);
+  } else {
+    std::vector<std::jthread> pool;
+    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { run(next); });
+    run(next);
+  }
+  return out;
+}
+
+// The events themselves as the spine: one row per event (in input order), as of the
+// event's own time, so an event never sees itself or others at the same time.
+template <class FS, std::ranges::random_access_range Events>
+[[nodiscard]] result<FS> evaluate(const FS& fs, const Events& events, const options& opt = {}) {
+  std::vector<spine_row<typename FS::key_type>> spine;
+  spine.reserve(std::ranges::size(events));
+  for (const auto& e : events) spine.push_back({FS::key_of(e), FS::time_of(e)});
+  return evaluate(fs, events, spine, opt);
+}
+
+}  // namespace skewless::inline v1::batch

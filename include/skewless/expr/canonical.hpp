@@ -1,0 +1,155 @@
+// skewless/expr/canonical.hpp — the canonical text of a definition, and its hash.
+//
+// The fingerprint of a feature set is FNV-1a 64 of this text. The text names every
+// feature, node kind, parameter, field name and type, window, and the format version,
+// in a fixed grammar with no compiler-dependent parts (no typeid, doubles as their
+// IEEE bits in hex), so the fingerprint is the same on every compiler and platform.
+//
+//   constexpr auto fp = skewless::fnv1a64("abc");   // 0xe71fa2190541574b
+#pragma once
+
+#include <skewless/expr/traits.hpp>
+#include <skewless/expr/time_traits.hpp>
+#include <skewless/version.hpp>
+
+#include <bit>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace skewless::inline v1 {
+
+// FNV-1a, 64 bit: offset basis 0xcbf29ce484222325, prime 0x100000001b3. Fixed forever:
+// fingerprints and snapshot checksums depend on it.
+struct fnv1a64_state {
+  std::uint64_t h = 0xcbf29ce484222325ull;
+  constexpr void put(std::string_view s) noexcept {
+    for (char c : s) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 0x100000001b3ull;
+    }
+  }
+};
+
+[[nodiscard]] constexpr std::uint64_t fnv1a64(std::string_view s) noexcept {
+  fnv1a64_state st;
+  st.put(s);
+  return st.h;
+}
+
+namespace expr_internal {
+
+struct string_sink {
+  std::string text;
+  void put(std::string_view s) { text.append(s); }
+};
+
+template <class Sink>
+constexpr void put_uint(Sink& out, std::uint64_t v, int base = 10) {
+  char buf[24];
+  int n = 0;
+  do {
+    buf[n++] = "0123456789abcdef"[v % base];
+    v /= base;
+  } while (v != 0);
+  char rev[24];
+  for (int i = 0; i < n; ++i) rev[i] = buf[n - 1 - i];
+  out.put(std::string_view(rev, n));
+}
+
+template <class Sink>
+constexpr void put_int(Sink& out, std::int64_t v) {
+  if (v < 0) {
+    out.put("-");
+    put_uint(out, ~static_cast<std::uint64_t>(v) + 1);
+  } else {
+    put_uint(out, static_cast<std::uint64_t>(v));
+  }
+}
+
+template <class Sink>
+constexpr void put_double(Sink& out, double v) {
+  out.put("0x");
+  put_uint(out, std::bit_cast<std::uint64_t>(v), 16);
+}
+
+template <class Sink, class O, class L, class R>
+constexpr void put_compound(Sink& out, const binary<O, L, R>& n);
+template <class Sink, class O, class A>
+constexpr void put_compound(Sink& out, const unary<O, A>& n);
+template <class Sink, class K, class A, class W, class P>
+constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n);
+
+template <class Sink, class T>
+constexpr void put_node(Sink& out, const T& node) {
+  if constexpr (is_field_ref<T>::value) {
+    out.put("field(");
+    out.put(T::name.view());
+    out.put(":");
+    out.put(type_name<field_type_t<typename T::event_type, T::name>>());
+    out.put(")");
+  } else if constexpr (std::is_same_v<T, literal>) {
+    out.put("lit(");
+    put_double(out, node.value);
+    out.put(")");
+  } else if constexpr (std::is_same_v<T, no_arg>) {
+    out.put("*");
+  } else if constexpr (std::is_same_v<T, no_filter>) {
+    out.put("all");
+  } else if constexpr (std::is_same_v<T, sliding_window>) {
+    out.put("sliding(");
+    put_int(out, node.width_us);
+    out.put("us)");
+  } else if constexpr (std::is_same_v<T, lifetime_window>) {
+    out.put("lifetime()");
+  } else {
+    put_compound(out, node);
+  }
+}
+
+template <class Sink, class O, class L, class R>
+constexpr void put_compound(Sink& out, const binary<O, L, R>& n) {
+  out.put(O::name);
+  out.put("(");
+  put_node(out, n.lhs);
+  out.put(",");
+  put_node(out, n.rhs);
+  out.put(")");
+}
+
+template <class Sink, class O, class A>
+constexpr void put_compound(Sink& out, const unary<O, A>& n) {
+  out.put(O::name);
+  out.put("(");
+  put_node(out, n.arg);
+  out.put(")");
+}
+
+template <class Sink, class K, class A, class W, class P>
+constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
+  out.put(K::name);
+  out.put("(");
+  put_node(out, n.arg);
+  out.put(",");
+  put_node(out, n.window);
+  out.put(",where=");
+  put_node(out, n.pred);
+  out.put(")");
+}
+
+}  // namespace expr_internal
+
+// Writes the canonical text of any node to a sink with put(string_view).
+template <class Sink, class T>
+constexpr void write_canonical(Sink& out, const T& node) {
+  expr_internal::put_node(out, node);
+}
+
+template <class T>
+[[nodiscard]] std::string canonical_text(const T& node) {
+  expr_internal::string_sink s;
+  write_canonical(s, node);
+  return std::move(s.text);
+}
+
+}  // namespace skewless::inline v1

@@ -1,0 +1,126 @@
+// skewless/expr/nodes.hpp — the node types of a feature definition.
+//
+// Nodes are plain data: they hold their children by value and nothing else, so a
+// definition can be a constexpr object, copied freely, and interpreted by every
+// back-end (batch, online, reference, fingerprint) without knowing about any of them.
+//
+//   constexpr auto amount = skewless::field<payment, "amount">;
+//   constexpr auto spend = skewless::sum(amount, skewless::sliding(1h));
+//   // spend is aggregate<agg::sum, field_ref<payment,"amount">, sliding_window, no_filter>
+#pragma once
+
+#include <skewless/expr/event.hpp>
+#include <skewless/expr/fixed_string.hpp>
+
+#include <cstdint>
+#include <string_view>
+
+namespace skewless::inline v1 {
+
+// ---- per-event expressions ----------------------------------------------------
+
+// A reference to field Name of event struct E.
+template <class E, fixed_string Name>
+struct field_ref {
+  static_assert(Event<E>,
+                "skewless: field<E, \"name\">: E is not an event struct. Adapt it with "
+                "BOOST_HANA_ADAPT_STRUCT(E, fields...) or define it with "
+                "BOOST_HANA_DEFINE_STRUCT.");
+  static_assert(!Event<E> || has_field_v<E, Name>,
+                "skewless: field<E, \"name\">: E has no field of that name. Check the "
+                "spelling, and that the field is listed in BOOST_HANA_ADAPT_STRUCT.");
+  using event_type = E;
+  static constexpr auto name = Name;
+};
+
+// A numeric constant. Plain numbers in expressions become literals.
+struct literal {
+  double value;
+};
+
+// Operator tags. Their meaning (including missing-value rules) lives in
+// skewless/kernels/operators.hpp; here they are only names.
+namespace op {
+struct add { static constexpr std::string_view name = "add"; };
+struct sub { static constexpr std::string_view name = "sub"; };
+struct mul { static constexpr std::string_view name = "mul"; };
+struct div { static constexpr std::string_view name = "div"; };
+struct lt { static constexpr std::string_view name = "lt"; };
+struct le { static constexpr std::string_view name = "le"; };
+struct gt { static constexpr std::string_view name = "gt"; };
+struct ge { static constexpr std::string_view name = "ge"; };
+struct eq { static constexpr std::string_view name = "eq"; };
+struct ne { static constexpr std::string_view name = "ne"; };
+struct logical_and { static constexpr std::string_view name = "and"; };
+struct logical_or { static constexpr std::string_view name = "or"; };
+struct min2 { static constexpr std::string_view name = "min2"; };
+struct max2 { static constexpr std::string_view name = "max2"; };
+struct negate { static constexpr std::string_view name = "neg"; };
+struct logical_not { static constexpr std::string_view name = "not"; };
+struct abs { static constexpr std::string_view name = "abs"; };
+struct log1p { static constexpr std::string_view name = "log1p"; };
+}  // namespace op
+
+template <class Op, class L, class R>
+struct binary {
+  L lhs;
+  R rhs;
+};
+
+template <class Op, class A>
+struct unary {
+  A arg;
+};
+
+// ---- windows ------------------------------------------------------------------
+
+// Events with T - width <= ts < T.
+struct sliding_window {
+  std::int64_t width_us;
+  static constexpr std::string_view name = "sliding";
+};
+
+// Every event with ts < T.
+struct lifetime_window {
+  static constexpr std::string_view name = "lifetime";
+};
+
+// ---- aggregates ---------------------------------------------------------------
+
+struct no_arg {};     // count(), time_since_last(): the event itself, no value
+struct no_filter {};  // no where() clause
+
+// Aggregate kind tags. Their meaning lives in skewless/kernels/aggregates.hpp.
+namespace agg {
+struct count { static constexpr std::string_view name = "count"; };
+struct sum { static constexpr std::string_view name = "sum"; };
+struct mean { static constexpr std::string_view name = "mean"; };
+struct min { static constexpr std::string_view name = "min"; };
+struct max { static constexpr std::string_view name = "max"; };
+struct first { static constexpr std::string_view name = "first"; };
+struct last { static constexpr std::string_view name = "last"; };
+struct time_since_first { static constexpr std::string_view name = "time_since_first"; };
+struct time_since_last { static constexpr std::string_view name = "time_since_last"; };
+}  // namespace agg
+
+// Kind over the events of the window that pass Pred and whose Arg is not missing.
+template <class Kind, class Arg, class Window, class Pred>
+struct aggregate {
+  Arg arg;
+  Window window;
+  Pred pred;
+
+  // Restricts the aggregate to events for which `p` is true (defined in dsl.hpp).
+  template <class P>
+  [[nodiscard]] constexpr auto where(P p) const;
+};
+
+// ---- features -----------------------------------------------------------------
+
+template <fixed_string Name, class Expr>
+struct named_feature {
+  static constexpr auto name = Name;
+  Expr expr;
+};
+
+}  // namespace skewless::inline v1

@@ -1,0 +1,145 @@
+// skewless/expr/traits.hpp — facts about nodes, kept outside the nodes.
+//
+// level_v says whether an expression is a per-event expression (fields and arithmetic
+// over them), a constant, or a feature-level one (aggregates and arithmetic over
+// them); event_of_t says which event struct it reads; aggregates_of lists, depth
+// first, the aggregate nodes a feature reads.
+//
+//   static_assert(skewless::level_v<decltype(spend)> == skewless::expr_level::feature);
+#pragma once
+
+#include <skewless/expr/nodes.hpp>
+
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+
+namespace skewless::inline v1 {
+
+template <class T> struct is_field_ref : std::false_type {};
+template <class E, fixed_string N> struct is_field_ref<field_ref<E, N>> : std::true_type {};
+template <class T> struct is_binary : std::false_type {};
+template <class O, class L, class R> struct is_binary<binary<O, L, R>> : std::true_type {};
+template <class T> struct is_unary : std::false_type {};
+template <class O, class A> struct is_unary<unary<O, A>> : std::true_type {};
+template <class T> struct is_aggregate : std::false_type {};
+template <class K, class A, class W, class P>
+struct is_aggregate<aggregate<K, A, W, P>> : std::true_type {};
+template <class T> struct is_named_feature : std::false_type {};
+template <fixed_string N, class E> struct is_named_feature<named_feature<N, E>> : std::true_type {};
+
+template <class T> inline constexpr bool is_aggregate_v = is_aggregate<T>::value;
+
+// The parts of an aggregate node type.
+template <class T> struct aggregate_traits;
+template <class K, class A, class W, class P>
+struct aggregate_traits<aggregate<K, A, W, P>> {
+  using kind = K;
+  using arg = A;
+  using window = W;
+  using pred = P;
+};
+template <class T> using kind_of_t = typename aggregate_traits<T>::kind;
+
+template <class T>
+inline constexpr bool is_window_v =
+    std::is_same_v<T, sliding_window> || std::is_same_v<T, lifetime_window>;
+
+template <class T>
+inline constexpr bool is_node_v = is_field_ref<T>::value || std::is_same_v<T, literal> ||
+                                  is_binary<T>::value || is_unary<T>::value ||
+                                  is_aggregate<T>::value;
+
+template <class T>
+concept Node = is_node_v<std::remove_cvref_t<T>>;
+
+// Anything of skewless's own that may show up as an operand (windows included, so
+// that misuse reaches a readable static_assert instead of "no operator").
+template <class T>
+inline constexpr bool is_skewless_v = is_node_v<T> || is_window_v<T>;
+
+enum class expr_level { constant, row, feature };
+
+template <class T>
+struct level_of;
+template <class E, fixed_string N>
+struct level_of<field_ref<E, N>> { static constexpr auto value = expr_level::row; };
+template <>
+struct level_of<literal> { static constexpr auto value = expr_level::constant; };
+template <class K, class A, class W, class P>
+struct level_of<aggregate<K, A, W, P>> { static constexpr auto value = expr_level::feature; };
+template <class O, class A>
+struct level_of<unary<O, A>> { static constexpr auto value = level_of<A>::value; };
+template <class O, class L, class R>
+struct level_of<binary<O, L, R>> {
+  static constexpr auto value =
+      level_of<L>::value == expr_level::constant ? level_of<R>::value : level_of<L>::value;
+};
+template <class T>
+inline constexpr expr_level level_v = level_of<T>::value;
+
+// The event struct an expression reads; void for constants.
+template <class T>
+struct event_of { using type = void; };
+template <class E, fixed_string N>
+struct event_of<field_ref<E, N>> { using type = E; };
+template <class K, class A, class W, class P>
+struct event_of<aggregate<K, A, W, P>> {
+  using type = std::conditional_t<!std::is_void_v<typename event_of<A>::type>,
+                                  typename event_of<A>::type, typename event_of<P>::type>;
+};
+template <class O, class A>
+struct event_of<unary<O, A>> { using type = typename event_of<A>::type; };
+template <class O, class L, class R>
+struct event_of<binary<O, L, R>> {
+  using type = std::conditional_t<std::is_void_v<typename event_of<L>::type>,
+                                  typename event_of<R>::type, typename event_of<L>::type>;
+};
+template <class T>
+using event_of_t = typename event_of<T>::type;
+
+template <class A, class B>
+inline constexpr bool same_event_v = std::is_void_v<event_of_t<A>> ||
+                                     std::is_void_v<event_of_t<B>> ||
+                                     std::is_same_v<event_of_t<A>, event_of_t<B>>;
+
+// Value type of a per-event expression: the field's type, double for arithmetic and
+// constants, bool for comparisons and logic.
+template <class T>
+struct row_type { using type = double; };
+template <class E, fixed_string N>
+struct row_type<field_ref<E, N>> { using type = field_type_t<E, N>; };
+template <class L, class R> struct row_type<binary<op::lt, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::le, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::gt, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::ge, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::eq, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::ne, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::logical_and, L, R>> { using type = bool; };
+template <class L, class R> struct row_type<binary<op::logical_or, L, R>> { using type = bool; };
+template <class A> struct row_type<unary<op::logical_not, A>> { using type = bool; };
+template <class T>
+using row_type_t = typename row_type<T>::type;
+
+template <class T>
+inline constexpr bool is_numeric_expr_v = is_numeric_v<row_type_t<T>>;
+
+// Aggregates read by an expression, depth first, left to right.
+template <class T>
+[[nodiscard]] constexpr auto aggregates_of(const T& e) {
+  if constexpr (is_aggregate_v<T>) {
+    return std::tuple<T>(e);
+  } else if constexpr (is_binary<T>::value) {
+    return std::tuple_cat(aggregates_of(e.lhs), aggregates_of(e.rhs));
+  } else if constexpr (is_unary<T>::value) {
+    return aggregates_of(e.arg);
+  } else {
+    return std::tuple<>{};
+  }
+}
+
+template <class T>
+inline constexpr std::size_t aggregate_count_v =
+    std::tuple_size_v<decltype(aggregates_of(std::declval<const T&>()))>;
+
+}  // namespace skewless::inline v1

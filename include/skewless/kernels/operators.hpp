@@ -1,0 +1,137 @@
+// skewless/kernels/operators.hpp — what each operator of the DSL means, and the
+// evaluation of per-event and feature-level expressions.
+//
+// Values are doubles; NaN means missing (SQL NULL). Arithmetic follows IEEE, so a
+// missing operand gives a missing result. Comparisons with a missing operand are
+// missing; && and || use SQL's three-valued logic (false && missing = false,
+// true || missing = true); where() keeps an event only when its condition is true
+// (not false, not missing). Booleans are 1.0 / 0.0. min2/max2 of two values compare
+// under totalOrder and are missing if either operand is.
+//
+//   skewless::eval_row(amount * 2.0, event);   // 2 * event.amount
+#pragma once
+
+#include <skewless/expr/traits.hpp>
+#include <skewless/kernels/total_order.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <type_traits>
+
+namespace skewless::inline v1 {
+
+namespace kernels_internal {
+inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();
+
+[[nodiscard]] inline double truth(bool b) noexcept { return b ? 1.0 : 0.0; }
+}  // namespace kernels_internal
+
+[[nodiscard]] inline bool is_missing(double v) noexcept { return std::isnan(v); }
+
+template <class Op>
+[[nodiscard]] inline double apply_binary(double a, double b) noexcept {
+  using kernels_internal::missing;
+  using kernels_internal::truth;
+  if constexpr (std::is_same_v<Op, op::add>) return a + b;
+  else if constexpr (std::is_same_v<Op, op::sub>) return a - b;
+  else if constexpr (std::is_same_v<Op, op::mul>) return a * b;
+  else if constexpr (std::is_same_v<Op, op::div>) return a / b;
+  else if constexpr (std::is_same_v<Op, op::logical_and>) {
+    if ((!is_missing(a) && a == 0) || (!is_missing(b) && b == 0)) return 0.0;
+    return is_missing(a) || is_missing(b) ? missing : 1.0;
+  } else if constexpr (std::is_same_v<Op, op::logical_or>) {
+    if ((!is_missing(a) && a != 0) || (!is_missing(b) && b != 0)) return 1.0;
+    return is_missing(a) || is_missing(b) ? missing : 0.0;
+  } else {
+    if (is_missing(a) || is_missing(b)) return missing;
+    if constexpr (std::is_same_v<Op, op::lt>) return truth(a < b);
+    else if constexpr (std::is_same_v<Op, op::le>) return truth(a <= b);
+    else if constexpr (std::is_same_v<Op, op::gt>) return truth(a > b);
+    else if constexpr (std::is_same_v<Op, op::ge>) return truth(a >= b);
+    else if constexpr (std::is_same_v<Op, op::eq>) return truth(a == b);
+    else if constexpr (std::is_same_v<Op, op::ne>) return truth(a != b);
+    else if constexpr (std::is_same_v<Op, op::min2>) return total_order_min(a, b);
+    else if constexpr (std::is_same_v<Op, op::max2>) return total_order_max(a, b);
+    else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+  }
+}
+
+template <class Op>
+[[nodiscard]] inline double apply_unary(double a) noexcept {
+  if constexpr (std::is_same_v<Op, op::negate>) return -a;
+  else if constexpr (std::is_same_v<Op, op::abs>) return std::fabs(a);
+  else if constexpr (std::is_same_v<Op, op::log1p>) return std::log1p(a);
+  else if constexpr (std::is_same_v<Op, op::logical_not>) {
+    return is_missing(a) ? a : kernels_internal::truth(a == 0);
+  } else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+}
+
+// The value of a per-event expression for one event.
+template <class T, class E>
+[[nodiscard]] inline double eval_row(const T& node, const E& event) noexcept {
+  if constexpr (is_field_ref<T>::value) {
+    using F = field_type_t<typename T::event_type, T::name>;
+    if constexpr (is_numeric_v<F>) {
+      return static_cast<double>(get_field<T::name>(event));
+    } else {
+      return 0.0;  // a non-numeric field is never missing; only count(x) reads it
+    }
+  } else if constexpr (std::is_same_v<T, literal>) {
+    return node.value;
+  } else if constexpr (is_binary<T>::value) {
+    return eval_binary(node, event);
+  } else {
+    return eval_unary(node, event);
+  }
+}
+
+template <class O, class L, class R, class E>
+[[nodiscard]] inline double eval_binary(const binary<O, L, R>& n, const E& e) noexcept {
+  return apply_binary<O>(eval_row(n.lhs, e), eval_row(n.rhs, e));
+}
+template <class O, class A, class E>
+[[nodiscard]] inline double eval_unary(const unary<O, A>& n, const E& e) noexcept {
+  return apply_unary<O>(eval_row(n.arg, e));
+}
+
+// Whether where() keeps the event: its condition is true (not false, not missing).
+template <class P, class E>
+[[nodiscard]] inline bool passes(const P& pred, const E& event) noexcept {
+  if constexpr (std::is_same_v<P, no_filter>) {
+    return true;
+  } else {
+    const double v = eval_row(pred, event);
+    return !is_missing(v) && v != 0;
+  }
+}
+
+// The value a feature expression takes given the results of its aggregates, which
+// are at agg_values[Offset ...] in aggregates_of order.
+template <std::size_t Offset, class T>
+[[nodiscard]] inline double eval_feature(const T& node, const double* agg_values) noexcept {
+  if constexpr (is_aggregate_v<T>) {
+    return agg_values[Offset];
+  } else if constexpr (std::is_same_v<T, literal>) {
+    return node.value;
+  } else if constexpr (is_binary<T>::value) {
+    using L = decltype(node.lhs);
+    return eval_feature_binary<Offset, aggregate_count_v<L>>(node, agg_values);
+  } else {
+    return eval_feature_unary<Offset>(node, agg_values);
+  }
+}
+
+template <std::size_t Offset, std::size_t LeftCount, class O, class L, class R>
+[[nodiscard]] inline double eval_feature_binary(const binary<O, L, R>& n,
+                                                const double* v) noexcept {
+  return apply_binary<O>(eval_feature<Offset>(n.lhs, v),
+                         eval_feature<Offset + LeftCount>(n.rhs, v));
+}
+template <std::size_t Offset, class O, class A>
+[[nodiscard]] inline double eval_feature_unary(const unary<O, A>& n, const double* v) noexcept {
+  return apply_unary<O>(eval_feature<Offset>(n.arg, v));
+}
+
+}  // namespace skewless::inline v1

@@ -1,0 +1,82 @@
+// skewless/reference/evaluate.hpp — the oracle: recompute every row from scratch.
+//
+// For each spine row and each aggregate, the reference evaluator scans every event,
+// selects the window's events with in_window() and entry_value(), folds them into the
+// parts and finalizes with the aggregate's kernel. No sorting, no incremental state,
+// no sharing between rows: slow (rows x events x aggregates) and obviously right.
+// Ship it in your own tests to check your definitions against batch and online.
+//
+//   auto expected = skewless::reference::evaluate(features, events, spine);
+//   auto actual = skewless::batch::evaluate(features, events, spine);
+//   // compare bit patterns of expected and actual.values
+#pragma once
+
+#include <skewless/kernels/aggregates.hpp>
+#include <skewless/kernels/window.hpp>
+#include <skewless/types.hpp>
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <utility>
+#include <vector>
+
+namespace skewless::inline v1::reference {
+
+namespace reference_internal {
+
+template <class Agg, class Events, class Key, class FS>
+double aggregate_value(const FS&, const Agg& a, const Events& events, const Key& key,
+                       std::int64_t t) {
+  constexpr unsigned parts = parts_of_v<Agg>;
+  window_parts p;
+  exact_sum sum;
+  for (const auto& e : events) {
+    if (!(FS::key_of(e) == key)) continue;
+    const std::int64_t ts = FS::time_of(e);
+    if (!in_window(a.window, ts, t)) continue;
+    const auto v = entry_value(a, e);
+    if (!v) continue;
+    if constexpr ((parts & part::sum) != 0) sum.add(*v);
+    fold_parts<parts>(p, timed_value{ts, *v});
+  }
+  p.sum = &sum;
+  return aggregate_kernel<kind_of_t<Agg>>::finalize(p, t);
+}
+
+}  // namespace reference_internal
+
+// Features of each spine row, recomputed from the raw events.
+template <class FS, class Events, class Key>
+[[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events,
+                                      const std::vector<spine_row<Key>>& spine) {
+  const auto aggs = fs.aggregates();
+  constexpr std::size_t n_aggs = FS::aggregate_count;
+  feature_matrix out(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
+  std::array<double, n_aggs + 1> values{};
+  for (std::size_t r = 0; r < spine.size(); ++r) {
+    const auto& row = spine[r];
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      ((values[I] = reference_internal::aggregate_value(fs, std::get<I>(aggs), events,
+                                                        row.key, row.time_us)),
+       ...);
+    }(std::make_index_sequence<n_aggs>{});
+    [&]<std::size_t... F>(std::index_sequence<F...>) {
+      ((out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(F)) =
+            eval_feature<FS::template aggregate_offset<F>>(std::get<F>(fs.features).expr,
+                                                           values.data())),
+       ...);
+    }(std::make_index_sequence<FS::size>{});
+  }
+  return out;
+}
+
+// The events themselves as the spine: one row per event, as of its own time.
+template <class FS, class Events>
+[[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events) {
+  std::vector<spine_row<typename FS::key_type>> spine;
+  for (const auto& e : events) spine.push_back({FS::key_of(e), FS::time_of(e)});
+  return evaluate(fs, events, spine);
+}
+
+}  // namespace skewless::inline v1::reference

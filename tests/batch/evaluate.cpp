@@ -1,0 +1,89 @@
+// Tests for skewless/batch/evaluate.hpp: spine order, threads, events as the spine.
+#include <skewless/batch/evaluate.hpp>
+#include <skewless/expr/feature_set.hpp>
+#include <skewless/reference/evaluate.hpp>
+
+#include "support.hpp"
+
+#include <boost/hana/adapt_struct.hpp>
+#include <catch2/catch.hpp>
+
+#include <random>
+#include <vector>
+
+namespace batch_test {
+struct ev {
+  std::int32_t k;
+  std::int64_t ts;
+  float x;
+};
+}  // namespace batch_test
+BOOST_HANA_ADAPT_STRUCT(batch_test::ev, k, ts, x);
+
+using namespace skewless;
+using namespace std::chrono_literals;
+using batch_test::ev;
+using skewless_test::same_bits;
+
+namespace {
+constexpr auto x = field<ev, "x">;
+constexpr auto features = define_features<ev, "k", "ts">(
+    feature<"sum_1s">(sum(x, sliding(1s))), feature<"max_life">(max(x, lifetime())),
+    feature<"share_pos">(mean(x > 0, sliding(2s))), feature<"last">(last(x, sliding(1s))));
+
+bool same(const feature_matrix& a, const feature_matrix& b) {
+  if (a.rows() != b.rows() || a.cols() != b.cols()) return false;
+  for (Eigen::Index r = 0; r < a.rows(); ++r)
+    for (Eigen::Index c = 0; c < a.cols(); ++c)
+      if (!same_bits(a(r, c), b(r, c))) return false;
+  return true;
+}
+
+std::vector<ev> random_events(std::mt19937_64& rng, int n, int keys) {
+  std::vector<ev> out;
+  for (int i = 0; i < n; ++i) {
+    out.push_back({static_cast<std::int32_t>(rng() % keys), static_cast<std::int64_t>(rng() % 5'000'000),
+                   static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 8.0f});
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("batch: rows come back in spine order with column names", "[batch]") {
+  const std::vector<ev> events = {{1, 0, 1}, {2, 0, 5}, {1, 500'000, 2}};
+  const std::vector<spine_row<std::int32_t>> spine = {{2, 10}, {1, 600'000}, {1, 10}, {9, 1}};
+  const auto r = batch::evaluate(features, events, spine);
+  REQUIRE(r.values.rows() == 4);
+  CHECK(r.columns[0] == "sum_1s");
+  CHECK(r.values(0, 0) == 5.0);
+  CHECK(r.values(1, 0) == 3.0);
+  CHECK(r.values(2, 0) == 1.0);
+  CHECK(r.values(3, 0) == 0.0);
+  CHECK(r.values(1, 3) == 2.0);
+}
+
+TEST_CASE("batch: the events as their own spine never see themselves", "[batch]") {
+  const std::vector<ev> events = {{1, 0, 1}, {1, 0, 7}, {1, 3, 2}};
+  const auto r = batch::evaluate(features, events);
+  CHECK(r.values(0, 0) == 0.0);  // the other event at ts 0 is not strictly before
+  CHECK(r.values(1, 0) == 0.0);
+  CHECK(r.values(2, 0) == 8.0);
+}
+
+TEST_CASE("batch: thread count never changes a bit", "[batch]") {
+  std::mt19937_64 rng(skewless_test::base_seed() + 7);
+  const auto events = random_events(rng, 60'000, 500);
+  std::vector<spine_row<std::int32_t>> spine;
+  for (int i = 0; i < 30'000; ++i) {
+    spine.push_back({static_cast<std::int32_t>(rng() % 520), static_cast<std::int64_t>(rng() % 5'200'000)});
+  }
+  const auto one = batch::evaluate(features, events, spine, {.threads = 1});
+  const auto two = batch::evaluate(features, events, spine, {.threads = 2, .min_parallel_size = 0});
+  const auto five = batch::evaluate(features, events, spine, {.threads = 5, .min_parallel_size = 0});
+  CHECK(same(one.values, two.values));
+  CHECK(same(one.values, five.values));
+  // And a sample of rows against the oracle.
+  std::vector<spine_row<std::int32_t>> sample(spine.begin(), spine.begin() + 200);
+  const auto ref = reference::evaluate(features, events, sample);
+  CHECK(same(ref, one.values.topRows(200)));
+}

@@ -1,0 +1,238 @@
+// tests/conformance/harness.hpp — the parity laws over random streams.
+//
+// For one random case (events, spine, windows, lateness, arrival order):
+//   reference(S, spine) == batch(S, spine, 1 thread) == batch(S, spine, 2 threads)
+//   online(any arrival order within lateness) == batch(S_accepted, (k, T)) for T >= newest
+//   snapshot + restore at random points changes no later result, and re-snapshots to
+//   the same bytes; each ingest outcome is the one the lateness rule predicts.
+// Every comparison is by bit pattern.
+#pragma once
+
+#include <skewless/batch/evaluate.hpp>
+#include <skewless/online/evaluator.hpp>
+#include <skewless/reference/evaluate.hpp>
+#include <skewless/serial/snapshot.hpp>
+
+#include "support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <random>
+#include <sstream>
+#include <vector>
+
+namespace skewless_test {
+
+using namespace skewless;
+
+struct case_shape {
+  int n_events;
+  int n_keys;
+  std::int64_t ts_range;
+  int value_style;
+  std::int64_t lateness;
+  std::int64_t max_delay;
+};
+
+inline case_shape random_shape(std::mt19937_64& rng) {
+  case_shape s{};
+  s.n_events = static_cast<int>(rng() % 90);
+  s.n_keys = 1 + static_cast<int>(rng() % 4);
+  const std::int64_t ranges[] = {3, 20, 200, 5000};
+  s.ts_range = ranges[rng() % 4];
+  s.value_style = static_cast<int>(rng() % 4);
+  const std::int64_t late[] = {0, s.ts_range / 4, s.ts_range / 2, s.ts_range * 4};
+  s.lateness = late[rng() % 4];
+  const std::int64_t delay[] = {0, s.ts_range / 3, s.ts_range * 4};
+  s.max_delay = delay[rng() % 3];
+  return s;
+}
+
+// Values that stress exactness: ties, missing, infinities, signed zeros, subnormals and
+// magnitudes from 1e-300 to 1e300 in one window, and catastrophic cancellation.
+inline double random_value(std::mt19937_64& rng, int style) {
+  const auto r = rng() % 100;
+  switch (style) {
+    case 0:  // few distinct values: ties everywhere
+      if (r < 5) return std::numeric_limits<double>::quiet_NaN();
+      return static_cast<double>(static_cast<int>(rng() % 9) - 4) * 0.25;
+    case 1: {  // wild
+      if (r < 8) return std::numeric_limits<double>::quiet_NaN();
+      if (r < 10) return std::numeric_limits<double>::infinity();
+      if (r < 12) return -std::numeric_limits<double>::infinity();
+      if (r < 18) return -0.0;
+      if (r < 24) return 0.0;
+      if (r < 30) return std::bit_cast<double>(rng() % (std::uint64_t{1} << 52)) * (rng() & 1 ? -1 : 1);
+      std::uniform_real_distribution<double> e(-300, 300);
+      return (rng() & 1 ? -1.0 : 1.0) * std::pow(10.0, e(rng));
+    }
+    case 2: {  // cancellation
+      const double big[] = {1e16, 1e300, 3e-300, 1.0};
+      const double b = big[rng() % 4];
+      return (rng() & 1 ? b : -b) + static_cast<double>(rng() % 7) * (r < 50 ? 1.0 : 1e-3);
+    }
+    default:  // money
+      if (r < 3) return std::numeric_limits<double>::quiet_NaN();
+      return static_cast<double>(static_cast<std::int64_t>(rng() % 200001) - 50000) / 100.0;
+  }
+}
+
+template <class M1, class M2>
+int count_mismatches(const M1& a, const M2& b, std::ostringstream& why) {
+  int bad = 0;
+  for (Eigen::Index r = 0; r < a.rows(); ++r) {
+    for (Eigen::Index c = 0; c < a.cols(); ++c) {
+      if (!same_bits(a(r, c), b(r, c))) {
+        if (bad < 5) why << " [row " << r << " col " << c << ": " << a(r, c) << " vs " << b(r, c) << "]";
+        ++bad;
+      }
+    }
+  }
+  return bad;
+}
+
+struct parity_stats {
+  long cases = 0;
+  long values_compared = 0;
+  long online_queries = 0;
+  long snapshots = 0;
+  long rejected = 0;
+};
+
+// MakeFeatures(rng, shape) -> feature set; MakeEvent(rng, key_index, ts, shape) -> event;
+// MakeKey(key_index) -> key.
+template <class MakeFeatures, class MakeEvent, class MakeKey>
+void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent make_event,
+                     MakeKey make_key, parity_stats& stats) {
+  std::mt19937_64 rng(seed);
+  const case_shape shape = random_shape(rng);
+  const auto fs = make_features(rng, shape);
+  using FS = std::remove_cvref_t<decltype(fs)>;
+  using key_type = typename FS::key_type;
+  using event_type = typename FS::event_type;
+
+  std::vector<event_type> events;
+  for (int i = 0; i < shape.n_events; ++i) {
+    events.push_back(make_event(rng, static_cast<int>(rng() % shape.n_keys),
+                                static_cast<std::int64_t>(rng() % shape.ts_range), shape));
+  }
+  std::vector<spine_row<key_type>> spine;
+  const int n_rows = static_cast<int>(rng() % 60);
+  for (int i = 0; i < n_rows; ++i) {
+    spine.push_back({make_key(static_cast<int>(rng() % (shape.n_keys + 1))),
+                     static_cast<std::int64_t>(rng() % (shape.ts_range * 3)) - 2});
+  }
+  for (const auto& e : events) {
+    if (rng() % 3 == 0) spine.push_back({FS::key_of(e), FS::time_of(e)});
+  }
+
+  std::ostringstream why;
+  why << "seed " << seed << " (rerun with SKEWLESS_SEED): ";
+  ++stats.cases;
+
+  // Law 1: reference == batch, 1 and 2 threads.
+  const auto ref = reference::evaluate(fs, events, spine);
+  const auto b1 = batch::evaluate(fs, events, spine, {.threads = 1});
+  const auto b2 = batch::evaluate(fs, events, spine, {.threads = 2, .min_parallel_size = 0});
+  {
+    const int bad1 = count_mismatches(ref, b1.values, why);
+    const int bad2 = count_mismatches(b1.values, b2.values, why);
+    INFO(why.str());
+    REQUIRE(bad1 == 0);
+    REQUIRE(bad2 == 0);
+    stats.values_compared += 2 * ref.size();
+  }
+
+  // Law 2: online under a random arrival order within lateness, with snapshots.
+  std::vector<std::pair<std::int64_t, std::size_t>> arrival;
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const std::int64_t delay = shape.max_delay == 0 ? 0 : static_cast<std::int64_t>(rng() % (shape.max_delay + 1));
+    arrival.push_back({FS::time_of(events[i]) + delay, i});
+  }
+  std::shuffle(arrival.begin(), arrival.end(), rng);
+  std::stable_sort(arrival.begin(), arrival.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+
+  online::evaluator<FS> on(fs);
+  std::vector<event_type> accepted;
+  std::map<key_type, std::int64_t> newest;
+  feature_vector<FS> v;
+  auto check_online_row = [&](const key_type& k, std::int64_t t) {
+    REQUIRE(on.features(k, t, v).ok());
+    const std::vector<spine_row<key_type>> one{{k, t}};
+    const auto expect = reference::evaluate(fs, accepted, one);
+    for (Eigen::Index c = 0; c < expect.cols(); ++c) {
+      if (!same_bits(expect(0, c), v[c])) {
+        INFO(why.str() << " online mid-stream T=" << t << " col " << c << ": " << expect(0, c)
+                       << " vs " << v[c]);
+        REQUIRE(same_bits(expect(0, c), v[c]));
+      }
+    }
+    ++stats.online_queries;
+    stats.values_compared += expect.cols();
+  };
+
+  for (const auto& [arrive, idx] : arrival) {
+    const auto& e = events[idx];
+    const key_type k = FS::key_of(e);
+    const std::int64_t ts = FS::time_of(e);
+    const auto it = newest.find(k);
+    const bool expect_late = it != newest.end() && ts < it->second && it->second - ts > fs.allowed_lateness_us;
+    const auto outcome = on.ingest(e);
+    {
+      INFO(why.str() << " ingest outcome");
+      REQUIRE(outcome == (expect_late ? online::ingest_outcome::rejected_too_late
+                                      : online::ingest_outcome::accepted));
+    }
+    if (expect_late) {
+      ++stats.rejected;
+    } else {
+      accepted.push_back(e);
+      newest[k] = it == newest.end() ? ts : std::max(it->second, ts);
+    }
+    if (rng() % 16 == 0) {  // snapshot, restore into a fresh evaluator, continue on it
+      const auto bytes = serial::snapshot(on);
+      REQUIRE(bytes.ok());
+      online::evaluator<FS> fresh(fs);
+      REQUIRE(serial::restore(fresh, *bytes).ok());
+      REQUIRE(*serial::snapshot(fresh) == *bytes);
+      on = std::move(fresh);
+      ++stats.snapshots;
+    }
+    if (rng() % 6 == 0) {  // a mid-stream read, at or after the entity's newest event
+      const std::int64_t n = newest[k];
+      const std::int64_t dt[] = {0, 0, 1, static_cast<std::int64_t>(rng() % (2 * shape.ts_range + 1))};
+      check_online_row(k, n + dt[rng() % 4]);
+    }
+  }
+
+  // Final: every key, several T at or after its newest, against batch on what was accepted.
+  std::vector<spine_row<key_type>> final_rows;
+  for (int ki = 0; ki <= shape.n_keys; ++ki) {
+    const key_type k = make_key(ki);
+    const auto it = newest.find(k);
+    const std::int64_t base = it == newest.end() ? 0 : it->second;
+    for (std::int64_t d : {std::int64_t{0}, std::int64_t{1}, shape.ts_range / 2, shape.ts_range * 2}) {
+      final_rows.push_back({k, base + d});
+    }
+  }
+  const auto expect = batch::evaluate(fs, accepted, final_rows);
+  feature_matrix got(static_cast<Eigen::Index>(final_rows.size()), expect.values.cols());
+  for (std::size_t r = 0; r < final_rows.size(); ++r) {
+    REQUIRE(on.features(final_rows[r].key, final_rows[r].time_us, v).ok());
+    got.row(static_cast<Eigen::Index>(r)) = v.transpose();
+  }
+  const int bad = count_mismatches(expect.values, got, why);
+  INFO(why.str() << " online final");
+  REQUIRE(bad == 0);
+  stats.online_queries += static_cast<long>(final_rows.size());
+  stats.values_compared += expect.values.size();
+}
+
+}  // namespace skewless_test

@@ -1,0 +1,116 @@
+// Tests for skewless/online/evaluator.hpp: ingest outcomes, lateness, query rules.
+#include <skewless/detail/absl_time.hpp>
+#include <skewless/expr/feature_set.hpp>
+#include <skewless/online/evaluator.hpp>
+#include <skewless/serial/snapshot.hpp>
+
+#include "support.hpp"
+
+#include <boost/hana/adapt_struct.hpp>
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <string>
+
+namespace online_test {
+struct ev {
+  std::string user;
+  std::int64_t ts;
+  double x;
+};
+struct timed_ev {
+  std::int64_t user;
+  absl::Time at;
+  double x;
+};
+}  // namespace online_test
+BOOST_HANA_ADAPT_STRUCT(online_test::ev, user, ts, x);
+BOOST_HANA_ADAPT_STRUCT(online_test::timed_ev, user, at, x);
+
+using namespace skewless;
+using namespace std::chrono_literals;
+using online_test::ev;
+
+namespace {
+constexpr auto x = field<ev, "x">;
+constexpr auto features = define_features<ev, "user", "ts">(
+                              feature<"sum_10s">(sum(x, sliding(10s))),
+                              feature<"n">(count(lifetime())),
+                              feature<"last">(last(x, lifetime())))
+                              .with_allowed_lateness(5s);
+using vec = feature_vector<decltype(features)>;
+}  // namespace
+
+TEST_CASE("online: strict rule at T equal to the newest event", "[online]") {
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"a", 1'000'000, 1.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"a", 2'000'000, 2.0}) == online::ingest_outcome::accepted);
+  vec v;
+  REQUIRE(on.features("a", 2'000'000, v).ok());
+  CHECK(v[0] == 1.0);  // the event at T itself is not visible
+  CHECK(v[1] == 1.0);
+  REQUIRE(on.features("a", 2'000'001, v).ok());
+  CHECK(v[0] == 3.0);
+  CHECK(v[2] == 2.0);
+  REQUIRE(on.features("a", 12'000'000, v).ok());
+  CHECK(v[0] == 2.0);  // window [2s, 12s)
+  REQUIRE(on.features("a", 12'000'001, v).ok());
+  CHECK(v[0] == 0.0);
+  CHECK(v[1] == 2.0);
+}
+
+TEST_CASE("online: unknown entities read empty windows", "[online]") {
+  online::evaluator on(features);
+  vec v;
+  REQUIRE(on.features("nobody", 5, v).ok());
+  CHECK(v[0] == 0.0);
+  CHECK(v[1] == 0.0);
+  CHECK(std::isnan(v[2]));
+}
+
+TEST_CASE("online: queries before the newest event are an error", "[online]") {
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"a", 1'000'000, 1.0}) == online::ingest_outcome::accepted);
+  vec v;
+  const auto s = on.features("a", 999'999, v);
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("before the entity's newest"));
+}
+
+TEST_CASE("online: too-late events are rejected, counted, and change nothing", "[online]") {
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"a", 10'000'000, 1.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"a", 5'000'000, 2.0}) == online::ingest_outcome::accepted);  // exactly L late
+  const auto before = serial::snapshot(on);
+  REQUIRE(before.ok());
+  CHECK(on.ingest({"a", 4'999'999, 3.0}) == online::ingest_outcome::rejected_too_late);
+  CHECK(on.ingest({"a", std::int64_t{1} << 62 | 1, 3.0}) ==
+        online::ingest_outcome::rejected_time_out_of_range);
+  CHECK(on.counters().accepted() == 2);
+  CHECK(on.counters().rejected(online::ingest_outcome::rejected_too_late) == 1);
+  CHECK(on.counters().rejected(online::ingest_outcome::rejected_time_out_of_range) == 1);
+  CHECK(on.counters().rejected() == 2);
+  // Only the counters moved: the entity state is byte-identical.
+  online::evaluator replay(features);
+  REQUIRE(serial::restore(replay, *before).ok());
+  vec a, b;
+  REQUIRE(on.features("a", 10'000'001, a).ok());
+  REQUIRE(replay.features("a", 10'000'001, b).ok());
+  CHECK(a == b);
+  CHECK(a[0] == 3.0);
+  CHECK(on.entity_count() == 1);
+}
+
+TEST_CASE("online: absl::Time event times", "[online]") {
+  constexpr auto tx = field<online_test::timed_ev, "x">;
+  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(
+      feature<"sum_1m">(sum(tx, sliding(1min))));
+  online::evaluator on(tf);
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  REQUIRE(on.ingest({7, t0, 2.5}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({7, t0 + absl::Seconds(30), 1.5}) == online::ingest_outcome::accepted);
+  feature_vector<decltype(tf)> v;
+  REQUIRE(on.features(7, t0 + absl::Seconds(61), v).ok());
+  CHECK(v[0] == 1.5);
+  CHECK_THAT(tf.canonical_text(), Catch::Contains("time at:absl_time"));
+}
