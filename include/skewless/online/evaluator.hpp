@@ -15,6 +15,7 @@
 // T >= the entity's newest ingested time; the past is the batch evaluator's job.
 #pragma once
 
+#include <skewless/expr/time_traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/online/window_state.hpp>

@@ -1,0 +1,8 @@
+#include "common.hpp"
+#ifdef SKEWLESS_DIAG_FAIL
+constexpr auto fs = skewless::define_features<diag::payment, "user", "amount">(
+    skewless::feature<"n">(skewless::count(skewless::lifetime())));
+#else
+constexpr auto fs = skewless::define_features<diag::payment, "user", "ts">(
+    skewless::feature<"n">(skewless::count(skewless::lifetime())));
+#endif

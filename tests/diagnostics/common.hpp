@@ -1,0 +1,32 @@
+// tests/diagnostics/common.hpp — event structs shared by the must-not-compile cases.
+// Each case compiles as written (the control); with SKEWLESS_DIAG_FAIL defined it
+// contains one misuse and must fail with the message named in CMakeLists.txt.
+#pragma once
+
+#include <skewless/expr/feature_set.hpp>
+
+#include <boost/hana/adapt_struct.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace diag {
+struct payment {
+  std::int64_t user;
+  std::int64_t ts;
+  double amount;
+  std::string merchant;
+  double score;
+};
+struct click {
+  std::int64_t user;
+  std::int64_t ts;
+  double dwell;
+};
+}  // namespace diag
+BOOST_HANA_ADAPT_STRUCT(diag::payment, user, ts, amount, merchant, score);
+BOOST_HANA_ADAPT_STRUCT(diag::click, user, ts, dwell);
+
+using namespace std::chrono_literals;
+inline constexpr auto amount = skewless::field<diag::payment, "amount">;
+inline constexpr auto merchant = skewless::field<diag::payment, "merchant">;
