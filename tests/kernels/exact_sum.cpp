@@ -192,3 +192,40 @@ TEST_CASE("exact_sum: millions of additions of extreme values stay exact", "[ker
   CHECK(same_bits(s.round(), m.expect(1)));
   CHECK(same_bits(s.divide_round(3'000'000), m.expect(3'000'000)));
 }
+
+TEST_CASE("exact_sum: compact form stays inline for typical data and spills when wide",
+          "[kernels][exact_sum]") {
+  exact_sum money;
+  model m;
+  for (int i = 0; i < 10000; ++i) {
+    const double x = static_cast<double>((i * 7919) % 100000) / 100.0 * (i % 3 == 0 ? -1 : 1);
+    money.add(x);
+    m.add(x, +1);
+  }
+  CHECK(money.is_inline());
+  CHECK(money.heap_bytes() == 0);
+  CHECK(same_bits(money.round(), m.expect(1)));
+
+  exact_sum wide = money;
+  wide.add(1e300);
+  wide.add(4.9e-324);
+  CHECK_FALSE(wide.is_inline());
+  wide.remove(1e300);
+  wide.remove(4.9e-324);
+  CHECK(wide == money);
+  CHECK(same_bits(wide.round(), money.round()));
+  CHECK(same_bits(wide.divide_round(10000), m.expect(10000)));
+
+  // Values at the top of the double range keep the inline chunks inside the array.
+  exact_sum top;
+  model mt;
+  for (double x : {1e300, -3e300, 1.7976931348623157e308, -1.7976931348623157e308, 5e299}) {
+    top.add(x);
+    mt.add(x, +1);
+    CHECK(same_bits(top.round(), mt.expect(1)));
+  }
+  // A copy is deep: changing it leaves the original alone.
+  exact_sum copy = wide;
+  copy.add(1e-300);
+  CHECK_FALSE(copy == wide);
+}

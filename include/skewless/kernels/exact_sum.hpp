@@ -15,16 +15,22 @@
 // small and large superaccumulators", arXiv:1505.05571, 2015): 32-bit digits kept in
 // signed 64-bit chunks, so 2^30 additions fit before carries must be propagated.
 // Chunk i weighs 2^(32 i - 1074); 67 chunks span every finite double with headroom.
-// Infinities and NaNs are counted separately so that removing them is exact too.
+// Compact form: typical windows touch only a few adjacent chunks, so five of them are
+// held inline (at a movable base) and the full 67 are allocated only when the values
+// spread wider — 88 bytes instead of 560 for the common case, and rounding reads only
+// the inline chunks. Infinities and NaNs are counted separately so that removing them
+// is exact too.
 #pragma once
 
 #include <skewless/config.hpp>
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 
@@ -94,58 +100,68 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
 class exact_sum {
  public:
   static constexpr int chunk_bits = 32;
-  static constexpr int chunk_count = 67;
+  static constexpr int chunk_count = 67;   // chunk i weighs 2^(32 i - 1074)
+  static constexpr int inline_count = 5;   // chunks held without allocation
 
-  constexpr exact_sum() noexcept = default;
+  exact_sum() noexcept = default;
+  exact_sum(const exact_sum& o) { *this = o; }
+  exact_sum(exact_sum&&) noexcept = default;
+  exact_sum& operator=(exact_sum&&) noexcept = default;
+  exact_sum& operator=(const exact_sum& o) {
+    if (this == &o) return *this;
+    inline_ = o.inline_;
+    base_ = o.base_;
+    pending_ = o.pending_;
+    pos_inf_ = o.pos_inf_;
+    neg_inf_ = o.neg_inf_;
+    nan_ = o.nan_;
+    if (o.full_) {
+      if (!full_) full_ = std::make_unique<full_array>();
+      *full_ = *o.full_;
+    } else {
+      full_.reset();
+    }
+    return *this;
+  }
 
   void add(double x) noexcept { accumulate(x, +1); }
   void remove(double x) noexcept { accumulate(x, -1); }
 
-  void merge(const exact_sum& other) noexcept { combine(other, +1); }
-  void subtract(const exact_sum& other) noexcept { combine(other, -1); }
+  void merge(const exact_sum& other) { combine(other, +1); }
+  void subtract(const exact_sum& other) { combine(other, -1); }
 
   // The correctly rounded value of the exact sum. An exact zero is +0.0; +inf and
   // -inf together, or any NaN added, give NaN.
-  [[nodiscard]] double round() const noexcept {
-    if (auto special = special_value()) return *special;
-    return rounded_quotient(1);
-  }
+  [[nodiscard]] double round() const noexcept { return divide_round(1); }
 
   // The correctly rounded value of (exact sum) / divisor, divisor > 0.
   [[nodiscard]] double divide_round(std::uint64_t divisor) const noexcept {
     if (auto special = special_value()) return *special;
-    return rounded_quotient(divisor);
+    if (full_) return rounded_quotient(full_->data(), chunk_count, 0, divisor);
+    return rounded_quotient(inline_.data(), inline_count, base_, divisor);
   }
 
-  [[nodiscard]] bool is_empty_sum() const noexcept {
-    if (pos_inf_ != 0 || neg_inf_ != 0 || nan_ != 0) return false;
-    for (auto c : chunk_) {
-      if (c != 0) return false;
-    }
-    return true;
-  }
+  // True while the state fits the inline chunks (no heap memory).
+  [[nodiscard]] bool is_inline() const noexcept { return !full_; }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return full_ ? sizeof(full_array) : 0; }
 
-  // Same exact value, whatever the history of additions (state in canonical form).
+  // Same exact value (and the same infinities and NaNs), whatever the history.
   friend bool operator==(const exact_sum& a, const exact_sum& b) noexcept {
-    exact_sum x = a, y = b;
-    x.normalize();
-    y.normalize();
-    return x.chunk_ == y.chunk_ && x.pos_inf_ == y.pos_inf_ && x.neg_inf_ == y.neg_inf_ &&
-           x.nan_ == y.nan_;
+    return a.canonical() == b.canonical() && a.pos_inf_ == b.pos_inf_ &&
+           a.neg_inf_ == b.neg_inf_ && a.nan_ == b.nan_;
   }
 
-  // Serialization hooks (used by serial/ through cereal). Writes the canonical form.
+  // Serialization hooks (used by serial/ through cereal): the canonical chunks,
+  // sparse, so the bytes depend only on the exact value.
   template <class Archive>
   void save(Archive& ar) const {
-    exact_sum x = *this;
-    x.normalize();
-    ar(x.pos_inf_, x.neg_inf_, x.nan_);
-    // Sparse: count of nonzero chunks, then (index, value) pairs.
+    const full_array c = canonical();
+    ar(pos_inf_, neg_inf_, nan_);
     std::uint32_t nonzero = 0;
-    for (auto c : x.chunk_) nonzero += c != 0;
+    for (auto v : c) nonzero += v != 0;
     ar(nonzero);
     for (std::uint32_t i = 0; i < chunk_count; ++i) {
-      if (x.chunk_[i] != 0) ar(i, x.chunk_[i]);
+      if (c[i] != 0) ar(i, c[i]);
     }
   }
   template <class Archive>
@@ -155,17 +171,21 @@ class exact_sum {
     std::uint32_t nonzero = 0;
     ar(nonzero);
     if (nonzero > chunk_count) throw_invalid();
+    full_array c{};
     for (std::uint32_t k = 0; k < nonzero; ++k) {
       std::uint32_t i = 0;
       std::int64_t v = 0;
       ar(i, v);
       if (i >= chunk_count) throw_invalid();
-      x.chunk_[i] = v;
+      c[i] = v;
     }
-    *this = x;
+    x.assign(c);
+    *this = std::move(x);
   }
 
  private:
+  using full_array = std::array<std::int64_t, chunk_count>;
+
   [[noreturn]] static void throw_invalid() {
     throw std::runtime_error("skewless: corrupt exact_sum in archive");
   }
@@ -190,36 +210,125 @@ class exact_sum {
     const int pos = biased == 0 ? 0 : biased - 1;  // weight of m's bit 0 is 2^(pos-1074)
     const int idx = pos / chunk_bits;
     const auto v = static_cast<kernels_internal::uint128>(m) << (pos % chunk_bits);
-    const auto lo = static_cast<std::int64_t>(static_cast<std::uint32_t>(v));
-    const auto mid = static_cast<std::int64_t>(static_cast<std::uint32_t>(v >> 32));
-    const auto hi = static_cast<std::int64_t>(v >> 64);
     const std::int64_t s = (neg ? -1 : 1) * sign;
-    chunk_[idx] += s * lo;
-    chunk_[idx + 1] += s * mid;
-    chunk_[idx + 2] += s * hi;
-    if (++pending_ >= (1u << 30)) normalize();
-  }
-
-  void combine(const exact_sum& other, int sign) noexcept {
-    exact_sum o = other;
-    o.normalize();
-    normalize();
-    for (int i = 0; i < chunk_count; ++i) chunk_[i] += sign * o.chunk_[i];
-    pos_inf_ += sign * o.pos_inf_;
-    neg_inf_ += sign * o.neg_inf_;
-    nan_ += sign * o.nan_;
-    normalize();
-  }
-
-  // Carry propagation: afterwards chunks 0..n-2 are in [0, 2^32) and the top chunk
-  // carries the sign. Every exact value has exactly one such form.
-  void normalize() noexcept {
-    for (int i = 0; i + 1 < chunk_count; ++i) {
-      const std::int64_t carry = chunk_[i] >> chunk_bits;  // floor division
-      chunk_[i] -= carry * (std::int64_t{1} << chunk_bits);
-      chunk_[i + 1] += carry;
+    const std::int64_t d0 = s * static_cast<std::int64_t>(static_cast<std::uint32_t>(v));
+    const std::int64_t d1 = s * static_cast<std::int64_t>(static_cast<std::uint32_t>(v >> 32));
+    const std::int64_t d2 = s * static_cast<std::int64_t>(v >> 64);
+    const int top = d2 != 0 ? idx + 2 : idx + 1;
+    std::int64_t* c = nullptr;
+    if (full_) {
+      c = full_->data() + idx;
+    } else if (idx >= base_ && top < base_ + inline_count) {
+      c = inline_.data() + (idx - base_);
+    } else {
+      make_room(idx, top);
+      c = full_ ? full_->data() + idx : inline_.data() + (idx - base_);
     }
+    c[0] += d0;
+    c[1] += d1;
+    if (d2 != 0) c[2] += d2;
+    // Each addition moves a chunk by less than 2^32: 2^30 of them cannot overflow.
+    if (++pending_ >= (1u << 30)) {
+      pending_ = 0;
+      assign(canonical());
+    }
+  }
+
+  // The exact value as full-width chunks, carries propagated: chunks 0..n-2 in
+  // [0, 2^32), the top one signed. Every value has exactly one such form.
+  [[nodiscard]] full_array canonical() const noexcept {
+    full_array c{};
+    if (full_) {
+      c = *full_;
+    } else {
+      for (int i = 0; i < inline_count; ++i) c[base_ + i] = inline_[i];
+    }
+    carry(c.data(), chunk_count);
+    return c;
+  }
+
+  static void carry(std::int64_t* c, int n) noexcept {
+    for (int i = 0; i + 1 < n; ++i) {
+      const std::int64_t k = c[i] >> chunk_bits;  // floor division
+      c[i] -= k * (std::int64_t{1} << chunk_bits);
+      c[i + 1] += k;
+    }
+  }
+
+  // Stores an exact value given as full chunks: inline (as signed digits of the
+  // magnitude) when its magnitude spans at most inline_count chunks, else spilled.
+  void assign(const full_array& value) {
+    full_array mag = value;
+    carry(mag.data(), chunk_count);
+    const bool negative = mag[chunk_count - 1] < 0;
+    if (negative) {
+      for (auto& v : mag) v = -v;
+      carry(mag.data(), chunk_count);
+    }
+    int lo = 0, hi = chunk_count - 1;
+    while (lo < chunk_count && mag[lo] == 0) ++lo;
+    while (hi >= 0 && mag[hi] == 0) --hi;
+    if (lo > hi) {
+      full_.reset();
+      inline_ = {};
+      base_ = 0;
+      return;
+    }
+    if (hi - lo < inline_count && hi < chunk_count - 1) {
+      full_.reset();
+      base_ = static_cast<std::int16_t>(std::min(lo, chunk_count - inline_count));
+      for (int i = 0; i < inline_count; ++i) {
+        inline_[i] = negative ? -mag[base_ + i] : mag[base_ + i];
+      }
+    } else {
+      if (!full_) full_ = std::make_unique<full_array>();
+      *full_ = value;
+      inline_ = {};
+      base_ = 0;
+    }
+  }
+
+  // The inline chunks cannot take digits at [idx, top]: re-centre them on the union of
+  // the current value and the new digits, or spill to the full array.
+  void make_room(int idx, int top) {
+    full_array value = canonical();
+    full_array mag = value;
+    const bool negative = mag[chunk_count - 1] < 0;
+    if (negative) {
+      for (auto& v : mag) v = -v;
+      carry(mag.data(), chunk_count);
+    }
+    int lo = idx, hi = top;
+    for (int i = 0; i < chunk_count; ++i) {
+      if (mag[i] != 0) {
+        lo = std::min(lo, i);
+        hi = std::max(hi, i);
+      }
+    }
+    // One chunk of headroom above the digits, so carries stay inline.
+    if (hi + 1 - lo < inline_count && hi + 1 < chunk_count) {
+      full_.reset();
+      base_ = static_cast<std::int16_t>(std::min(lo, chunk_count - inline_count));
+      for (int i = 0; i < inline_count; ++i) {
+        inline_[i] = negative ? -mag[base_ + i] : mag[base_ + i];
+      }
+    } else {
+      if (!full_) full_ = std::make_unique<full_array>();
+      *full_ = value;
+      inline_ = {};
+      base_ = 0;
+    }
+  }
+
+  void combine(const exact_sum& other, int sign) {
+    full_array a = canonical();
+    const full_array b = other.canonical();
+    for (int i = 0; i < chunk_count; ++i) a[i] += sign * b[i];
+    pos_inf_ += sign * other.pos_inf_;
+    neg_inf_ += sign * other.neg_inf_;
+    nan_ += sign * other.nan_;
     pending_ = 0;
+    assign(a);
   }
 
   // NaN if any NaN is present or both infinities are; else the infinity present.
@@ -232,53 +341,60 @@ class exact_sum {
     return std::nullopt;
   }
 
-  [[nodiscard]] double rounded_quotient(std::uint64_t divisor) const noexcept {
-    exact_sum x = *this;
-    x.normalize();
-    const bool negative = x.chunk_[chunk_count - 1] < 0;
+  // Correctly rounded (sum of chunks[i] * 2^(32 (base + i) - 1074)) / divisor.
+  [[nodiscard]] static double rounded_quotient(const std::int64_t* chunks, int n, int base,
+                                               std::uint64_t divisor) noexcept {
+    // Sign and magnitude over n + 2 chunks (room for the carries out of the top one).
+    constexpr int max_n = chunk_count + 2;
+    std::int64_t c[max_n] = {};
+    for (int i = 0; i < n; ++i) c[i] = chunks[i];
+    const int m = n + 2;
+    carry(c, m);
+    const bool negative = c[m - 1] < 0;
     if (negative) {
-      for (auto& c : x.chunk_) c = -c;
-      x.normalize();
+      for (int i = 0; i < m; ++i) c[i] = -c[i];
+      carry(c, m);
     }
-    // Magnitude as 32-bit limbs, with room to shift left for the quotient's bits.
-    constexpr int extra = 4;  // up to 128 bits of left shift
-    std::array<std::uint32_t, chunk_count + extra> limbs{};
-    for (int i = 0; i < chunk_count; ++i) limbs[i] = static_cast<std::uint32_t>(x.chunk_[i]);
-    if (divisor == 1) {
-      return kernels_internal::round_limbs(limbs.data(), chunk_count, -1074, false, negative);
-    }
+    // Limbs, with room to shift left by up to 128 bits for the quotient's bits.
+    constexpr int extra = 4;
+    std::uint32_t limbs[max_n + extra] = {};
+    for (int i = 0; i < m; ++i) limbs[i] = static_cast<std::uint32_t>(c[i]);
+    const int e0 = 32 * base - 1074;
+    if (divisor == 1) return kernels_internal::round_limbs(limbs, m, e0, false, negative);
     // Shift left by s so that the quotient has at least 55 bits (two guard bits), then
     // long-divide by the divisor; a non-zero remainder is the sticky bit.
-    int top = chunk_count - 1;
+    int top = m - 1;
     while (top >= 0 && limbs[top] == 0) --top;
     if (top < 0) return 0.0;
     const int p = top * 32 + (32 - std::countl_zero(limbs[top]));
     const int q = 64 - std::countl_zero(divisor);
     int s = 56 - (p - q);
     if (s < 2) s = 2;
-    const int n = chunk_count + extra;
-    std::array<std::uint32_t, chunk_count + extra> shifted{};
+    const int nl = m + extra;
+    std::uint32_t shifted[max_n + extra] = {};
     const int word = s / 32, bit = s % 32;
-    for (int i = n - 1; i >= 0; --i) {
+    for (int i = nl - 1; i >= 0; --i) {
       std::uint64_t v = 0;
       if (i - word >= 0) v = static_cast<std::uint64_t>(limbs[i - word]) << bit;
       if (bit != 0 && i - word - 1 >= 0) v |= limbs[i - word - 1] >> (32 - bit);
       shifted[i] = static_cast<std::uint32_t>(v);
     }
     kernels_internal::uint128 rem = 0;
-    for (int i = n - 1; i >= 0; --i) {
+    for (int i = nl - 1; i >= 0; --i) {
       rem = (rem << 32) | shifted[i];
       shifted[i] = static_cast<std::uint32_t>(rem / divisor);
       rem %= divisor;
     }
-    return kernels_internal::round_limbs(shifted.data(), n, -1074 - s, rem != 0, negative);
+    return kernels_internal::round_limbs(shifted, nl, e0 - s, rem != 0, negative);
   }
 
-  std::array<std::int64_t, chunk_count> chunk_{};
+  std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4
+  std::unique_ptr<full_array> full_;                   // all chunks, when spilled
   std::int64_t pos_inf_ = 0;
   std::int64_t neg_inf_ = 0;
   std::int64_t nan_ = 0;
   std::uint32_t pending_ = 0;
+  std::int16_t base_ = 0;
 };
 
 }  // namespace skewless::inline v1
