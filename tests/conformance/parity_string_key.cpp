@@ -51,7 +51,7 @@ ev make_event(std::mt19937_64& rng, int key, std::int64_t ts, const skewless_tes
 TEST_CASE("conformance: batch == reference == online, string keys", "[conformance]") {
   skewless_test::parity_stats stats;
   const std::uint64_t seed = skewless_test::base_seed() + 77;
-  const int cases = skewless_test::scaled(600);
+  const int cases = skewless_test::scaled(2000);
   for (int c = 0; c < cases; ++c) {
     skewless_test::run_parity_case(seed * 1000003 + c, make_features, make_event, key_name, stats);
   }

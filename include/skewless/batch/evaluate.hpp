@@ -17,6 +17,8 @@
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
 
+#include <range/v3/view/chunk_by.hpp>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -190,16 +192,20 @@ template <class FS, std::ranges::random_access_range Events, class Key>
     return a.key != b.key ? a.key < b.key : (a.t != b.t ? a.t < b.t : a.row < b.row);
   });
 
-  // One work item per spine key, with that key's event range.
+  // One work item per spine key (a run of equal keys in the sorted spine), with that
+  // key's event range: a merge of the two sorted sequences.
   std::vector<work_item> work;
-  for (std::size_t r = 0, e = 0; r < sorted_rows.size();) {
-    std::size_t r_end = r;
-    while (r_end < sorted_rows.size() && sorted_rows[r_end].key == sorted_rows[r].key) ++r_end;
-    while (e < sorted_events.size() && sorted_events[e].key < sorted_rows[r].key) ++e;
+  std::size_t e = 0;
+  for (auto run : sorted_rows | ranges::views::chunk_by([](const auto& a, const auto& b) {
+                    return a.key == b.key;
+                  })) {
+    const auto r = static_cast<std::size_t>(ranges::begin(run) - sorted_rows.begin());
+    const auto r_end = r + static_cast<std::size_t>(ranges::distance(run));
+    const key_type& key = sorted_rows[r].key;
+    while (e < sorted_events.size() && sorted_events[e].key < key) ++e;
     std::size_t e_end = e;
-    while (e_end < sorted_events.size() && sorted_events[e_end].key == sorted_rows[r].key) ++e_end;
+    while (e_end < sorted_events.size() && sorted_events[e_end].key == key) ++e_end;
     work.push_back({e, e_end, r, r_end});
-    r = r_end;
     e = e_end;
   }
 

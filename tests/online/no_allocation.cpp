@@ -1,0 +1,76 @@
+// The online read path allocates nothing, and steady-state ingest allocates nothing:
+// a global operator new that counts, in a test executable of its own.
+#include <skewless/expr/feature_set.hpp>
+#include <skewless/online/evaluator.hpp>
+
+#include <boost/hana/adapt_struct.hpp>
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace {
+std::atomic<long> allocations{0};
+}  // namespace
+
+void* operator new(std::size_t n) {
+  ++allocations;
+  if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace noalloc_test {
+struct ev {
+  std::int64_t k;
+  std::int64_t ts;
+  double x;
+};
+}  // namespace noalloc_test
+BOOST_HANA_ADAPT_STRUCT(noalloc_test::ev, k, ts, x);
+
+using namespace skewless;
+using namespace std::chrono_literals;
+using noalloc_test::ev;
+
+namespace {
+constexpr auto x = field<ev, "x">;
+constexpr auto features = define_features<ev, "k", "ts">(
+                              feature<"sum">(sum(x, sliding(1s))), feature<"mean">(mean(x, sliding(10s))),
+                              feature<"max">(max(x, sliding(1s))), feature<"min">(min(x, lifetime())),
+                              feature<"first">(first(x, sliding(5s))), feature<"last">(last(x, lifetime())),
+                              feature<"n">(count(sliding(1s)).where(x > 0)),
+                              feature<"since">(time_since_last(lifetime())))
+                              .with_allowed_lateness(100ms);
+
+ev event(std::int64_t i) {
+  // 100 entities, an event every 10 ms in total, values with a repeating pattern.
+  return {i % 100, i * 10'000, static_cast<double>((i * 37) % 101) - 50.0};
+}
+}  // namespace
+
+TEST_CASE("online: reads and steady-state ingest do not allocate", "[online][allocation]") {
+  online::evaluator on(features);
+  std::int64_t i = 0;
+  for (; i < 200'000; ++i) REQUIRE(on.ingest(event(i)) == online::ingest_outcome::accepted);
+
+  REQUIRE(allocations.load() > 100);  // the counter is live: warm-up did allocate
+
+  feature_vector<decltype(features)> v;
+  const long before_reads = allocations.load();
+  for (std::int64_t k = 0; k < 100; ++k) {
+    for (std::int64_t dt : {0, 1, 3'000'000, 20'000'000}) {
+      REQUIRE(on.features(k, i * 10'000 + dt, v).ok());
+    }
+  }
+  CHECK(allocations.load() - before_reads == 0);
+
+  // Steady state: window buffers have reached their working size.
+  const long before_ingest = allocations.load();
+  for (const std::int64_t end = i + 100'000; i < end; ++i) {
+    REQUIRE(on.ingest(event(i)) == online::ingest_outcome::accepted);
+  }
+  CHECK(allocations.load() - before_ingest == 0);
+}
