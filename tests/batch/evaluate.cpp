@@ -9,6 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <ranges>
 #include <vector>
 
 namespace batch_test {
@@ -86,4 +87,16 @@ TEST_CASE("batch: thread count never changes a bit", "[batch]") {
   std::vector<spine_row<std::int32_t>> sample(spine.begin(), spine.begin() + 200);
   const auto ref = reference::evaluate(features, events, sample);
   CHECK(same(ref, one.values.topRows(200)));
+}
+
+TEST_CASE("batch: events from any input range", "[batch]") {
+  const std::vector<ev> events = {{1, 0, 1}, {2, 0, 5}, {1, 500'000, 2}, {1, 700'000, -4}};
+  const std::vector<spine_row<std::int32_t>> spine = {{1, 800'000}, {2, 1}};
+  const auto from_vector = batch::evaluate(features, events, spine);
+  // A filtered view is neither sized nor random-access.
+  auto positive = events | std::views::filter([](const ev& e) { return e.x > 0; });
+  const auto from_view = batch::evaluate(features, positive, spine);
+  CHECK(from_vector.values(0, 0) == -1.0);
+  CHECK(from_view.values(0, 0) == 3.0);
+  CHECK(from_view.values(1, 0) == 5.0);
 }

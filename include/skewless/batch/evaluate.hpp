@@ -116,7 +116,7 @@ void sweep(const Agg& a, const Events& events,
   entries.clear();
   for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
     const auto& ke = sorted_events[i];
-    if (auto v = entry_value(a, events[ke.index])) entries.push_back({ke.ts, *v});
+    if (auto v = entry_value(a, std::ranges::begin(events)[ke.index])) entries.push_back({ke.ts, *v});
   }
   // Sorted by time already; ties are ordered by value so first/last are order-free.
   std::sort(entries.begin(), entries.end(), event_order_less);
@@ -159,17 +159,26 @@ void sweep(const Agg& a, const Events& events,
 
 }  // namespace batch_internal
 
-// Features of entity `key` as of `time_us` for each spine row, in spine order.
-template <class FS, std::ranges::random_access_range Events, class Key>
-[[nodiscard]] result<FS> evaluate(const FS& fs, const Events& events,
+// Features of entity `key` as of `time_us` for each spine row, in spine order. Events
+// may be any input range of the feature set's event struct, in any order.
+template <class FS, std::ranges::input_range Events, class Key>
+[[nodiscard]] result<FS> evaluate(const FS& fs, Events&& events,
                                   const std::vector<spine_row<Key>>& spine,
                                   const options& opt = {}) {
   using key_type = typename FS::key_type;
+  using event_type = typename FS::event_type;
   using namespace batch_internal;
-  static_assert(std::is_convertible_v<std::ranges::range_reference_t<const Events&>,
-                                      const typename FS::event_type&>,
-                "skewless::batch::evaluate: the events must be a random-access range of "
-                "the feature set's event struct (e.g. std::vector<event>).");
+  static_assert(std::is_convertible_v<std::ranges::range_reference_t<Events>,
+                                      const event_type&>,
+                "skewless::batch::evaluate: the events must be a range of the feature "
+                "set's event struct (e.g. std::vector<event>).");
+  if constexpr (!std::ranges::random_access_range<const std::remove_reference_t<Events>&> ||
+                !std::ranges::sized_range<const std::remove_reference_t<Events>&>) {
+    // One pass to materialise; the sweep needs random access by index.
+    std::vector<event_type> copy;
+    for (const auto& e : events) copy.push_back(e);
+    return evaluate(fs, copy, spine, opt);
+  } else {
   constexpr std::size_t n_aggs = FS::aggregate_count;
   const std::size_t n_events = std::ranges::size(events);
   const auto aggs = fs.aggregates();
@@ -251,16 +260,24 @@ template <class FS, std::ranges::random_access_range Events, class Key>
     run(next);
   }
   return out;
+  }
 }
 
 // The events themselves as the spine: one row per event (in input order), as of the
 // event's own time, so an event never sees itself or others at the same time.
-template <class FS, std::ranges::random_access_range Events>
-[[nodiscard]] result<FS> evaluate(const FS& fs, const Events& events, const options& opt = {}) {
-  std::vector<spine_row<typename FS::key_type>> spine;
-  spine.reserve(std::ranges::size(events));
-  for (const auto& e : events) spine.push_back({FS::key_of(e), FS::time_of(e)});
-  return evaluate(fs, events, spine, opt);
+template <class FS, std::ranges::input_range Events>
+[[nodiscard]] result<FS> evaluate(const FS& fs, Events&& events, const options& opt = {}) {
+  using ref = const std::remove_reference_t<Events>&;
+  if constexpr (!std::ranges::random_access_range<ref> || !std::ranges::sized_range<ref>) {
+    std::vector<typename FS::event_type> copy;
+    for (const auto& e : events) copy.push_back(e);
+    return evaluate(fs, copy, opt);
+  } else {
+    std::vector<spine_row<typename FS::key_type>> spine;
+    spine.reserve(std::ranges::size(events));
+    for (const auto& e : events) spine.push_back({FS::key_of(e), FS::time_of(e)});
+    return evaluate(fs, events, spine, opt);
+  }
 }
 
 }  // namespace skewless::inline v1::batch

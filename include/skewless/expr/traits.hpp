@@ -28,7 +28,7 @@ struct is_aggregate<aggregate<K, A, W, P>> : std::true_type {};
 template <class T> struct is_named_feature : std::false_type {};
 template <fixed_string N, class E> struct is_named_feature<named_feature<N, E>> : std::true_type {};
 
-template <class T> inline constexpr bool is_aggregate_v = is_aggregate<T>::value;
+template <class T> inline constexpr bool is_aggregate_v = is_aggregate<std::remove_cvref_t<T>>::value;
 
 // The parts of an aggregate node type.
 template <class T> struct aggregate_traits;
@@ -39,7 +39,7 @@ struct aggregate_traits<aggregate<K, A, W, P>> {
   using window = W;
   using pred = P;
 };
-template <class T> using kind_of_t = typename aggregate_traits<T>::kind;
+template <class T> using kind_of_t = typename aggregate_traits<std::remove_cvref_t<T>>::kind;
 
 template <class T>
 inline constexpr bool is_window_v =
@@ -76,7 +76,7 @@ struct level_of<binary<O, L, R>> {
       level_of<L>::value == expr_level::constant ? level_of<R>::value : level_of<L>::value;
 };
 template <class T>
-inline constexpr expr_level level_v = level_of<T>::value;
+inline constexpr expr_level level_v = level_of<std::remove_cvref_t<T>>::value;
 
 // The event struct an expression reads; void for constants.
 template <class T>
@@ -96,7 +96,7 @@ struct event_of<binary<O, L, R>> {
                                   typename event_of<R>::type, typename event_of<L>::type>;
 };
 template <class T>
-using event_of_t = typename event_of<T>::type;
+using event_of_t = typename event_of<std::remove_cvref_t<T>>::type;
 
 template <class A, class B>
 inline constexpr bool same_event_v = std::is_void_v<event_of_t<A>> ||
