@@ -16,6 +16,7 @@
 #include <skewless/batch/evaluate.hpp>
 #include <skewless/online/evaluator.hpp>
 #include <skewless/reference/evaluate.hpp>
+#include <skewless/serial/catalog.hpp>
 #include <skewless/serial/snapshot.hpp>
 
 #include <boost/hana/adapt_struct.hpp>
