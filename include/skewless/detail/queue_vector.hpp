@@ -56,6 +56,20 @@ class queue_vector {
   [[nodiscard]] std::size_t partition_point(Pred pred) const {
     return static_cast<std::size_t>(std::partition_point(begin(), end(), pred) - begin());
   }
+  // The same, by galloping from the front: O(log i) when the prefix is short, which it
+  // is for window starts (few entries expire between two events).
+  template <class Pred>
+  [[nodiscard]] std::size_t partition_point_from_front(Pred pred) const {
+    const std::size_t n = size();
+    std::size_t hi = 1;
+    while (hi <= n && pred((*this)[hi - 1])) hi *= 2;
+    const std::size_t lo = hi / 2;
+    const std::size_t end_ = std::min(hi, n + 1) - 1;  // pred false at end_ or end_ == n
+    return lo + static_cast<std::size_t>(
+                    std::partition_point(begin() + static_cast<std::ptrdiff_t>(lo),
+                                         begin() + static_cast<std::ptrdiff_t>(end_), pred) -
+                    (begin() + static_cast<std::ptrdiff_t>(lo)));
+  }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return v_.capacity() * sizeof(T); }
 
   template <class Archive>

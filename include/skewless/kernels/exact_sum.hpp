@@ -53,20 +53,27 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
   if (top >= 0) {
     const int p = top * 32 + (32 - std::countl_zero(limbs[top]));  // bit length
     const int shift = (p - 1 + e0 >= -1022) ? p - 53 : -1074 - e0;
-    auto bit_at = [&](int i) -> std::uint64_t {
-      if (i < 0 || i >= n * 32) return 0;
-      return (limbs[i / 32] >> (i % 32)) & 1u;
+    // Bits [lo, lo + count) of L as an integer, count <= 64; bits outside L are 0.
+    auto bits_at = [&](int lo, int count) -> std::uint64_t {
+      uint128 w = 0;
+      const int first = lo >= 0 ? lo / 32 : -((-lo + 31) / 32);
+      for (int k = 2; k >= 0; --k) {
+        const int li = first + k;
+        w = (w << 32) | ((li >= 0 && li < n) ? limbs[li] : 0u);
+      }
+      w >>= (lo - first * 32);
+      return count == 64 ? static_cast<std::uint64_t>(w)
+                         : static_cast<std::uint64_t>(w) & ((std::uint64_t{1} << count) - 1);
     };
     if (shift <= 0) {
-      for (int i = p - 1; i >= 0; --i) q = (q << 1) | bit_at(i);
-      q <<= -shift;
+      q = bits_at(0, p) << -shift;  // exact: p <= 53
       e = e0 + shift;
     } else {
-      for (int i = p - 1; i >= shift; --i) q = (q << 1) | bit_at(i);
-      const bool round_bit = bit_at(shift - 1) != 0;
+      q = bits_at(shift, p - shift);
+      const bool round_bit = bits_at(shift - 1, 1) != 0;
       bool below = sticky;
       const int guard = shift - 1;  // bits [0, guard) are below the round bit
-      for (int w = 0; w < guard / 32 && !below; ++w) below = limbs[w] != 0;
+      for (int w = 0; w < guard / 32 && w < n && !below; ++w) below = limbs[w] != 0;
       if (!below && guard % 32 != 0 && guard / 32 < n) {
         below = (limbs[guard / 32] & ((std::uint32_t{1} << (guard % 32)) - 1)) != 0;
       }
@@ -346,9 +353,10 @@ class exact_sum {
                                                std::uint64_t divisor) noexcept {
     // Sign and magnitude over n + 2 chunks (room for the carries out of the top one).
     constexpr int max_n = chunk_count + 2;
-    std::int64_t c[max_n] = {};
-    for (int i = 0; i < n; ++i) c[i] = chunks[i];
     const int m = n + 2;
+    std::int64_t c[max_n];
+    for (int i = 0; i < n; ++i) c[i] = chunks[i];
+    c[n] = c[n + 1] = 0;
     carry(c, m);
     const bool negative = c[m - 1] < 0;
     if (negative) {
@@ -357,7 +365,7 @@ class exact_sum {
     }
     // Limbs, with room to shift left by up to 128 bits for the quotient's bits.
     constexpr int extra = 4;
-    std::uint32_t limbs[max_n + extra] = {};
+    std::uint32_t limbs[max_n + extra];
     for (int i = 0; i < m; ++i) limbs[i] = static_cast<std::uint32_t>(c[i]);
     const int e0 = 32 * base - 1074;
     if (divisor == 1) return kernels_internal::round_limbs(limbs, m, e0, false, negative);
@@ -370,22 +378,35 @@ class exact_sum {
     const int q = 64 - std::countl_zero(divisor);
     int s = 56 - (p - q);
     if (s < 2) s = 2;
-    const int nl = m + extra;
-    std::uint32_t shifted[max_n + extra] = {};
+    const int nl = top + 1 + (s + 31) / 32 + 1;  // limbs of the shifted dividend
+    std::uint32_t shifted[max_n + extra];
     const int word = s / 32, bit = s % 32;
     for (int i = nl - 1; i >= 0; --i) {
       std::uint64_t v = 0;
-      if (i - word >= 0) v = static_cast<std::uint64_t>(limbs[i - word]) << bit;
-      if (bit != 0 && i - word - 1 >= 0) v |= limbs[i - word - 1] >> (32 - bit);
+      if (i - word >= 0 && i - word <= top) v = static_cast<std::uint64_t>(limbs[i - word]) << bit;
+      if (bit != 0 && i - word - 1 >= 0 && i - word - 1 <= top) v |= limbs[i - word - 1] >> (32 - bit);
       shifted[i] = static_cast<std::uint32_t>(v);
     }
-    kernels_internal::uint128 rem = 0;
-    for (int i = nl - 1; i >= 0; --i) {
-      rem = (rem << 32) | shifted[i];
-      shifted[i] = static_cast<std::uint32_t>(rem / divisor);
-      rem %= divisor;
+    bool inexact = false;
+    if (divisor <= 0xffffffffu) {
+      // Remainder and divisor fit 32 bits: 64-bit division per limb.
+      std::uint64_t rem = 0;
+      for (int i = nl - 1; i >= 0; --i) {
+        const std::uint64_t cur = (rem << 32) | shifted[i];
+        shifted[i] = static_cast<std::uint32_t>(cur / divisor);
+        rem = cur % divisor;
+      }
+      inexact = rem != 0;
+    } else {
+      kernels_internal::uint128 rem = 0;
+      for (int i = nl - 1; i >= 0; --i) {
+        rem = (rem << 32) | shifted[i];
+        shifted[i] = static_cast<std::uint32_t>(rem / divisor);
+        rem %= divisor;
+      }
+      inexact = rem != 0;
     }
-    return kernels_internal::round_limbs(shifted, nl, e0 - s, rem != 0, negative);
+    return kernels_internal::round_limbs(shifted, nl, e0 - s, inexact, negative);
   }
 
   std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4

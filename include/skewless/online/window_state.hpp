@@ -56,7 +56,8 @@ class extremum_queue {
   }
   // The best value among entries with ts >= start.
   [[nodiscard]] std::optional<double> best_since(std::int64_t start) const {
-    const std::size_t i = q_.partition_point([&](const timed_value& x) { return x.ts < start; });
+    const std::size_t i =
+        q_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
     if (i == q_.size()) return std::nullopt;
     return q_[i].value;
   }
@@ -153,7 +154,7 @@ class window_state<Parts, sliding_window> {
     const std::int64_t start = window_start(w, t);
     if constexpr (has_entries) {
       const std::size_t lo =
-          entries_.partition_point([&](const timed_value& x) { return x.ts < start; });
+          entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
       p.count = entries_.size() - lo;
       if (lo < entries_.size()) {
         p.first = entries_[lo];
