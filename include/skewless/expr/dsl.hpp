@@ -215,24 +215,28 @@ SKEWLESS_NUMERIC_AGGREGATE(first)
 SKEWLESS_NUMERIC_AGGREGATE(last)
 #undef SKEWLESS_NUMERIC_AGGREGATE
 
+namespace expr_internal {
+// f(x, window) is the aggregate Kind; f(a, b) of two expressions is element-wise Op.
+template <class Kind, class Op, class A, class B>
+constexpr auto aggregate_or_elementwise(const A& a, const B& b) {
+  if constexpr (is_window_v<B> && !is_window_v<A>) {
+    return make_aggregate<Kind, true>(a, b);
+  } else {
+    return make_binary<Op>(a, b);
+  }
+}
+}  // namespace expr_internal
+
 // min(x, window) is the aggregate; min(a, b) of two expressions is element-wise.
 template <class A, class B>
   requires expr_internal::BinaryOperands<A, B>
 [[nodiscard]] constexpr auto min(const A& a, const B& b) {
-  if constexpr (is_window_v<B> && !is_window_v<A>) {
-    return expr_internal::make_aggregate<agg::min, true>(a, b);
-  } else {
-    return expr_internal::make_binary<op::min2>(a, b);
-  }
+  return expr_internal::aggregate_or_elementwise<agg::min, op::min2>(a, b);
 }
 template <class A, class B>
   requires expr_internal::BinaryOperands<A, B>
 [[nodiscard]] constexpr auto max(const A& a, const B& b) {
-  if constexpr (is_window_v<B> && !is_window_v<A>) {
-    return expr_internal::make_aggregate<agg::max, true>(a, b);
-  } else {
-    return expr_internal::make_binary<op::max2>(a, b);
-  }
+  return expr_internal::aggregate_or_elementwise<agg::max, op::max2>(a, b);
 }
 
 // Seconds from the latest (earliest) event in the window to the query time.

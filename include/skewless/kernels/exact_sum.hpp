@@ -186,7 +186,7 @@ class exact_sum {
       if (i >= chunk_count) throw_invalid();
       c[i] = v;
     }
-    x.assign(c);
+    x.store(c);
     *this = std::move(x);
   }
 
@@ -228,7 +228,7 @@ class exact_sum {
     } else if (idx >= base_ && top < base_ + inline_count) {
       c = inline_.data() + (idx - base_);
     } else {
-      make_room(idx, top);
+      store(canonical(), idx, top);
       c = full_ ? full_->data() + idx : inline_.data() + (idx - base_);
     }
     c[0] += d0;
@@ -237,7 +237,7 @@ class exact_sum {
     // Each addition moves a chunk by less than 2^32: 2^30 of them cannot overflow.
     if (++pending_ >= (1u << 30)) {
       pending_ = 0;
-      assign(canonical());
+      store(canonical());
     }
   }
 
@@ -262,9 +262,11 @@ class exact_sum {
     }
   }
 
-  // Stores an exact value given as full chunks: inline (as signed digits of the
-  // magnitude) when its magnitude spans at most inline_count chunks, else spilled.
-  void assign(const full_array& value) {
+  // Stores an exact value given as full chunks, leaving room for new digits at chunks
+  // [want_lo, want_hi] (none if want_lo > want_hi): inline, as signed digits of the
+  // magnitude, when the value and the new digits span fewer than inline_count chunks
+  // (one chunk of headroom keeps carries inline); spilled to the full array otherwise.
+  void store(const full_array& value, int want_lo = chunk_count, int want_hi = -1) {
     full_array mag = value;
     carry(mag.data(), chunk_count);
     const bool negative = mag[chunk_count - 1] < 0;
@@ -272,48 +274,18 @@ class exact_sum {
       for (auto& v : mag) v = -v;
       carry(mag.data(), chunk_count);
     }
-    int lo = 0, hi = chunk_count - 1;
-    while (lo < chunk_count && mag[lo] == 0) ++lo;
-    while (hi >= 0 && mag[hi] == 0) --hi;
-    if (lo > hi) {
-      full_.reset();
-      inline_ = {};
-      base_ = 0;
-      return;
-    }
-    if (hi - lo < inline_count && hi < chunk_count - 1) {
-      full_.reset();
-      base_ = static_cast<std::int16_t>(std::min(lo, chunk_count - inline_count));
-      for (int i = 0; i < inline_count; ++i) {
-        inline_[i] = negative ? -mag[base_ + i] : mag[base_ + i];
-      }
-    } else {
-      if (!full_) full_ = std::make_unique<full_array>();
-      *full_ = value;
-      inline_ = {};
-      base_ = 0;
-    }
-  }
-
-  // The inline chunks cannot take digits at [idx, top]: re-centre them on the union of
-  // the current value and the new digits, or spill to the full array.
-  void make_room(int idx, int top) {
-    full_array value = canonical();
-    full_array mag = value;
-    const bool negative = mag[chunk_count - 1] < 0;
-    if (negative) {
-      for (auto& v : mag) v = -v;
-      carry(mag.data(), chunk_count);
-    }
-    int lo = idx, hi = top;
+    int lo = want_lo, hi = want_hi;
     for (int i = 0; i < chunk_count; ++i) {
       if (mag[i] != 0) {
         lo = std::min(lo, i);
         hi = std::max(hi, i);
       }
     }
-    // One chunk of headroom above the digits, so carries stay inline.
-    if (hi + 1 - lo < inline_count && hi + 1 < chunk_count) {
+    if (lo > hi) {  // zero
+      full_.reset();
+      inline_ = {};
+      base_ = 0;
+    } else if (hi + 1 - lo < inline_count && hi + 1 < chunk_count) {
       full_.reset();
       base_ = static_cast<std::int16_t>(std::min(lo, chunk_count - inline_count));
       for (int i = 0; i < inline_count; ++i) {
@@ -335,7 +307,7 @@ class exact_sum {
     neg_inf_ += sign * other.neg_inf_;
     nan_ += sign * other.nan_;
     pending_ = 0;
-    assign(a);
+    store(a);
   }
 
   // NaN if any NaN is present or both infinities are; else the infinity present.
