@@ -15,3 +15,7 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/skewlessConfigVersion.cmake
   cmake/skewless-dependencies.cmake
   DESTINATION ${SKEWLESS_CMAKE_DIR})
+
+# pkg-config, for consumers without CMake. Header-only, so arch-independent: share/.
+configure_file(cmake/skewless.pc.in ${CMAKE_CURRENT_BINARY_DIR}/skewless.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/skewless.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)

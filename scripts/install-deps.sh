@@ -4,7 +4,7 @@
 # passed as arguments (e.g. libbenchmark-dev for the benchmarks).
 set -euo pipefail
 packages=(g++ cmake ninja-build libboost-dev librange-v3-dev libeigen3-dev libcereal-dev
-          libabsl-dev catch2 "$@")
+          libabsl-dev catch2 pkg-config "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
