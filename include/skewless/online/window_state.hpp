@@ -163,9 +163,13 @@ class window_state<Parts, sliding_window> {
       if constexpr (has_sum) {
         if (lo == 0) {
           p.sum = &sum_;
-        } else {
+        } else if (2 * lo <= entries_.size()) {  // subtract the expired prefix
           scratch = sum_;
           for (std::size_t i = 0; i < lo; ++i) scratch.remove(entries_[i].value);
+          p.sum = &scratch;
+        } else {  // or add up the live suffix, whichever is shorter
+          scratch = exact_sum{};
+          for (std::size_t i = lo; i < entries_.size(); ++i) scratch.add(entries_[i].value);
           p.sum = &scratch;
         }
       }

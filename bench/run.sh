@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every benchmark at full size and writes the raw results to bench/results/:
+#   online_ingest.json batch.json exact_sum.json (Google Benchmark JSON),
+#   read_latency.txt, compile_time.txt, peers.json/peers.txt, and plots the ingest
+#   throughput against the number of entities (docs/ingest_throughput.png).
+# Takes a few minutes; needs ~8 GiB of memory and network access to PyPI for the peers.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${SKEWLESS_BUILD_DIR:-$root/build}"
+res="$root/bench/results"
+mkdir -p "$res"
+"$root/scripts/install-deps.sh" libbenchmark-dev bc
+cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON >/dev/null
+cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers
+b="$build/bench"
+"$b/bench_exact_sum" --benchmark_out="$res/exact_sum.json" --benchmark_out_format=json
+"$b/bench_online_ingest" --benchmark_out="$res/online_ingest.json" --benchmark_out_format=json
+"$b/bench_batch" --benchmark_out="$res/batch.json" --benchmark_out_format=json
+"$b/bench_read_latency" | tee "$res/read_latency.txt"
+"$root/bench/compile_time.sh" | tee "$res/compile_time.txt"
+venv="$build/peers-venv"
+if [ ! -x "$venv/bin/python" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check \
+    duckdb==2.0.0 pandas==3.1.1 polars==2.1.0 pyarrow matplotlib numpy
+fi
+"$venv/bin/python" "$root/bench/peers/run.py" --tool "$b/bench_export_for_peers" \
+  --events "${PEER_EVENTS:-10000000}" --rows "${PEER_ROWS:-1000000}" --users "${PEER_USERS:-1000000}" \
+  --json "$res/peers.json" | tee "$res/peers.txt"
+"$venv/bin/python" "$root/bench/plot.py" "$res/online_ingest.json" "$root/docs/ingest_throughput.png"
