@@ -30,7 +30,15 @@ flags=(-std=c++20 -O2 -I"$root/include" -I/usr/include/eigen3 -c)
   echo '  return on.features(1, 10, v).ok() && b.values.rows() == 2 ? 0 : 1;'
   echo '}'
 } > "$out/fifty.cpp"
-time_of() { local s; s=$(date +%s.%N); g++ "${flags[@]}" "$1" -o "$out/x.o"; echo "$(date +%s.%N) - $s" | bc; }
-printf 'compile quickstart (examples/quickstart/main.cpp): %.1f s\n' "$(time_of "$root/examples/quickstart/main.cpp")"
-printf 'compile 50-feature definition (batch + online):     %.1f s\n' "$(time_of "$out/fifty.cpp")"
+time_of() {  # milliseconds
+  local s e
+  s=$(date +%s%N)
+  g++ "${flags[@]}" "$1" -o "$out/x.o"
+  e=$(date +%s%N)
+  echo $(((e - s) / 1000000))
+}
+ms=$(time_of "$root/examples/quickstart/main.cpp")
+echo "compile quickstart (examples/quickstart/main.cpp): $((ms / 1000)).$((ms % 1000 / 100)) s"
+ms=$(time_of "$out/fifty.cpp")
+echo "compile 50-feature definition (batch + online):     $((ms / 1000)).$((ms % 1000 / 100)) s"
 rm -rf "$out"

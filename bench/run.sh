@@ -9,7 +9,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${SKEWLESS_BUILD_DIR:-$root/build}"
 res="$root/bench/results"
 mkdir -p "$res"
-"$root/scripts/install-deps.sh" libbenchmark-dev bc
+"$root/scripts/install-deps.sh" libbenchmark-dev
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers
 b="$build/bench"
