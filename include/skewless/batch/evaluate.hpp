@@ -118,8 +118,11 @@ void sweep(const Agg& a, const Events& events,
     const auto& ke = sorted_events[i];
     if (auto v = entry_value(a, std::ranges::begin(events)[ke.index])) entries.push_back({ke.ts, *v});
   }
-  // Sorted by time already; ties are ordered by value so first/last are order-free.
-  std::sort(entries.begin(), entries.end(), event_order_less);
+  // Sorted by time already; ties must be ordered by value so first/last are
+  // order-free. Usually there are none, and one pass says so.
+  if (!std::is_sorted(entries.begin(), entries.end(), event_order_less)) {
+    std::sort(entries.begin(), entries.end(), event_order_less);
+  }
   s.min_q.clear();
   s.max_q.clear();
   exact_sum sum;

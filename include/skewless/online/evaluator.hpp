@@ -18,10 +18,11 @@
 #include <skewless/expr/time_traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
+#include <skewless/detail/small_vector.hpp>
 #include <skewless/online/window_state.hpp>
 #include <skewless/types.hpp>
 
-#include <absl/container/flat_hash_map.h>
+#include <absl/container/node_hash_map.h>
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
@@ -79,7 +80,7 @@ template <class Agg>
 struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
   window_state<parts_of_v<Agg>, window_type> window;
-  std::vector<double> head;
+  detail::small_vector<double, 1> head;
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -178,8 +179,7 @@ class evaluator {
   [[nodiscard]] std::size_t state_heap_bytes() const noexcept {
     std::size_t b = 0;
     for (const auto& [k, st] : entities_) {
-      std::apply([&](const auto&... s) { ((b += s.window.heap_bytes() +
-                                               s.head.capacity() * sizeof(double)), ...); },
+      std::apply([&](const auto&... s) { ((b += s.window.heap_bytes() + s.head.heap_bytes()), ...); },
                  st.aggs);
     }
     return b;
@@ -283,7 +283,9 @@ class evaluator {
 
   FS fs_;
   aggregates_type aggs_;
-  absl::flat_hash_map<key_type, entity_state> entities_;
+  // Node-based: an entity's state is allocated once and never moved by a rehash
+  // (states are hundreds of bytes; moving them on growth dominated ingest).
+  absl::node_hash_map<key_type, entity_state> entities_;
   ingest_counters counters_;
 };
 

@@ -1,0 +1,71 @@
+// skewless/detail/small_vector.hpp — internal; do not rely on anything here.
+//
+// A vector of trivially copyable T that holds up to N elements inline and moves to the
+// heap only beyond that. The online state keeps the values of an entity's newest
+// instant in one: almost always a single value, so no allocation and no extra cache
+// line per aggregate per event.
+#pragma once
+
+#include <skewless/config.hpp>
+
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <type_traits>
+#include <vector>
+
+namespace skewless::inline v1::detail {
+
+template <class T, std::size_t N>
+class small_vector {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] const T* begin() const noexcept { return size_ <= N ? inline_ : heap_.data(); }
+  [[nodiscard]] const T* end() const noexcept { return begin() + size_; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return begin()[i]; }
+
+  void push_back(const T& x) {
+    if (size_ < N) {
+      inline_[size_] = x;
+    } else {
+      if (size_ == N) heap_.assign(inline_, inline_ + N);
+      heap_.push_back(x);
+    }
+    ++size_;
+  }
+  // Keeps the heap capacity, so a burst of ties does not allocate twice.
+  void clear() noexcept {
+    heap_.clear();
+    size_ = 0;
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return heap_.capacity() * sizeof(T); }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    const std::uint64_t n = size_;
+    ar(n);
+    for (const T& x : *this) ar(x);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    std::uint64_t n = 0;
+    ar(n);
+    if (n > (std::uint64_t{1} << 40)) throw std::runtime_error("skewless: corrupt length");
+    clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      T x{};
+      ar(x);
+      push_back(x);
+    }
+  }
+
+ private:
+  T inline_[N]{};
+  std::uint32_t size_ = 0;
+  std::vector<T> heap_;
+};
+
+}  // namespace skewless::inline v1::detail
