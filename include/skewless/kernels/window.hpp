@@ -35,6 +35,16 @@ inline constexpr std::int64_t max_time_us = std::int64_t{1} << 62;
   return std::numeric_limits<std::int64_t>::min();
 }
 
+// Any other window kind: one readable error for every back-end that asks for its start.
+template <class W>
+constexpr std::int64_t window_start(const W&, std::int64_t) noexcept {
+  static_assert(sizeof(W) == 0,
+                "skewless: this window kind has no window_start; define it in "
+                "skewless/kernels/window.hpp so every back-end (batch, online, "
+                "reference) selects the same events.");
+  return 0;
+}
+
 template <class W>
 [[nodiscard]] constexpr bool in_window(const W& w, std::int64_t ts, std::int64_t t) noexcept {
   return window_start(w, t) <= ts && ts < t;

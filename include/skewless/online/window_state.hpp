@@ -81,7 +81,13 @@ struct less_total_order {
 }  // namespace online_internal
 
 template <unsigned Parts, class Window>
-class window_state;
+class window_state {
+  static_assert(sizeof(Window) == 0,
+                "skewless: the online evaluator has no state for this window kind. Add a "
+                "window_state<Parts, Window> specialisation in "
+                "skewless/online/window_state.hpp (and its batch sweep), or use "
+                "sliding(W) or lifetime().");
+};
 
 // lifetime(): nothing ever leaves, so every part is a running fold.
 template <unsigned Parts>
