@@ -34,31 +34,26 @@ inline constexpr std::int64_t week_us = 7 * day_us;
 
 inline constexpr auto amount = skewless::field<payment, "amount">;
 
-// count/sum/mean/max over 1h, 1d, 7d sliding windows.
-inline constexpr auto features10 = skewless::define_features<payment, "user", "ts">(
-    skewless::feature<"count_1h">(skewless::count(skewless::sliding(1h))),
-    skewless::feature<"sum_1h">(skewless::sum(amount, skewless::sliding(1h))),
-    skewless::feature<"mean_1h">(skewless::mean(amount, skewless::sliding(1h))),
-    skewless::feature<"count_1d">(skewless::count(skewless::sliding(24h))),
-    skewless::feature<"sum_1d">(skewless::sum(amount, skewless::sliding(24h))),
-    skewless::feature<"mean_1d">(skewless::mean(amount, skewless::sliding(24h))),
-    skewless::feature<"max_1d">(skewless::max(amount, skewless::sliding(24h))),
-    skewless::feature<"sum_7d">(skewless::sum(amount, skewless::sliding(7 * 24h))),
-    skewless::feature<"mean_7d">(skewless::mean(amount, skewless::sliding(7 * 24h))),
-    skewless::feature<"max_7d">(skewless::max(amount, skewless::sliding(7 * 24h))));
+// count/sum/mean/max over 1h, 1d, 7d sliding windows, plus any extra features.
+template <class... Extra>
+constexpr auto ten_features_and(const Extra&... extra) {
+  return skewless::define_features<payment, "user", "ts">(
+      skewless::feature<"count_1h">(skewless::count(skewless::sliding(1h))),
+      skewless::feature<"sum_1h">(skewless::sum(amount, skewless::sliding(1h))),
+      skewless::feature<"mean_1h">(skewless::mean(amount, skewless::sliding(1h))),
+      skewless::feature<"count_1d">(skewless::count(skewless::sliding(24h))),
+      skewless::feature<"sum_1d">(skewless::sum(amount, skewless::sliding(24h))),
+      skewless::feature<"mean_1d">(skewless::mean(amount, skewless::sliding(24h))),
+      skewless::feature<"max_1d">(skewless::max(amount, skewless::sliding(24h))),
+      skewless::feature<"sum_7d">(skewless::sum(amount, skewless::sliding(7 * 24h))),
+      skewless::feature<"mean_7d">(skewless::mean(amount, skewless::sliding(7 * 24h))),
+      skewless::feature<"max_7d">(skewless::max(amount, skewless::sliding(7 * 24h))), extra...);
+}
+
+inline constexpr auto features10 = ten_features_and();
 
 // The 10 above plus last/min/lifetime aggregates: the read-latency vector.
-inline constexpr auto features20 = skewless::define_features<payment, "user", "ts">(
-    skewless::feature<"count_1h">(skewless::count(skewless::sliding(1h))),
-    skewless::feature<"sum_1h">(skewless::sum(amount, skewless::sliding(1h))),
-    skewless::feature<"mean_1h">(skewless::mean(amount, skewless::sliding(1h))),
-    skewless::feature<"count_1d">(skewless::count(skewless::sliding(24h))),
-    skewless::feature<"sum_1d">(skewless::sum(amount, skewless::sliding(24h))),
-    skewless::feature<"mean_1d">(skewless::mean(amount, skewless::sliding(24h))),
-    skewless::feature<"max_1d">(skewless::max(amount, skewless::sliding(24h))),
-    skewless::feature<"sum_7d">(skewless::sum(amount, skewless::sliding(7 * 24h))),
-    skewless::feature<"mean_7d">(skewless::mean(amount, skewless::sliding(7 * 24h))),
-    skewless::feature<"max_7d">(skewless::max(amount, skewless::sliding(7 * 24h))),
+inline constexpr auto features20 = ten_features_and(
     skewless::feature<"count_7d">(skewless::count(skewless::sliding(7 * 24h))),
     skewless::feature<"min_1d">(skewless::min(amount, skewless::sliding(24h))),
     skewless::feature<"min_7d">(skewless::min(amount, skewless::sliding(7 * 24h))),
