@@ -1,6 +1,7 @@
-// skewless/config.hpp — the only place skewless defines macros.
+// skewless/config.hpp — build-configuration checks shared by every header.
 //
-// SKEWLESS_ASSUME_NOEXCEPT marks hot paths that are noexcept after validation.
+// skewless defines no configuration macros: the only public macros are the
+// SKEWLESS_VERSION_* numbers in version.hpp, which CMake and the package recipes read.
 #pragma once
 
 #include <skewless/version.hpp>

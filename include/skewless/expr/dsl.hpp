@@ -148,25 +148,66 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Pred& pred 
 
 // ---- operators ------------------------------------------------------------------
 
-#define SKEWLESS_BINARY_OPERATOR(sym, tag)                                  \
-  template <class L, class R>                                               \
-    requires expr_internal::BinaryOperands<L, R>                            \
-  [[nodiscard]] constexpr auto operator sym(const L& l, const R& r) {       \
-    return expr_internal::make_binary<op::tag>(l, r);                       \
-  }
-SKEWLESS_BINARY_OPERATOR(+, add)
-SKEWLESS_BINARY_OPERATOR(-, sub)
-SKEWLESS_BINARY_OPERATOR(*, mul)
-SKEWLESS_BINARY_OPERATOR(/, div)
-SKEWLESS_BINARY_OPERATOR(<, lt)
-SKEWLESS_BINARY_OPERATOR(<=, le)
-SKEWLESS_BINARY_OPERATOR(>, gt)
-SKEWLESS_BINARY_OPERATOR(>=, ge)
-SKEWLESS_BINARY_OPERATOR(==, eq)
-SKEWLESS_BINARY_OPERATOR(!=, ne)
-SKEWLESS_BINARY_OPERATOR(&&, logical_and)
-SKEWLESS_BINARY_OPERATOR(||, logical_or)
-#undef SKEWLESS_BINARY_OPERATOR
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator+(const L& l, const R& r) {
+  return expr_internal::make_binary<op::add>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator-(const L& l, const R& r) {
+  return expr_internal::make_binary<op::sub>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator*(const L& l, const R& r) {
+  return expr_internal::make_binary<op::mul>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator/(const L& l, const R& r) {
+  return expr_internal::make_binary<op::div>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator<(const L& l, const R& r) {
+  return expr_internal::make_binary<op::lt>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator<=(const L& l, const R& r) {
+  return expr_internal::make_binary<op::le>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator>(const L& l, const R& r) {
+  return expr_internal::make_binary<op::gt>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator>=(const L& l, const R& r) {
+  return expr_internal::make_binary<op::ge>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator==(const L& l, const R& r) {
+  return expr_internal::make_binary<op::eq>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator!=(const L& l, const R& r) {
+  return expr_internal::make_binary<op::ne>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator&&(const L& l, const R& r) {
+  return expr_internal::make_binary<op::logical_and>(l, r);
+}
+template <class L, class R>
+  requires expr_internal::BinaryOperands<L, R>
+[[nodiscard]] constexpr auto operator||(const L& l, const R& r) {
+  return expr_internal::make_binary<op::logical_or>(l, r);
+}
 
 template <class A>
   requires is_skewless_v<A>
@@ -203,17 +244,26 @@ template <class X, class W>
   return expr_internal::make_aggregate<agg::count, false>(x, w);
 }
 
-#define SKEWLESS_NUMERIC_AGGREGATE(fn)                                      \
-  template <class X, class W>                                               \
-    requires expr_internal::is_operand_v<X>                                 \
-  [[nodiscard]] constexpr auto fn(const X& x, const W& w) {                 \
-    return expr_internal::make_aggregate<agg::fn, true>(x, w);              \
-  }
-SKEWLESS_NUMERIC_AGGREGATE(sum)
-SKEWLESS_NUMERIC_AGGREGATE(mean)
-SKEWLESS_NUMERIC_AGGREGATE(first)
-SKEWLESS_NUMERIC_AGGREGATE(last)
-#undef SKEWLESS_NUMERIC_AGGREGATE
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto sum(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::sum, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto mean(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::mean, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto first(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::first, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto last(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::last, true>(x, w);
+}
 
 namespace expr_internal {
 // f(x, window) is the aggregate Kind; f(a, b) of two expressions is element-wise Op.

@@ -7,7 +7,6 @@
 // value. An event enters an aggregate's window when it passes where() and its value
 // is not missing; count() and time_since_*() have no value and take every event.
 //
-//   skewless::window_parts p;
 //   skewless::exact_sum s; s.add(2.0);
 //   skewless::window_parts p{.count = 1, .sum = &s};
 //   skewless::aggregate_kernel<skewless::agg::mean>::finalize(p, t);   // 2.0
