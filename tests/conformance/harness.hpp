@@ -103,6 +103,7 @@ struct parity_stats {
   long online_queries = 0;
   long snapshots = 0;
   long rejected = 0;
+  long advances = 0;
 };
 
 // MakeFeatures(rng, shape) -> feature set; MakeEvent(rng, key_index, ts, shape) -> event;
@@ -162,6 +163,15 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   online::evaluator<FS> on(fs);
   std::vector<event_type> accepted;
   std::map<key_type, std::int64_t> newest;
+  // advance_to: per-key horizons and the global one; a query may ask for T >= floor(k).
+  std::map<key_type, std::int64_t> horizon;
+  std::int64_t global_horizon = std::numeric_limits<std::int64_t>::min();
+  auto floor_of = [&](const key_type& k) {
+    std::int64_t f = global_horizon;
+    if (auto it = newest.find(k); it != newest.end()) f = std::max(f, it->second);
+    if (auto it = horizon.find(k); it != horizon.end()) f = std::max(f, it->second);
+    return f;
+  };
   feature_vector<FS> v;
   auto check_online_row = [&](const key_type& k, std::int64_t t) {
     REQUIRE(on.features(k, t, v).ok());
@@ -205,8 +215,23 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
       on = std::move(fresh);
       ++stats.snapshots;
     }
-    if (rng() % 6 == 0) {  // a mid-stream read, at or after the entity's newest event
-      const std::int64_t n = newest[k];
+    if (rng() % 12 == 0) {  // declare the past: for this key or for every key
+      const std::int64_t t = floor_of(k) + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+      if (rng() % 2 == 0) {
+        REQUIRE(on.advance_to(k, t).ok());
+        horizon[k] = std::max(horizon.count(k) ? horizon[k] : t, t);
+      } else {
+        REQUIRE(on.advance_to(t).ok());
+        global_horizon = std::max(global_horizon, t);
+      }
+      ++stats.advances;
+      feature_vector<FS> probe;
+      if (floor_of(k) > std::numeric_limits<std::int64_t>::min() + 1) {
+        REQUIRE_FALSE(on.features(k, floor_of(k) - 1, probe).ok());  // the past is refused
+      }
+    }
+    if (rng() % 6 == 0) {  // a mid-stream read, at or after the earliest allowed time
+      const std::int64_t n = floor_of(k);
       const std::int64_t dt[] = {0, 0, 1, static_cast<std::int64_t>(rng() % (2 * shape.ts_range + 1))};
       check_online_row(k, n + dt[rng() % 4]);
     }
@@ -216,8 +241,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   std::vector<spine_row<key_type>> final_rows;
   for (int ki = 0; ki <= shape.n_keys; ++ki) {
     const key_type k = make_key(ki);
-    const auto it = newest.find(k);
-    const std::int64_t base = it == newest.end() ? 0 : it->second;
+    const std::int64_t base = std::max<std::int64_t>(floor_of(k), newest.count(k) ? floor_of(k) : 0);
     for (std::int64_t d : {std::int64_t{0}, std::int64_t{1}, shape.ts_range / 2, shape.ts_range * 2}) {
       final_rows.push_back({k, base + d});
     }

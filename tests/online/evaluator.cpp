@@ -114,3 +114,31 @@ TEST_CASE("online: absl::Time event times", "[online]") {
   CHECK(v[0] == 1.5);
   CHECK_THAT(tf.canonical_text(), Catch::Contains("time at:absl_time"));
 }
+
+TEST_CASE("online: advance_to declares the past and changes no later answer", "[online]") {
+  online::evaluator on(features);
+  for (std::int64_t i = 0; i < 50; ++i) {
+    REQUIRE(on.ingest({i % 2 ? "a" : "b", i * 1'000'000, static_cast<double>(i)}) ==
+            online::ingest_outcome::accepted);
+  }
+  vec before, after;
+  REQUIRE(on.features("a", 55'000'000, before).ok());
+  REQUIRE(on.advance_to(52'000'000).ok());
+  REQUIRE(on.features("a", 55'000'000, after).ok());
+  CHECK(before == after);
+  const auto s = on.features("a", 51'999'999, after);
+  CHECK(s.code() == absl::StatusCode::kFailedPrecondition);
+  CHECK_THAT(std::string(s.message()), Catch::Contains("advanced to"));
+  // An entity created later inherits the declaration.
+  REQUIRE(on.ingest({"c", 40'000'000, 1.0}) == online::ingest_outcome::accepted);
+  CHECK_FALSE(on.features("c", 45'000'000, after).ok());
+  CHECK_FALSE(on.features("never-seen", 45'000'000, after).ok());
+  REQUIRE(on.features("c", 52'000'000, after).ok());
+  CHECK(after[0] == 0.0);  // 40 s is outside [42 s, 52 s)
+  CHECK(after[1] == 1.0);  // but counted over the lifetime
+  // One entity only.
+  REQUIRE(on.advance_to("a", 60'000'000).ok());
+  CHECK_FALSE(on.features("a", 59'000'000, after).ok());
+  CHECK(on.features("b", 59'000'000, after).ok());
+  CHECK(on.advance_to(std::int64_t{1} << 62 | 7).code() == absl::StatusCode::kInvalidArgument);
+}

@@ -13,6 +13,11 @@
 // event is rejected (state untouched) and counted by reason; later ones are applied in
 // place, so any arrival order within the lateness gives the same state. A query needs
 // T >= the entity's newest ingested time; the past is the batch evaluator's job.
+//
+// Reads are const, so by default an idle entity keeps window entries that only an
+// early query could still see. advance_to(now) — e.g. from a periodic maintenance task —
+// declares that no query will ask for a time before `now`, and drops them: reads get
+// cheaper and memory is returned to the windows. Queries before that time then fail.
 #pragma once
 
 #include <skewless/expr/time_traits.hpp>
@@ -30,6 +35,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <stdexcept>
 #include <string_view>
 #include <tuple>
@@ -109,10 +115,14 @@ class evaluator {
 
   struct entity_state {
     std::int64_t newest = 0;
+    // No query will ask for a time before this one (advance_to).
+    std::int64_t horizon = std::numeric_limits<std::int64_t>::min();
     typename online_internal::states_of<aggregates_type>::type aggs;
+    // The earliest time a query may still ask for.
+    [[nodiscard]] std::int64_t floor() const noexcept { return std::max(newest, horizon); }
     template <class Archive>
     void serialize(Archive& ar) {
-      ar(newest, aggs);
+      ar(newest, horizon, aggs);
     }
   };
 
@@ -131,6 +141,7 @@ class evaluator {
     if (it == entities_.end()) {
       it = entities_.try_emplace(FS::key_of(e)).first;
       it->second.newest = t;
+      it->second.horizon = horizon_;
     } else if (t < it->second.newest && it->second.newest - t > fs_.allowed_lateness_us) {
       return count(ingest_outcome::rejected_too_late);
     }
@@ -149,12 +160,19 @@ class evaluator {
     std::array<double, aggregate_count + 1> values{};
     const auto it = entities_.find(key);
     if (it == entities_.end()) {
+      if (t_us < horizon_) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "skewless: online query at T=", t_us, " us is before the time the state was "
+            "advanced to (", horizon_, " us). Use skewless::batch::evaluate for past times."));
+      }
       fill_empty(values.data(), t_us);
     } else {
-      if (t_us < it->second.newest) {
+      if (t_us < it->second.floor()) {
+        const bool by_event = it->second.newest >= it->second.horizon;
         return absl::FailedPreconditionError(absl::StrCat(
-            "skewless: online query at T=", t_us, " us is before the entity's newest ingested "
-            "event (", it->second.newest, " us); online state answers T >= that. Use "
+            "skewless: online query at T=", t_us, " us is before ",
+            by_event ? "the entity's newest ingested event (" : "the time the state was advanced to (",
+            it->second.floor(), " us); online state answers T >= that. Use "
             "skewless::batch::evaluate for past times."));
       }
       fill(it->second, values.data(), t_us);
@@ -165,6 +183,27 @@ class evaluator {
                                                            values.data())),
        ...);
     }(std::make_index_sequence<size>{});
+    return absl::OkStatus();
+  }
+
+  // Declares that no query will ask for a time before t_us, for every entity: drops the
+  // window entries only earlier queries could see. Later queries before t_us fail.
+  [[nodiscard]] absl::Status advance_to(std::int64_t t_us) {
+    if (t_us < min_time_us || t_us > max_time_us) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
+    }
+    horizon_ = std::max(horizon_, t_us);
+    for (auto& [k, st] : entities_) advance(st, t_us);
+    return absl::OkStatus();
+  }
+  // The same for one entity.
+  [[nodiscard]] absl::Status advance_to(const key_type& key, std::int64_t t_us) {
+    if (t_us < min_time_us || t_us > max_time_us) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
+    }
+    if (auto it = entities_.find(key); it != entities_.end()) advance(it->second, t_us);
     return absl::OkStatus();
   }
 
@@ -192,13 +231,13 @@ class evaluator {
     sorted.reserve(entities_.size());
     for (const auto& kv : entities_) sorted.push_back(&kv);
     std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    ar(counters_, static_cast<std::uint64_t>(sorted.size()));
+    ar(counters_, horizon_, static_cast<std::uint64_t>(sorted.size()));
     for (const auto* kv : sorted) ar(kv->first, kv->second);
   }
   template <class Archive>
   void load(Archive& ar) {
     std::uint64_t n = 0;
-    ar(counters_, n);
+    ar(counters_, horizon_, n);
     entities_.clear();
     for (std::uint64_t i = 0; i < n; ++i) {
       key_type k{};
@@ -219,26 +258,45 @@ class evaluator {
   void apply(entity_state& st, const event_type& e, std::int64_t t) {
     const std::int64_t newest = st.newest;
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, newest), ...);
+      (apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, newest, st.horizon), ...);
     }(std::make_index_sequence<aggregate_count>{});
     st.newest = std::max(newest, t);
   }
 
+  // Entries older than window_start(floor) are invisible to every query still allowed,
+  // where floor = max(newest, horizon) is the earliest time a query may ask for.
   template <class Agg, class State>
   static void apply_one(const Agg& a, State& s, const event_type& e, std::int64_t t,
-                        std::int64_t newest) {
+                        std::int64_t newest, std::int64_t horizon) {
     const auto v = entry_value(a, e);
     if (t > newest) {
       // The old newest instant is now strictly in the past: move it into the window.
       for (double h : s.head) s.window.insert(timed_value{newest, h});
       s.head.clear();
-      s.window.evict_before(window_start(a.window, t));
+      s.window.evict_before(window_start(a.window, std::max(t, horizon)));
       if (v) s.head.push_back(*v);
     } else if (t == newest) {
       if (v) s.head.push_back(*v);
-    } else if (v && t >= window_start(a.window, newest)) {
+    } else if (v && t >= window_start(a.window, std::max(newest, horizon))) {
       s.window.insert(timed_value{t, *v});  // late but within lateness: in place
     }
+  }
+
+  void advance(entity_state& st, std::int64_t t) {
+    if (t <= st.horizon) return;
+    st.horizon = t;
+    if (t <= st.newest) return;  // the newest instant is still visible-or-not by T
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      (advance_one(std::get<A>(aggs_), std::get<A>(st.aggs), st.newest, t), ...);
+    }(std::make_index_sequence<aggregate_count>{});
+  }
+
+  // Every query is now after the newest instant, so its values belong in the window.
+  template <class Agg, class State>
+  static void advance_one(const Agg& a, State& s, std::int64_t newest, std::int64_t t) {
+    for (double h : s.head) s.window.insert(timed_value{newest, h});
+    s.head.clear();
+    s.window.evict_before(window_start(a.window, t));
   }
 
   void fill(const entity_state& st, double* values, std::int64_t t) const {
@@ -287,6 +345,8 @@ class evaluator {
   // (states are hundreds of bytes; moving them on growth dominated ingest).
   absl::node_hash_map<key_type, entity_state> entities_;
   ingest_counters counters_;
+  // advance_to(t) for all entities: new entities start with this horizon.
+  std::int64_t horizon_ = std::numeric_limits<std::int64_t>::min();
 };
 
 template <class FS>
