@@ -50,12 +50,16 @@ class extremum_queue {
     } else {
       q_.insert(q, e);
     }
+    front_ = q_.front();
   }
   void evict_before(std::int64_t ts) noexcept {
     while (!q_.empty() && q_.front().ts < ts) q_.pop_front();
+    if (!q_.empty()) front_ = q_.front();
   }
   // The best value among entries with ts >= start.
   [[nodiscard]] std::optional<double> best_since(std::int64_t start) const {
+    if (q_.empty()) return std::nullopt;
+    if (front_.ts >= start) return front_.value;  // the common case: no heap access
     const std::size_t i =
         q_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
     if (i == q_.size()) return std::nullopt;
@@ -63,12 +67,18 @@ class extremum_queue {
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return q_.heap_bytes(); }
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(q_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(q_);
+    if (!q_.empty()) front_ = q_.front();
   }
 
  private:
   detail::queue_vector<timed_value> q_;
+  timed_value front_{};  // a copy of q_.front() when q_ is not empty
 };
 
 struct greater_total_order {
@@ -136,6 +146,7 @@ class window_state<Parts, sliding_window> {
       std::size_t i = entries_.size();
       while (i > 0 && event_order_less(e, entries_[i - 1])) --i;
       entries_.insert(i, e);
+      front_ts_ = entries_.front().ts;
     }
     if constexpr (has_sum) sum_.add(e.value);
     if constexpr (has_min) min_.insert(e);
@@ -148,6 +159,7 @@ class window_state<Parts, sliding_window> {
         if constexpr (has_sum) sum_.remove(entries_.front().value);
         entries_.pop_front();
       }
+      if (!entries_.empty()) front_ts_ = entries_.front().ts;
     }
     if constexpr (has_min) min_.evict_before(ts);
     if constexpr (has_max) max_.evict_before(ts);
@@ -159,12 +171,15 @@ class window_state<Parts, sliding_window> {
              std::int64_t t) const {
     const std::int64_t start = window_start(w, t);
     if constexpr (has_entries) {
+      // Usually nothing has expired: decided from the inline copy of the front's time.
       const std::size_t lo =
-          entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+          entries_.empty() || front_ts_ >= start
+              ? 0
+              : entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
       p.count = entries_.size() - lo;
-      if (lo < entries_.size()) {
-        p.first = entries_[lo];
-        p.last = entries_.back();
+      if (lo < entries_.size()) {  // heap reads only for the parts this aggregate needs
+        if constexpr ((Parts & part::first) != 0) p.first = entries_[lo];
+        if constexpr ((Parts & part::last) != 0) p.last = entries_.back();
       }
       if constexpr (has_sum) {
         if (lo == 0) {
@@ -193,8 +208,15 @@ class window_state<Parts, sliding_window> {
   }
 
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(entries_, sum_, min_, max_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(entries_, sum_, min_, max_);
+    if constexpr (has_entries) {
+      if (!entries_.empty()) front_ts_ = entries_.front().ts;
+    }
   }
 
  private:
@@ -204,6 +226,7 @@ class window_state<Parts, sliding_window> {
   [[no_unique_address]] maybe<has_sum, exact_sum> sum_;
   [[no_unique_address]] maybe<has_min, min_queue> min_;
   [[no_unique_address]] maybe<has_max, max_queue> max_;
+  std::int64_t front_ts_ = 0;  // entries_.front().ts when entries_ is not empty
 };
 
 }  // namespace skewless::inline v1::online
