@@ -50,7 +50,7 @@ class extremum_queue {
     } else {
       q_.insert(q, e);
     }
-    front_ = q_.front();
+    if (j == 0) front_ = e;  // the front changes only when e lands first
   }
   void evict_before(std::int64_t ts) noexcept {
     while (!q_.empty() && q_.front().ts < ts) q_.pop_front();
@@ -146,7 +146,7 @@ class window_state<Parts, sliding_window> {
       std::size_t i = entries_.size();
       while (i > 0 && event_order_less(e, entries_[i - 1])) --i;
       entries_.insert(i, e);
-      front_ts_ = entries_.front().ts;
+      if (i == 0) front_ts_ = e.ts;  // the front changes only when e lands first
     }
     if constexpr (has_sum) sum_.add(e.value);
     if constexpr (has_min) min_.insert(e);
