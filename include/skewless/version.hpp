@@ -21,9 +21,15 @@ struct version_t {
 inline constexpr version_t version{SKEWLESS_VERSION_MAJOR, SKEWLESS_VERSION_MINOR,
                                    SKEWLESS_VERSION_PATCH};
 
-// Version of the serialized formats (snapshots) and of the canonical definition text
-// that the fingerprint hashes. Bumped on any change that alters bytes on disk or a
-// fingerprint; part of the compatibility promise.
+// Version of the canonical definition text that the fingerprint hashes (and of the
+// catalog). Bumped on any change that alters a fingerprint; part of the compatibility
+// promise.
 inline constexpr unsigned format_version = 1;
+
+// Version of the snapshot layout (online state). Bumped whenever the bytes of a state
+// change; a snapshot of another version is refused whole. Kept apart from
+// format_version so that a new state layout does not change any definition's
+// fingerprint. 2: held entries carry their times (0.2: lagged windows, tiles, last_n).
+inline constexpr unsigned snapshot_format_version = 2;
 
 }  // namespace skewless::inline v1

@@ -1,5 +1,5 @@
-// Tests for skewless/online/window_state.hpp: sliding state under late insertion equals
-// a brute-force recomputation over the same entries.
+// Tests for skewless/online/window_state.hpp: each window's state under random
+// insertion order and eviction equals a brute-force recomputation over the same entries.
 #include <skewless/online/window_state.hpp>
 
 #include "support.hpp"
@@ -13,46 +13,123 @@
 using namespace skewless;
 using skewless_test::same_bits;
 
+namespace {
+
+constexpr unsigned all = part::count | part::sum | part::sum2 | part::min | part::max |
+                         part::first | part::last;
+
+void require_same_parts(const window_parts& p, const std::vector<timed_value>& expected_entries) {
+  window_parts expect;
+  exact_sum sum, sum2;
+  for (const auto& x : expected_entries) {
+    sum.add(x.value);
+    add_square(sum2, x.value);
+    fold_parts<all>(expect, x);
+  }
+  REQUIRE(p.count == expect.count);
+  REQUIRE(*p.sum == sum);
+  REQUIRE(*p.sum2 == sum2);
+  REQUIRE(p.min.has_value() == expect.min.has_value());
+  if (p.min) {
+    REQUIRE(same_bits(*p.min, *expect.min));
+    REQUIRE(same_bits(*p.max, *expect.max));
+    REQUIRE(*p.first == *expect.first);
+    REQUIRE(*p.last == *expect.last);
+  }
+}
+
+timed_value random_entry(std::mt19937_64& rng) {
+  return {static_cast<std::int64_t>(rng() % 100), static_cast<double>(static_cast<int>(rng() % 9) - 4)};
+}
+
+}  // namespace
+
 TEST_CASE("window_state: sliding parts under random insertion order and eviction",
           "[online][window_state]") {
-  constexpr unsigned all = part::count | part::sum | part::min | part::max | part::first | part::last;
   std::mt19937_64 rng(skewless_test::base_seed() + 11);
   for (int c = 0; c < skewless_test::scaled(300); ++c) {
-    const sliding_window w{1 + static_cast<std::int64_t>(rng() % 40)};
+    const sliding_window w{1 + static_cast<std::int64_t>(rng() % 40), static_cast<std::int64_t>(rng() % 3) * 7};
     online::window_state<all, sliding_window> state;
     std::vector<timed_value> live;
     std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
     for (int step = 0; step < 60; ++step) {
-      const timed_value e{static_cast<std::int64_t>(rng() % 100),
-                          static_cast<double>(static_cast<int>(rng() % 9) - 4)};
+      const timed_value e = random_entry(rng);
       if (e.ts < evicted_before) continue;  // the evaluator never inserts below its horizon
-      state.insert(e);
+      state.insert(w, e);
       live.push_back(e);
       if (rng() % 5 == 0) {
         evicted_before = std::max(evicted_before, static_cast<std::int64_t>(rng() % 100) - 40);
         state.evict_before(evicted_before);
         std::erase_if(live, [&](const timed_value& x) { return x.ts < evicted_before; });
       }
+      // Stored entries are all before the window's end (the evaluator holds newer ones).
+      const std::int64_t t = 100 + w.offset_us + static_cast<std::int64_t>(rng() % 50);
+      window_parts p;
+      parts_scratch<all> scratch;
+      state.query(p, scratch, w, t);
+      std::vector<timed_value> in;
+      std::copy_if(live.begin(), live.end(), std::back_inserter(in),
+                   [&](const timed_value& x) { return in_window(w, x.ts, t); });
+      require_same_parts(p, in);
+    }
+  }
+}
+
+TEST_CASE("window_state: tiled parts under random insertion order and eviction",
+          "[online][window_state]") {
+  std::mt19937_64 rng(skewless_test::base_seed() + 12);
+  for (int c = 0; c < skewless_test::scaled(300); ++c) {
+    const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % 9);
+    const tiled_window w{hop * (1 + static_cast<std::int64_t>(rng() % 6)), hop};
+    online::window_state<all, tiled_window> state;
+    std::vector<timed_value> live;
+    std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
+    for (int step = 0; step < 60; ++step) {
+      const timed_value e = random_entry(rng);
+      if (e.ts < evicted_before) continue;
+      state.insert(w, e);
+      live.push_back(e);
+      if (rng() % 5 == 0) {  // the evaluator evicts at window starts: tile-aligned
+        evicted_before = std::max(evicted_before, window_start(w, static_cast<std::int64_t>(rng() % 100)));
+        state.evict_before(evicted_before);
+        std::erase_if(live, [&](const timed_value& x) { return x.ts < evicted_before; });
+      }
+      REQUIRE(state.tile_count() <= static_cast<std::size_t>(100 / hop + 1));
       const std::int64_t t = 100 + static_cast<std::int64_t>(rng() % 50);
       window_parts p;
-      exact_sum scratch;
+      parts_scratch<all> scratch;
       state.query(p, scratch, w, t);
-      window_parts expect;
-      exact_sum sum;
-      for (const auto& x : live) {
-        if (!in_window(w, x.ts, t)) continue;
-        sum.add(x.value);
-        fold_parts<all>(expect, x);
+      std::vector<timed_value> in;
+      std::copy_if(live.begin(), live.end(), std::back_inserter(in),
+                   [&](const timed_value& x) { return in_window(w, x.ts, t); });
+      require_same_parts(p, in);
+    }
+  }
+}
+
+TEST_CASE("window_state: last_n keeps the n greatest places and answers any newest k",
+          "[online][window_state]") {
+  std::mt19937_64 rng(skewless_test::base_seed() + 13);
+  for (int c = 0; c < skewless_test::scaled(300); ++c) {
+    const last_n_window w{1 + static_cast<std::uint32_t>(rng() % 8)};
+    online::window_state<all, last_n_window> state;
+    std::vector<timed_value> all_slots;
+    for (int step = 0; step < 60; ++step) {
+      timed_value e = random_entry(rng);
+      if (rng() % 4 == 0) e.value = no_entry;  // an event that takes a place, no value
+      state.insert(w, e);
+      all_slots.push_back(e);
+      std::sort(all_slots.begin(), all_slots.end(), event_order_less);
+      const std::size_t take = rng() % (w.n + 1);
+      window_parts p;
+      parts_scratch<all> scratch;
+      state.query_newest(p, scratch, take);
+      std::vector<timed_value> in;
+      const std::size_t from = all_slots.size() > take ? all_slots.size() - take : 0;
+      for (std::size_t i = from; i < all_slots.size(); ++i) {
+        if (!is_no_entry(all_slots[i].value)) in.push_back(all_slots[i]);
       }
-      REQUIRE(p.count == expect.count);
-      REQUIRE(same_bits(p.sum->round(), sum.round()));
-      REQUIRE(p.min.has_value() == expect.min.has_value());
-      if (p.min) {
-        REQUIRE(same_bits(*p.min, *expect.min));
-        REQUIRE(same_bits(*p.max, *expect.max));
-        REQUIRE(*p.first == *expect.first);
-        REQUIRE(*p.last == *expect.last);
-      }
+      require_same_parts(p, in);
     }
   }
 }
@@ -62,7 +139,7 @@ TEST_CASE("window_state: heap bytes grow with the window, not the history",
   online::window_state<part::sum | part::count, sliding_window> state;
   const sliding_window w{100};
   for (std::int64_t t = 0; t < 100'000; ++t) {
-    state.insert({t, 1.0});
+    state.insert(w, {t, 1.0});
     state.evict_before(window_start(w, t + 1));
   }
   // 100 live entries of 16 bytes; the buffer may hold up to about twice that.

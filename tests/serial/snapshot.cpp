@@ -69,7 +69,7 @@ TEST_CASE("snapshot: another definition is refused, naming both fingerprints", "
 
 TEST_CASE("snapshot: a newer format is refused", "[serial]") {
   std::string bytes = *serial::snapshot(filled());
-  bytes[8] = static_cast<char>(format_version + 1);
+  bytes[8] = static_cast<char>(snapshot_format_version + 1);
   online::evaluator target(features);
   const auto s = serial::restore(target, bytes);
   CHECK(s.code() == absl::StatusCode::kFailedPrecondition);

@@ -2,8 +2,9 @@
 //
 // Events (in any order) are sorted by (key, time); spine rows by (key, T). For each
 // key, every aggregate's window entries are swept once with two pointers while the
-// spine rows advance in time: an entry enters when ts < T and leaves when
-// ts < window_start(T), so a row sees exactly the events strictly before its T — the
+// spine rows advance in time: an entry enters when ts < window_end(T) (T, or T - D for
+// a lagged window) and leaves when ts < window_start(T) (or, for last_n, when n newer
+// events are in), so a row sees exactly the events strictly before its T — the
 // point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
 // legal), min and max come from a monotonic deque, first and last from the pointers.
 // Keys are split across threads; a row's value never depends on the thread count.
@@ -99,50 +100,79 @@ struct total_order_smaller {
 
 // Per-thread scratch reused across keys so steady state does not allocate.
 struct scratch {
-  std::vector<timed_value> entries;
+  std::vector<timed_value> entries;  // the key's window entries, in event order
+  std::vector<timed_value> slots;    // last_n: every event's place, entries and no_entry
+  std::vector<std::uint32_t> entries_before;  // last_n: entries among slots[0, i)
   monotonic_indices<total_order_smaller> min_q;
   monotonic_indices<total_order_greater> max_q;
 };
 
 // Sweeps one aggregate over one key's events and rows; writes the aggregate's value
-// for each row into agg_values[row * n_aggs + A].
+// for each row into agg_values[row * n_aggs + A]. Entries [left, right) are the
+// window of the current row; both ends only move forward as T grows.
 template <std::size_t A, std::size_t NAggs, class Agg, class FS, class Events>
 void sweep(const Agg& a, const Events& events,
            const std::vector<keyed_event<typename FS::key_type>>& sorted_events,
            const std::vector<keyed_row<typename FS::key_type>>& sorted_rows, const work_item& w,
            scratch& s, double* agg_values) {
   constexpr unsigned parts = parts_of_v<Agg>;
+  constexpr bool by_count = counts_events_v<typename aggregate_traits<Agg>::window>;
   auto& entries = s.entries;
   entries.clear();
-  for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
-    const auto& ke = sorted_events[i];
-    if (auto v = entry_value(a, std::ranges::begin(events)[ke.index])) entries.push_back({ke.ts, *v});
-  }
-  // Sorted by time already; ties must be ordered by value so first/last are
-  // order-free. Usually there are none, and one pass says so.
-  if (!std::is_sorted(entries.begin(), entries.end(), event_order_less)) {
-    std::sort(entries.begin(), entries.end(), event_order_less);
+  // Sorted by time already; ties must be ordered by value so first/last (and last_n's
+  // cut) are order-free. Usually there are none, and one pass says so.
+  auto in_event_order = [](std::vector<timed_value>& v) {
+    if (!std::is_sorted(v.begin(), v.end(), event_order_less)) {
+      std::sort(v.begin(), v.end(), event_order_less);
+    }
+  };
+  if constexpr (by_count) {
+    s.slots.clear();
+    for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
+      const auto& ke = sorted_events[i];
+      s.slots.push_back({ke.ts, *window_slot(a, std::ranges::begin(events)[ke.index])});
+    }
+    in_event_order(s.slots);
+    s.entries_before.assign(1, 0);
+    for (const auto& slot : s.slots) {
+      if (!is_no_entry(slot.value)) entries.push_back(slot);
+      s.entries_before.push_back(static_cast<std::uint32_t>(entries.size()));
+    }
+  } else {
+    for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
+      const auto& ke = sorted_events[i];
+      if (auto v = entry_value(a, std::ranges::begin(events)[ke.index])) entries.push_back({ke.ts, *v});
+    }
+    in_event_order(entries);
   }
   s.min_q.clear();
   s.max_q.clear();
-  exact_sum sum;
-  std::size_t left = 0, right = 0;
+  sums_of<parts> sums;
+  std::size_t left = 0, right = 0, slot_right = 0;
+  auto enter = [&](std::size_t i) {
+    sums.add(entries[i].value);
+    if constexpr ((parts & part::min) != 0) s.min_q.push(entries, i);
+    if constexpr ((parts & part::max) != 0) s.max_q.push(entries, i);
+  };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
     const std::int64_t t = sorted_rows[r].t;
-    while (right < entries.size() && entries[right].ts < t) {
-      if constexpr ((parts & part::sum) != 0) sum.add(entries[right].value);
-      if constexpr ((parts & part::min) != 0) s.min_q.push(entries, right);
-      if constexpr ((parts & part::max) != 0) s.max_q.push(entries, right);
-      ++right;
-    }
-    const std::int64_t start = window_start(a.window, t);
-    while (left < right && entries[left].ts < start) {
-      if constexpr ((parts & part::sum) != 0) sum.remove(entries[left].value);
-      ++left;
+    const std::int64_t end = window_end(a.window, t);
+    if constexpr (by_count) {
+      // The n most recent places before `end`, mapped to the entries among them.
+      while (slot_right < s.slots.size() && s.slots[slot_right].ts < end) ++slot_right;
+      const std::size_t n = window_max_events(a.window);
+      const std::size_t slot_left = slot_right > n ? slot_right - n : 0;
+      for (const std::size_t to = s.entries_before[slot_right]; right < to; ++right) enter(right);
+      for (const std::size_t to = s.entries_before[slot_left]; left < to; ++left) {
+        sums.remove(entries[left].value);
+      }
+    } else {
+      while (right < entries.size() && entries[right].ts < end) enter(right++);
+      const std::int64_t start = window_start(a.window, t);
+      while (left < right && entries[left].ts < start) sums.remove(entries[left++].value);
     }
     window_parts p;
-    p.count = right - left;
-    p.sum = &sum;
+    sums.export_to(p);
     if (left < right) {
       if constexpr ((parts & part::min) != 0) {
         s.min_q.drop_before(left);
@@ -155,8 +185,7 @@ void sweep(const Agg& a, const Events& events,
       p.first = entries[left];
       p.last = entries[right - 1];
     }
-    agg_values[std::size_t{sorted_rows[r].row} * NAggs + A] =
-        aggregate_kernel<kind_of_t<Agg>>::finalize(p, t);
+    agg_values[std::size_t{sorted_rows[r].row} * NAggs + A] = finalize(a, p, t);
   }
 }
 

@@ -1,9 +1,9 @@
 // skewless/detail/small_vector.hpp — internal; do not rely on anything here.
 //
 // A vector of trivially copyable T that holds up to N elements inline and moves to the
-// heap only beyond that. The online state keeps the values of an entity's newest
-// instant in one: almost always a single value, so no allocation and no extra cache
-// line per aggregate per event.
+// heap only beyond that. The online state keeps the entries an aggregate holds back
+// (those of the entity's newest instant) in one: almost always a single entry, so no
+// allocation and no extra cache line per aggregate per event.
 #pragma once
 
 #include <skewless/config.hpp>
@@ -35,6 +35,29 @@ class small_vector {
       heap_.push_back(x);
     }
     ++size_;
+  }
+  void insert(std::size_t i, const T& x) {
+    if (size_ < N) {
+      for (std::size_t j = size_; j > i; --j) inline_[j] = inline_[j - 1];
+      inline_[i] = x;
+    } else {
+      if (size_ == N) heap_.assign(inline_, inline_ + N);
+      heap_.insert(heap_.begin() + static_cast<std::ptrdiff_t>(i), x);
+    }
+    ++size_;
+  }
+  // Removes the first k elements.
+  void erase_prefix(std::size_t k) noexcept {
+    if (k == 0) return;
+    if (size_ <= N) {
+      for (std::size_t j = k; j < size_; ++j) inline_[j - k] = inline_[j];
+    } else if (size_ - k <= N) {
+      for (std::size_t j = k; j < size_; ++j) inline_[j - k] = heap_[j];
+      heap_.clear();
+    } else {
+      heap_.erase(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(k));
+    }
+    size_ -= static_cast<std::uint32_t>(k);
   }
   // Keeps the heap capacity, so a burst of ties does not allocate twice.
   void clear() noexcept {

@@ -99,9 +99,23 @@ constexpr void put_node(Sink& out, const T& node) {
   } else if constexpr (std::is_same_v<T, sliding_window>) {
     out.put("sliding(");
     put_int(out, node.width_us);
+    if (node.offset_us != 0) {  // unlagged windows keep the text (and fingerprint) of 0.1
+      out.put("us,ending=");
+      put_int(out, node.offset_us);
+    }
     out.put("us)");
   } else if constexpr (std::is_same_v<T, lifetime_window>) {
     out.put("lifetime()");
+  } else if constexpr (std::is_same_v<T, tiled_window>) {
+    out.put("tiled(");
+    put_int(out, node.width_us);
+    out.put("us,");
+    put_int(out, node.hop_us);
+    out.put("us)");
+  } else if constexpr (std::is_same_v<T, last_n_window>) {
+    out.put("last_n(");
+    put_int(out, node.n);
+    out.put(")");
   } else {
     put_compound(out, node);
   }
@@ -128,6 +142,11 @@ constexpr void put_compound(Sink& out, const unary<O, A>& n) {
 template <class Sink, class K, class A, class W, class P>
 constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
   out.put(K::name);
+  if constexpr (std::is_same_v<K, agg::rate>) {
+    out.put("[per=");
+    put_int(out, n.kind.per_us);
+    out.put("us]");
+  }
   out.put("(");
   put_node(out, n.arg);
   out.put(",");

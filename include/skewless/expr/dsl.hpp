@@ -35,11 +35,30 @@ inline constexpr field_ref<E, Name> field{};
 // Definitions are compile-time objects: a width that is not positive does not compile.
 [[nodiscard]] consteval sliding_window sliding(std::chrono::microseconds width) {
   if (width.count() <= 0) throw "skewless: sliding(W) needs a positive width W";
+  if (width.count() > (std::int64_t{1} << 61)) throw "skewless: sliding(W): W is too large";
   return sliding_window{width.count()};
 }
 
 // Every event before the query time.
 [[nodiscard]] constexpr lifetime_window lifetime() noexcept { return {}; }
+
+// A window of `width` whose start hops in epoch-aligned tiles of `hop`:
+// floor((T - width) / hop) * hop <= ts < T. It covers between width and width + hop,
+// and online state per entity is bounded by width / hop + 1 tiles whatever the rate.
+[[nodiscard]] consteval tiled_window tiled(std::chrono::microseconds width,
+                                           std::chrono::microseconds hop) {
+  if (width.count() <= 0 || hop.count() <= 0) throw "skewless: tiled(W, H) needs W > 0 and H > 0";
+  if (width.count() % hop.count() != 0) throw "skewless: tiled(W, H) needs W to be a multiple of H";
+  if (width.count() > (std::int64_t{1} << 61)) throw "skewless: tiled(W, H): W is too large";
+  return tiled_window{width.count(), hop.count()};
+}
+
+// The n most recent events before the query time (n >= 1).
+[[nodiscard]] consteval last_n_window last_n(std::uint32_t n) {
+  if (n == 0) throw "skewless: last_n(n) needs n >= 1";
+  if (n > (1u << 20)) throw "skewless: last_n(n) is limited to n <= 2^20 events";
+  return last_n_window{n};
+}
 
 namespace expr_internal {
 
@@ -67,7 +86,7 @@ concept BinaryOperands = is_operand_v<L> && is_operand_v<R> &&
 template <class Op, class L, class R>
 constexpr auto make_binary(const L& l, const R& r) {
   static_assert(!is_window_v<L> && !is_window_v<R>,
-                "skewless: a window (sliding/lifetime) can only be applied to an "
+                "skewless: a window (sliding, tiled, last_n, lifetime) can only be applied to an "
                 "aggregate. Write e.g. sum(x, sliding(1h)), not x * sliding(1h).");
   if constexpr (is_window_v<L> || is_window_v<R>) {
     return literal{0};
@@ -96,7 +115,7 @@ constexpr auto make_binary(const L& l, const R& r) {
 template <class Op, class A>
 constexpr auto make_unary(const A& a) {
   static_assert(!is_window_v<A>,
-                "skewless: a window (sliding/lifetime) can only be applied to an "
+                "skewless: a window (sliding, tiled, last_n, lifetime) can only be applied to an "
                 "aggregate. Write e.g. sum(x, sliding(1h)).");
   if constexpr (is_window_v<A>) {
     return literal{0};
@@ -112,13 +131,14 @@ constexpr auto make_unary(const A& a) {
 }
 
 // The one place that builds an aggregate node and checks its parts.
-template <class Kind, bool NeedsNumeric, class Arg, class Window, class Pred = no_filter>
-constexpr auto make_aggregate(const Arg& arg, const Window& w, const Pred& pred = {}) {
+template <class Kind, bool NeedsNumeric, class Arg, class Window>
+constexpr auto make_aggregate(const Arg& arg, const Window& w, const Kind& kind = {}) {
+  using Pred = no_filter;
   static_assert(is_window_v<Window>,
                 "skewless: the last argument of an aggregate must be a window: "
-                "sliding(W) or lifetime().");
+                "sliding(W), tiled(W, H), last_n(n) or lifetime().");
   if constexpr (std::is_same_v<Arg, no_arg>) {
-    if constexpr (is_window_v<Window>) return aggregate<Kind, no_arg, Window, Pred>{arg, w, pred};
+    if constexpr (is_window_v<Window>) return aggregate<Kind, no_arg, Window, Pred>{arg, w, Pred{}, kind};
     else return literal{0};
   } else {
     static_assert(!is_window_v<Arg>,
@@ -132,12 +152,12 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Pred& pred 
                   "arithmetic instead, e.g. sum(x, w1) / count(w2).");
     if constexpr (NeedsNumeric && !is_window_v<Arg> && level_v<AN> != expr_level::feature) {
       static_assert(is_numeric_expr_v<AN>,
-                    "skewless: sum, mean, min, max, first and last need a numeric "
-                    "argument; this one is a non-numeric field (a string?). Use "
+                    "skewless: sum, mean, min, max, first, last, variance and stddev "
+                    "need a numeric argument; this one is a non-numeric field (a string?). Use "
                     "count(x, w) to count its non-missing values.");
     }
     if constexpr (is_window_v<Window> && !is_window_v<Arg>) {
-      return aggregate<Kind, AN, Window, Pred>{as_node(arg), w, pred};
+      return aggregate<Kind, AN, Window, Pred>{as_node(arg), w, Pred{}, kind};
     } else {
       return literal{0};
     }
@@ -299,6 +319,52 @@ template <class W>
   return expr_internal::make_aggregate<agg::time_since_first, false>(no_arg{}, w);
 }
 
+// Variance and standard deviation of x over the window: sample (divided by n - 1, as
+// SQL's VARIANCE and STDDEV) or population (divided by n). One formula over exact sums,
+// rounded once; see kernels/moments.hpp.
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto var_samp(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::var_samp, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto var_pop(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::var_pop, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto variance(const X& x, const W& w) {
+  return var_samp(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto stddev_samp(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::stddev_samp, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto stddev_pop(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::stddev_pop, true>(x, w);
+}
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto stddev(const X& x, const W& w) {
+  return stddev_samp(x, w);
+}
+
+// Events per `per` of window length: count / (window length / per). The window must
+// have a length: sliding(W) (length W) or tiled(W, H) (length from its tile-aligned
+// start to T, between W and W + H).
+template <class W>
+[[nodiscard]] constexpr auto rate(std::chrono::microseconds per, const W& w) {
+  static_assert(std::is_same_v<W, sliding_window> || std::is_same_v<W, tiled_window>,
+                "skewless: rate(per, w) needs a window with a length: sliding(W) or "
+                "tiled(W, H); lifetime() and last_n(n) have none. Use count(w) instead.");
+  if (per.count() <= 0) throw "skewless: rate(per, w) needs per > 0";  // compile error in constexpr
+  return expr_internal::make_aggregate<agg::rate, false>(no_arg{}, w, agg::rate{per.count()});
+}
+
 template <class Kind, class Arg, class Window, class Pred>
 template <class P>
 constexpr auto aggregate<Kind, Arg, Window, Pred>::where(P p) const {
@@ -314,10 +380,10 @@ constexpr auto aggregate<Kind, Arg, Window, Pred>::where(P p) const {
   if constexpr (is_window_v<P>) {
     return *this;
   } else if constexpr (std::is_same_v<Pred, no_filter>) {
-    return aggregate<Kind, Arg, Window, PN>{arg, window, expr_internal::as_node(p)};
+    return aggregate<Kind, Arg, Window, PN>{arg, window, expr_internal::as_node(p), kind};
   } else {
     using both = binary<op::logical_and, Pred, PN>;
-    return aggregate<Kind, Arg, Window, both>{arg, window, both{pred, expr_internal::as_node(p)}};
+    return aggregate<Kind, Arg, Window, both>{arg, window, both{pred, expr_internal::as_node(p)}, kind};
   }
 }
 

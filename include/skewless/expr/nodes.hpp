@@ -12,6 +12,7 @@
 #include <skewless/expr/event.hpp>
 #include <skewless/expr/fixed_string.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <string_view>
 
@@ -73,11 +74,21 @@ struct unary {
 };
 
 // ---- windows ------------------------------------------------------------------
+// Which events a window covers for a query at T lives in skewless/kernels/window.hpp.
 
-// Events with T - width <= ts < T.
+// Events with T - offset - width <= ts < T - offset (offset 0 unless lagged with ending()).
 struct sliding_window {
   std::int64_t width_us;
+  std::int64_t offset_us = 0;
   static constexpr std::string_view name = "sliding";
+
+  // The same window lagged by d, for data that arrives late: events in
+  // [T - d - W, T - d). Checked at compile time.
+  [[nodiscard]] consteval sliding_window ending(std::chrono::microseconds d) const {
+    if (d.count() < 0) throw "skewless: sliding(W).ending(D) needs D >= 0";
+    if (d.count() > (std::int64_t{1} << 61)) throw "skewless: sliding(W).ending(D): D is too large";
+    return sliding_window{width_us, d.count()};
+  }
 };
 
 // Every event with ts < T.
@@ -85,12 +96,27 @@ struct lifetime_window {
   static constexpr std::string_view name = "lifetime";
 };
 
+// A sliding window whose start hops on epoch-aligned tiles of `hop_us`:
+// floor((T - width) / hop) * hop <= ts < T. State is bounded by width/hop + 1 tiles.
+struct tiled_window {
+  std::int64_t width_us;
+  std::int64_t hop_us;
+  static constexpr std::string_view name = "tiled";
+};
+
+// The n most recent events with ts < T, ordered by (ts, value); see kernels/window.hpp.
+struct last_n_window {
+  std::uint32_t n;
+  static constexpr std::string_view name = "last_n";
+};
+
 // ---- aggregates ---------------------------------------------------------------
 
 struct no_arg {};     // count(), time_since_last(): the event itself, no value
 struct no_filter {};  // no where() clause
 
-// Aggregate kind tags. Their meaning lives in skewless/kernels/aggregates.hpp.
+// Aggregate kind tags. Their meaning lives in skewless/kernels/aggregates.hpp. A kind
+// with parameters holds them; the aggregate node keeps its kind by value.
 namespace agg {
 struct count { static constexpr std::string_view name = "count"; };
 struct sum { static constexpr std::string_view name = "sum"; };
@@ -101,6 +127,15 @@ struct first { static constexpr std::string_view name = "first"; };
 struct last { static constexpr std::string_view name = "last"; };
 struct time_since_first { static constexpr std::string_view name = "time_since_first"; };
 struct time_since_last { static constexpr std::string_view name = "time_since_last"; };
+struct var_samp { static constexpr std::string_view name = "var_samp"; };
+struct var_pop { static constexpr std::string_view name = "var_pop"; };
+struct stddev_samp { static constexpr std::string_view name = "stddev_samp"; };
+struct stddev_pop { static constexpr std::string_view name = "stddev_pop"; };
+// Events per `per_us` of window length.
+struct rate {
+  std::int64_t per_us;
+  static constexpr std::string_view name = "rate";
+};
 }  // namespace agg
 
 // Kind over the events of the window that pass Pred and whose Arg is not missing.
@@ -109,6 +144,7 @@ struct aggregate {
   Arg arg;
   Window window;
   Pred pred;
+  [[no_unique_address]] Kind kind{};
 
   // Restricts the aggregate to events for which `p` is true (defined in dsl.hpp).
   template <class P>

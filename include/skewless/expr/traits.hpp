@@ -43,7 +43,8 @@ template <class T> using kind_of_t = typename aggregate_traits<std::remove_cvref
 
 template <class T>
 inline constexpr bool is_window_v =
-    std::is_same_v<T, sliding_window> || std::is_same_v<T, lifetime_window>;
+    std::is_same_v<T, sliding_window> || std::is_same_v<T, lifetime_window> ||
+    std::is_same_v<T, tiled_window> || std::is_same_v<T, last_n_window>;
 
 template <class T>
 inline constexpr bool is_node_v = is_field_ref<T>::value || std::is_same_v<T, literal> ||

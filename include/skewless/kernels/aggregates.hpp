@@ -1,28 +1,36 @@
 // skewless/kernels/aggregates.hpp — what each aggregate means, in one place.
 //
 // Every back-end reduces the events of a window to the same few *parts* (count, exact
-// sum, totalOrder min and max, first and last by (ts, value)), each an order-free
-// function of the window's multiset of (ts, value) pairs, and then calls
-// aggregate_kernel<Kind>::finalize, which is the only definition of the aggregate's
-// value. An event enters an aggregate's window when it passes where() and its value
-// is not missing; count() and time_since_*() have no value and take every event.
+// sums of x and of x^2, totalOrder min and max, first and last by (ts, value)), each an
+// order-free function of the window's multiset of (ts, value) pairs, and then calls
+// finalize(aggregate, parts, T), the only definition of the aggregate's value. An
+// event enters an aggregate's window when it passes where() and its value is not
+// missing; count(), rate() and time_since_*() have no value and take every event.
 //
 //   skewless::exact_sum s; s.add(2.0);
 //   skewless::window_parts p{.count = 1, .sum = &s};
-//   skewless::aggregate_kernel<skewless::agg::mean>::finalize(p, t);   // 2.0
+//   skewless::finalize(skewless::mean(x, skewless::lifetime()), p, t);   // 2.0
 //
+// The invertible parts (count and the sums) live in sums_of<Parts>, which every
+// back-end adds to, removes from and merges; the order parts are folded with fold_parts.
 // Adding an aggregate whose value derives from existing parts is one specialisation
-// here; back-ends need no change.
+// of aggregate_kernel here; back-ends need no change.
 #pragma once
 
 #include <skewless/expr/nodes.hpp>
+#include <skewless/expr/traits.hpp>
 #include <skewless/kernels/exact_sum.hpp>
+#include <skewless/kernels/moments.hpp>
 #include <skewless/kernels/operators.hpp>
 #include <skewless/kernels/total_order.hpp>
+#include <skewless/kernels/window.hpp>
 
+#include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <type_traits>
 
 namespace skewless::inline v1 {
 
@@ -33,12 +41,14 @@ inline constexpr unsigned min = 4;
 inline constexpr unsigned max = 8;
 inline constexpr unsigned first = 16;
 inline constexpr unsigned last = 32;
+inline constexpr unsigned sum2 = 64;  // exact sum of squares (add_square)
 }  // namespace part
 
 // The parts of one window. `sum` points at an accumulator the back-end owns.
 struct window_parts {
   std::uint64_t count = 0;
   const exact_sum* sum = nullptr;
+  const exact_sum* sum2 = nullptr;
   std::optional<double> min;
   std::optional<double> max;
   std::optional<timed_value> first;
@@ -145,6 +155,64 @@ struct aggregate_kernel<agg::time_since_last> {
   }
 };
 
+template <>
+struct aggregate_kernel<agg::var_samp> {
+  static constexpr unsigned parts = part::count | part::sum | part::sum2;
+  static double finalize(const window_parts& p, std::int64_t) noexcept {
+    return variance_round(p.count, *p.sum, *p.sum2, true);
+  }
+};
+
+template <>
+struct aggregate_kernel<agg::var_pop> {
+  static constexpr unsigned parts = part::count | part::sum | part::sum2;
+  static double finalize(const window_parts& p, std::int64_t) noexcept {
+    return variance_round(p.count, *p.sum, *p.sum2, false);
+  }
+};
+
+// The square root (IEEE, correctly rounded) of the rounded variance.
+template <>
+struct aggregate_kernel<agg::stddev_samp> {
+  static constexpr unsigned parts = part::count | part::sum | part::sum2;
+  static double finalize(const window_parts& p, std::int64_t) noexcept {
+    return std::sqrt(variance_round(p.count, *p.sum, *p.sum2, true));
+  }
+};
+
+template <>
+struct aggregate_kernel<agg::stddev_pop> {
+  static constexpr unsigned parts = part::count | part::sum | part::sum2;
+  static double finalize(const window_parts& p, std::int64_t) noexcept {
+    return std::sqrt(variance_round(p.count, *p.sum, *p.sum2, false));
+  }
+};
+
+// count / (length / per), length = window_end - window_start in microseconds:
+// double(count) * double(per) / double(length), rounded left to right.
+template <>
+struct aggregate_kernel<agg::rate> {
+  static constexpr unsigned parts = part::count;
+  template <class A>
+  static double finalize(const A& a, const window_parts& p, std::int64_t t) noexcept {
+    const std::int64_t length = window_end(a.window, t) - window_start(a.window, t);
+    return static_cast<double>(p.count) * static_cast<double>(a.kind.per_us) /
+           static_cast<double>(length);
+  }
+};
+
+// The value of aggregate `a` from the parts of its window at query time t. Every
+// back-end calls this; nothing else computes an aggregate's value.
+template <class K, class A, class W, class P>
+[[nodiscard]] inline double finalize(const aggregate<K, A, W, P>& a, const window_parts& p,
+                                     std::int64_t t) noexcept {
+  if constexpr (requires { aggregate_kernel<K>::finalize(a, p, t); }) {
+    return aggregate_kernel<K>::finalize(a, p, t);
+  } else {
+    return aggregate_kernel<K>::finalize(p, t);
+  }
+}
+
 // The value an event contributes to aggregate `a`, or nullopt when it does not enter
 // the aggregate's window (filtered out by where(), or its value is missing).
 template <class K, class A, class W, class P, class E>
@@ -156,6 +224,26 @@ template <class K, class A, class W, class P, class E>
   } else {
     const double v = eval_row(a.arg, event);
     if (is_missing(v)) return std::nullopt;
+    return v;
+  }
+}
+
+// Windows that count events (last_n) keep a place for every event of the key, also
+// those that do not enter the aggregate; such a place holds no_entry, a negative quiet
+// NaN, which sorts before every value under totalOrder ("no value" comes first among
+// equal times). Entry values are never NaN (NaN is missing), so isnan tells them apart.
+inline constexpr double no_entry = std::bit_cast<double>(std::uint64_t{0xfff8000000000000});
+[[nodiscard]] inline bool is_no_entry(double v) noexcept { return std::isnan(v); }
+
+// What event `e` puts in aggregate `a`'s window: its entry, no_entry for a window that
+// counts events, or nothing.
+template <class K, class A, class W, class P, class E>
+[[nodiscard]] inline std::optional<double> window_slot(const aggregate<K, A, W, P>& a,
+                                                       const E& event) noexcept {
+  const auto v = entry_value(a, event);
+  if constexpr (counts_events_v<W>) {
+    return v ? *v : no_entry;
+  } else {
     return v;
   }
 }
@@ -173,5 +261,113 @@ inline void fold_parts(window_parts& p, timed_value e) noexcept {
 
 template <class Agg>
 inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
+
+namespace kernels_internal {
+struct no_sum {
+  template <class Archive>
+  void serialize(Archive&) {}
+};
+}  // namespace kernels_internal
+
+// The invertible parts of a set of entries — count and the exact sums the aggregate
+// needs — that a back-end adds entries to, removes them from, merges and exports.
+template <unsigned Parts>
+struct sums_of {
+  static constexpr bool has_sum = (Parts & part::sum) != 0;
+  static constexpr bool has_sum2 = (Parts & part::sum2) != 0;
+
+  std::uint64_t count = 0;
+  [[no_unique_address]] std::conditional_t<has_sum, exact_sum, kernels_internal::no_sum> sum;
+  [[no_unique_address]] std::conditional_t<has_sum2, exact_sum, kernels_internal::no_sum> sum2;
+
+  void add(double v) noexcept {
+    ++count;
+    if constexpr (has_sum) sum.add(v);
+    if constexpr (has_sum2) add_square(sum2, v);
+  }
+  void remove(double v) noexcept {
+    --count;
+    if constexpr (has_sum) sum.remove(v);
+    if constexpr (has_sum2) remove_square(sum2, v);
+  }
+  void merge(const sums_of& o) {
+    count += o.count;
+    if constexpr (has_sum) sum.merge(o.sum);
+    if constexpr (has_sum2) sum2.merge(o.sum2);
+  }
+  void subtract(const sums_of& o) {
+    count -= o.count;
+    if constexpr (has_sum) sum.subtract(o.sum);
+    if constexpr (has_sum2) sum2.subtract(o.sum2);
+  }
+  // Points p's count and sums at these.
+  void export_to(window_parts& p) const noexcept {
+    p.count = count;
+    if constexpr (has_sum) p.sum = &sum;
+    if constexpr (has_sum2) p.sum2 = &sum2;
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = 0;
+    if constexpr (has_sum) b += sum.heap_bytes();
+    if constexpr (has_sum2) b += sum2.heap_bytes();
+    return b;
+  }
+  friend bool operator==(const sums_of& a, const sums_of& b) noexcept {
+    if (a.count != b.count) return false;
+    if constexpr (has_sum) {
+      if (!(a.sum == b.sum)) return false;
+    }
+    if constexpr (has_sum2) {
+      if (!(a.sum2 == b.sum2)) return false;
+    }
+    return true;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(count, sum, sum2);
+  }
+};
+
+// Room for sums computed at query time, when the stored ones need adjusting.
+template <unsigned Parts>
+struct parts_scratch {
+  sums_of<Parts> sums;
+  // Makes p's count and sums point at the scratch, copying what p pointed at.
+  void own(window_parts& p) {
+    if constexpr (sums_of<Parts>::has_sum) {
+      if (p.sum != &sums.sum) {
+        sums.sum = p.sum != nullptr ? *p.sum : exact_sum{};
+      }
+    }
+    if constexpr (sums_of<Parts>::has_sum2) {
+      if (p.sum2 != &sums.sum2) {
+        sums.sum2 = p.sum2 != nullptr ? *p.sum2 : exact_sum{};
+      }
+    }
+    sums.count = p.count;
+    sums.export_to(p);
+  }
+};
+
+// Adds one entry to parts whose sums are (or become) the scratch's.
+template <unsigned Parts>
+inline void add_entry(window_parts& p, parts_scratch<Parts>& s, timed_value e) {
+  if constexpr ((Parts & (part::sum | part::sum2)) != 0) {
+    s.own(p);
+    s.sums.add(e.value);
+    p.count = s.sums.count;
+    fold_parts<Parts & ~part::count>(p, e);
+  } else {
+    fold_parts<Parts>(p, e);
+  }
+}
+
+// Parts of an empty window (sums point at a shared zero).
+inline void empty_parts(window_parts& p) noexcept {
+  static const exact_sum zero;
+  p = window_parts{};
+  p.sum = &zero;
+  p.sum2 = &zero;
+}
 
 }  // namespace skewless::inline v1

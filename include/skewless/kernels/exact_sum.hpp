@@ -148,6 +148,32 @@ class exact_sum {
     return rounded_quotient(inline_.data(), inline_count, base_, divisor);
   }
 
+  // The finite part of the sum as a magnitude: limbs[0..n) little-endian 32-bit, with
+  // value (negative ? -1 : 1) * limbs * 2^e0. For exact arithmetic beyond rounding
+  // (variance). Infinities and NaNs are reported by special() instead.
+  struct exact_value {
+    std::array<std::uint32_t, chunk_count + 2> limbs{};
+    int n = 0;
+    int e0 = 0;
+    bool negative = false;
+  };
+  [[nodiscard]] exact_value value() const noexcept {
+    exact_value v;
+    if (full_) {
+      v.negative = to_magnitude(full_->data(), chunk_count, v.limbs.data());
+      v.n = chunk_count + 2;
+      v.e0 = -1074;
+    } else {
+      v.negative = to_magnitude(inline_.data(), inline_count, v.limbs.data());
+      v.n = inline_count + 2;
+      v.e0 = 32 * base_ - 1074;
+    }
+    while (v.n > 0 && v.limbs[static_cast<std::size_t>(v.n - 1)] == 0) --v.n;
+    return v;
+  }
+  // NaN if a NaN was added or both infinities were; else the infinity added, if any.
+  [[nodiscard]] std::optional<double> special() const noexcept { return special_value(); }
+
   // True while the state fits the inline chunks (no heap memory).
   [[nodiscard]] bool is_inline() const noexcept { return !full_; }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return full_ ? sizeof(full_array) : 0; }
@@ -320,13 +346,11 @@ class exact_sum {
     return std::nullopt;
   }
 
-  // Correctly rounded (sum of chunks[i] * 2^(32 (base + i) - 1074)) / divisor.
-  [[nodiscard]] static double rounded_quotient(const std::int64_t* chunks, int n, int base,
-                                               std::uint64_t divisor) noexcept {
-    // Sign and magnitude over n + 2 chunks (room for the carries out of the top one).
-    constexpr int max_n = chunk_count + 2;
+  // Sign and magnitude of sum(chunks[i] * 2^(32 i)) as n + 2 limbs (room for the
+  // carries out of the top chunk); returns true when negative.
+  static bool to_magnitude(const std::int64_t* chunks, int n, std::uint32_t* limbs) noexcept {
+    std::int64_t c[chunk_count + 2];
     const int m = n + 2;
-    std::int64_t c[max_n];
     for (int i = 0; i < n; ++i) c[i] = chunks[i];
     c[n] = c[n + 1] = 0;
     carry(c, m);
@@ -335,10 +359,19 @@ class exact_sum {
       for (int i = 0; i < m; ++i) c[i] = -c[i];
       carry(c, m);
     }
+    for (int i = 0; i < m; ++i) limbs[i] = static_cast<std::uint32_t>(c[i]);
+    return negative;
+  }
+
+  // Correctly rounded (sum of chunks[i] * 2^(32 (base + i) - 1074)) / divisor.
+  [[nodiscard]] static double rounded_quotient(const std::int64_t* chunks, int n, int base,
+                                               std::uint64_t divisor) noexcept {
+    constexpr int max_n = chunk_count + 2;
+    const int m = n + 2;
     // Limbs, with room to shift left by up to 128 bits for the quotient's bits.
     constexpr int extra = 4;
     std::uint32_t limbs[max_n + extra];
-    for (int i = 0; i < m; ++i) limbs[i] = static_cast<std::uint32_t>(c[i]);
+    const bool negative = to_magnitude(chunks, n, limbs);
     const int e0 = 32 * base - 1074;
     if (divisor == 1) return kernels_internal::round_limbs(limbs, m, e0, false, negative);
     // Shift left by s so that the quotient has at least 55 bits (two guard bits), then

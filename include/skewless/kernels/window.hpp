@@ -1,16 +1,24 @@
-// skewless/kernels/window.hpp — which event times a window covers for a query at T.
+// skewless/kernels/window.hpp — which events a window covers for a query at T.
 //
-// sliding(W) covers T - W <= ts < T, lifetime() every ts < T: the strict "as of" rule,
-// so the event a label is attached to never leaks into its own features.
+// Every window is a range of event times [window_start(w, T), window_end(w, T)), both
+// non-decreasing in T; last_n(n) further keeps only the n most recent events of that
+// range. The end is T (or T - D for sliding(W).ending(D)): the strict "as of" rule, so
+// the event a label is attached to never leaks into its own features.
 //
-//   skewless::window_start(skewless::sliding_window{10}, 100);   // 90
-//   skewless::in_window(skewless::lifetime_window{}, 99, 100);    // true
+//   skewless::window_start(skewless::sliding_window{10}, 100);      // 90
+//   skewless::window_start(skewless::tiled_window{10, 4}, 100);     // 88: floor(90/4)*4
+//   skewless::in_window(skewless::lifetime_window{}, 99, 100);       // true
+//
+// last_n orders the events of a key by (ts, entry), an entry being the value the
+// aggregate sees, with "no value" (filtered out by where(), or missing) before every
+// value: the order is a function of the multiset, never of arrival.
 #pragma once
 
 #include <skewless/expr/nodes.hpp>
 
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace skewless::inline v1 {
 
@@ -26,12 +34,28 @@ inline constexpr std::int64_t max_time_us = std::int64_t{1} << 62;
   return r;
 }
 
+// floor(a / b) for b > 0, rounding toward minus infinity for negative a.
+[[nodiscard]] constexpr std::int64_t floor_div(std::int64_t a, std::int64_t b) noexcept {
+  const std::int64_t q = a / b;
+  return (a % b != 0 && a < 0) ? q - 1 : q;
+}
+
 // The least event time the window includes for a query at T.
 [[nodiscard]] constexpr std::int64_t window_start(const sliding_window& w,
                                                   std::int64_t t) noexcept {
-  return saturating_sub(t, w.width_us);
+  return saturating_sub(t, w.width_us + w.offset_us);
 }
 [[nodiscard]] constexpr std::int64_t window_start(const lifetime_window&, std::int64_t) noexcept {
+  return std::numeric_limits<std::int64_t>::min();
+}
+// Tiles are [k * hop, (k + 1) * hop) for integer k, counted from the Unix epoch.
+[[nodiscard]] constexpr std::int64_t tile_of(const tiled_window& w, std::int64_t ts) noexcept {
+  return floor_div(ts, w.hop_us);
+}
+[[nodiscard]] constexpr std::int64_t window_start(const tiled_window& w, std::int64_t t) noexcept {
+  return floor_div(t - w.width_us, w.hop_us) * w.hop_us;  // |t|, W <= 2^62: no overflow
+}
+[[nodiscard]] constexpr std::int64_t window_start(const last_n_window&, std::int64_t) noexcept {
   return std::numeric_limits<std::int64_t>::min();
 }
 
@@ -45,9 +69,39 @@ constexpr std::int64_t window_start(const W&, std::int64_t) noexcept {
   return 0;
 }
 
+// How far the window's end lags behind T: D for sliding(W).ending(D), else 0.
+[[nodiscard]] constexpr std::int64_t window_lag(const sliding_window& w) noexcept {
+  return w.offset_us;
+}
+template <class W>
+[[nodiscard]] constexpr std::int64_t window_lag(const W&) noexcept {
+  return 0;
+}
+
+// One past the greatest event time the window includes for a query at T.
+template <class W>
+[[nodiscard]] constexpr std::int64_t window_end(const W& w, std::int64_t t) noexcept {
+  return t - window_lag(w);  // |t| <= 2^62 and lag <= 2^61
+}
+
+// How many of the most recent events in the time range the window keeps.
+template <class W>
+[[nodiscard]] constexpr std::uint64_t window_max_events(const W&) noexcept {
+  return std::numeric_limits<std::uint64_t>::max();
+}
+[[nodiscard]] constexpr std::uint64_t window_max_events(const last_n_window& w) noexcept {
+  return w.n;
+}
+// Windows that count events rather than time see events that do not enter the
+// aggregate too (they take a place among the n most recent).
+template <class W>
+inline constexpr bool counts_events_v = std::is_same_v<W, last_n_window>;
+
+// Whether ts is in the time range of the window for a query at T (for last_n, the
+// n-most-recent cut is applied on top by each back-end).
 template <class W>
 [[nodiscard]] constexpr bool in_window(const W& w, std::int64_t ts, std::int64_t t) noexcept {
-  return window_start(w, t) <= ts && ts < t;
+  return window_start(w, t) <= ts && ts < window_end(w, t);
 }
 
 }  // namespace skewless::inline v1

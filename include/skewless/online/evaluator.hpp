@@ -80,17 +80,18 @@ struct ingest_counters {
 
 namespace online_internal {
 
-// One aggregate's state: the window part plus the values of the entity's newest
-// instant, which a query at exactly that instant must exclude.
+// One aggregate's state: the window part, plus the entries the window may not take
+// yet — those at or after the entity's floor (its earliest allowed query time) less
+// the window's lag — which a query at T sees only when they are before window_end(T).
 template <class Agg>
 struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
   window_state<parts_of_v<Agg>, window_type> window;
-  detail::small_vector<double, 1> head;
+  detail::small_vector<timed_value, 1> held;  // in event order
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(window, head);
+    ar(window, held);
   }
 };
 
@@ -218,7 +219,7 @@ class evaluator {
   [[nodiscard]] std::size_t state_heap_bytes() const noexcept {
     std::size_t b = 0;
     for (const auto& [k, st] : entities_) {
-      std::apply([&](const auto&... s) { ((b += s.window.heap_bytes() + s.head.heap_bytes()), ...); },
+      std::apply([&](const auto&... s) { ((b += s.window.heap_bytes() + s.held.heap_bytes()), ...); },
                  st.aggs);
     }
     return b;
@@ -256,84 +257,90 @@ class evaluator {
   }
 
   void apply(entity_state& st, const event_type& e, std::int64_t t) {
-    const std::int64_t newest = st.newest;
+    const std::int64_t old_floor = st.floor();
+    st.newest = std::max(st.newest, t);
+    const std::int64_t floor = st.floor();
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, newest, st.horizon), ...);
+      (apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, old_floor, floor), ...);
     }(std::make_index_sequence<aggregate_count>{});
-    st.newest = std::max(newest, t);
   }
 
-  // Entries older than window_start(floor) are invisible to every query still allowed,
-  // where floor = max(newest, horizon) is the earliest time a query may ask for.
+  // Entries before window_start(floor) are invisible to every query still allowed;
+  // entries before floor - lag are visible to all of them in full.
   template <class Agg, class State>
   static void apply_one(const Agg& a, State& s, const event_type& e, std::int64_t t,
-                        std::int64_t newest, std::int64_t horizon) {
-    const auto v = entry_value(a, e);
-    if (t > newest) {
-      // The old newest instant is now strictly in the past: move it into the window.
-      for (double h : s.head) s.window.insert(timed_value{newest, h});
-      s.head.clear();
-      s.window.evict_before(window_start(a.window, std::max(t, horizon)));
-      if (v) s.head.push_back(*v);
-    } else if (t == newest) {
-      if (v) s.head.push_back(*v);
-    } else if (v && t >= window_start(a.window, std::max(newest, horizon))) {
-      s.window.insert(timed_value{t, *v});  // late but within lateness: in place
+                        std::int64_t old_floor, std::int64_t floor) {
+    if (floor > old_floor) release(a, s, floor);
+    const auto v = window_slot(a, e);
+    if (!v) return;
+    const timed_value entry{t, *v};
+    if (t >= floor - window_lag(a.window)) {
+      std::size_t i = s.held.size();
+      while (i > 0 && event_order_less(entry, s.held[i - 1])) --i;
+      s.held.insert(i, entry);
+    } else if (t >= window_start(a.window, floor)) {
+      s.window.insert(a.window, entry);  // late but within lateness: in place
     }
+  }
+
+  // The floor rose: held entries every allowed query now sees in full join the window,
+  // and the window drops what none can see.
+  template <class Agg, class State>
+  static void release(const Agg& a, State& s, std::int64_t floor) {
+    const std::int64_t from = floor - window_lag(a.window);
+    std::size_t k = 0;
+    while (k < s.held.size() && s.held[k].ts < from) s.window.insert(a.window, s.held[k++]);
+    s.held.erase_prefix(k);
+    s.window.evict_before(window_start(a.window, floor));
   }
 
   void advance(entity_state& st, std::int64_t t) {
     if (t <= st.horizon) return;
+    const std::int64_t old_floor = st.floor();
     st.horizon = t;
-    if (t <= st.newest) return;  // the newest instant is still visible-or-not by T
+    if (st.floor() <= old_floor) return;
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (advance_one(std::get<A>(aggs_), std::get<A>(st.aggs), st.newest, t), ...);
+      (release(std::get<A>(aggs_), std::get<A>(st.aggs), st.floor()), ...);
     }(std::make_index_sequence<aggregate_count>{});
-  }
-
-  // Every query is now after the newest instant, so its values belong in the window.
-  template <class Agg, class State>
-  static void advance_one(const Agg& a, State& s, std::int64_t newest, std::int64_t t) {
-    for (double h : s.head) s.window.insert(timed_value{newest, h});
-    s.head.clear();
-    s.window.evict_before(window_start(a.window, t));
   }
 
   void fill(const entity_state& st, double* values, std::int64_t t) const {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      ((values[A] = value_of(std::get<A>(aggs_), std::get<A>(st.aggs), st.newest, t)), ...);
+      ((values[A] = value_of(std::get<A>(aggs_), std::get<A>(st.aggs), t)), ...);
     }(std::make_index_sequence<aggregate_count>{});
   }
 
   template <class Agg, class State>
-  static double value_of(const Agg& a, const State& s, std::int64_t newest, std::int64_t t) {
+  static double value_of(const Agg& a, const State& s, std::int64_t t) {
     constexpr unsigned parts = parts_of_v<Agg>;
     window_parts p;
-    exact_sum scratch;
-    s.window.query(p, scratch, a.window, t);
-    if (t > newest && !s.head.empty() && newest >= window_start(a.window, t)) {
-      if constexpr ((parts & part::sum) != 0) {
-        if (p.sum != &scratch) {
-          scratch = *p.sum;
-          p.sum = &scratch;
-        }
-        for (double h : s.head) scratch.add(h);
+    parts_scratch<parts> scratch;
+    const std::int64_t end = window_end(a.window, t);
+    if constexpr (counts_events_v<typename State::window_type>) {
+      // The n newest places: held ones before T, then the newest of the window's.
+      std::size_t k = 0;
+      while (k < s.held.size() && s.held[k].ts < end) ++k;
+      const std::size_t n = window_max_events(a.window);
+      s.window.query_newest(p, scratch, k >= n ? 0 : n - k);
+      for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
+        if (!is_no_entry(s.held[i].value)) add_entry<parts>(p, scratch, s.held[i]);
       }
-      for (double h : s.head) fold_parts<parts>(p, timed_value{newest, h});
+    } else {
+      s.window.query(p, scratch, a.window, t);
+      const std::int64_t start = window_start(a.window, t);
+      for (const timed_value& h : s.held) {
+        if (h.ts >= start && h.ts < end) add_entry<parts>(p, scratch, h);
+      }
     }
-    if constexpr ((parts & part::sum) != 0) {
-      if (p.sum == nullptr) p.sum = &scratch;  // empty window
-    }
-    return aggregate_kernel<kind_of_t<Agg>>::finalize(p, t);
+    return finalize(a, p, t);
   }
 
   void fill_empty(double* values, std::int64_t t) const {
-    static const exact_sum zero;
     [&]<std::size_t... A>(std::index_sequence<A...>) {
       ((values[A] = [&] {
          window_parts p;
-         p.sum = &zero;
-         return aggregate_kernel<kind_of_t<std::tuple_element_t<A, aggregates_type>>>::finalize(p, t);
+         empty_parts(p);
+         return finalize(std::get<A>(aggs_), p, t);
        }()),
        ...);
     }(std::make_index_sequence<aggregate_count>{});

@@ -1,23 +1,29 @@
 // skewless/online/window_state.hpp — per-entity incremental state of one aggregate.
 //
-// window_state<Parts, Window> keeps exactly what the parts need over the events of the
-// window that are strictly older than the entity's newest event; events at the newest
-// time wait in the aggregate's `head` (see evaluator.hpp) because a query at T equal to
-// that time must not see them. Insertion accepts any order (late events land in
-// place), eviction drops what no future query can see, and queries are const, so one
-// state serves any T at or after the newest event.
+// window_state<Parts, Window> keeps exactly what the parts need over the entries of the
+// window that every allowed query may see in full — those older than the entity's
+// earliest allowed query time, less the window's lag; newer entries wait in the
+// aggregate's `held` list (see evaluator.hpp), because a query at that time must not
+// see them. Insertion accepts any order (late events land in place), eviction drops
+// what no future query can see, and queries are const, so one state serves any T at
+// or after the entity's floor.
 //
 //   window_state<part::sum | part::count, sliding_window> s;
-//   s.insert({ts, 2.5});
-//   s.evict_before(window_start(w, newest));
-//   window_parts p; exact_sum scratch;
-//   s.query(p, scratch, w, t);   // then aggregate_kernel<agg::mean>::finalize(p, t)
+//   s.insert(w, {ts, 2.5});
+//   s.evict_before(window_start(w, floor));
+//   window_parts p; parts_scratch<part::sum | part::count> scratch;
+//   s.query(p, scratch, w, t);   // then finalize(aggregate, p, t)
+//
+// State per entity, for each window: sliding(W) keeps the entries in W (16 B each) plus
+// extremum queues for min/max; tiled(W, H) keeps at most W/H + 1 tile partials whatever
+// the event rate; last_n(n) keeps n entries; lifetime() keeps the parts only.
 #pragma once
 
 #include <skewless/detail/queue_vector.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -31,6 +37,9 @@ struct nothing {
   template <class Archive>
   void serialize(Archive&) {}
 };
+
+template <bool B, class T>
+using maybe = std::conditional_t<B, T, nothing>;
 
 // Sliding min or max under late insertion: entries sorted by time whose values are
 // strictly decreasing in `Better` order; an entry is dropped once a newer-or-equal
@@ -96,51 +105,51 @@ class window_state {
                 "skewless: the online evaluator has no state for this window kind. Add a "
                 "window_state<Parts, Window> specialisation in "
                 "skewless/online/window_state.hpp (and its batch sweep), or use "
-                "sliding(W) or lifetime().");
+                "sliding(W), tiled(W, H), last_n(n) or lifetime().");
 };
 
 // lifetime(): nothing ever leaves, so every part is a running fold.
 template <unsigned Parts>
 class window_state<Parts, lifetime_window> {
-  static constexpr bool has_sum = (Parts & part::sum) != 0;
-
  public:
-  void insert(timed_value e) noexcept {
-    if constexpr (has_sum) sum_.add(e.value);
-    fold_parts<Parts>(parts_, e);
+  void insert(const lifetime_window&, timed_value e) {
+    sums_.add(e.value);
+    fold_parts<Parts & ~part::count>(parts_, e);
   }
   void evict_before(std::int64_t) noexcept {}
 
-  void query(window_parts& p, exact_sum&, const lifetime_window&, std::int64_t) const noexcept {
+  void query(window_parts& p, parts_scratch<Parts>&, const lifetime_window&, std::int64_t) const noexcept {
     p = parts_;
-    if constexpr (has_sum) p.sum = &sum_;
+    sums_.export_to(p);
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return 0; }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return sums_.heap_bytes(); }
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(parts_.count, parts_.min, parts_.max, parts_.first, parts_.last, sum_);
+    ar(sums_, parts_.min, parts_.max, parts_.first, parts_.last);
   }
 
  private:
-  window_parts parts_;
-  [[no_unique_address]] std::conditional_t<has_sum, exact_sum, online_internal::nothing> sum_;
+  sums_of<Parts> sums_;
+  window_parts parts_;  // the order parts
 };
 
-// sliding(W): the window's entries in (ts, value) order, an exact sum over them for
-// subtract-on-evict, and extremum queues for min and max.
+// sliding(W) and sliding(W).ending(D): the window's entries in (ts, value) order, exact
+// sums over them for subtract-on-evict, and extremum queues for min and max.
 template <unsigned Parts>
 class window_state<Parts, sliding_window> {
-  static constexpr bool has_sum = (Parts & part::sum) != 0;
+  static constexpr bool has_sums = (Parts & (part::sum | part::sum2)) != 0;
   static constexpr bool has_min = (Parts & part::min) != 0;
   static constexpr bool has_max = (Parts & part::max) != 0;
   static constexpr bool has_entries =
-      (Parts & (part::count | part::sum | part::first | part::last)) != 0;
+      (Parts & (part::count | part::sum | part::sum2 | part::first | part::last)) != 0;
   using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
   using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
+  template <bool B, class T>
+  using maybe = online_internal::maybe<B, T>;
 
  public:
-  void insert(timed_value e) {
+  void insert(const sliding_window&, timed_value e) {
     if constexpr (has_entries) {
       // Usually at the back; a late event goes to its place in (ts, value) order.
       std::size_t i = entries_.size();
@@ -148,7 +157,7 @@ class window_state<Parts, sliding_window> {
       entries_.insert(i, e);
       if (i == 0) front_ts_ = e.ts;  // the front changes only when e lands first
     }
-    if constexpr (has_sum) sum_.add(e.value);
+    if constexpr (has_sums) sums_.add(e.value);
     if constexpr (has_min) min_.insert(e);
     if constexpr (has_max) max_.insert(e);
   }
@@ -156,7 +165,7 @@ class window_state<Parts, sliding_window> {
   void evict_before(std::int64_t ts) noexcept {
     if constexpr (has_entries) {
       while (!entries_.empty() && entries_.front().ts < ts) {
-        if constexpr (has_sum) sum_.remove(entries_.front().value);
+        if constexpr (has_sums) sums_.remove(entries_.front().value);
         entries_.pop_front();
       }
       if (!entries_.empty()) front_ts_ = entries_.front().ts;
@@ -165,9 +174,9 @@ class window_state<Parts, sliding_window> {
     if constexpr (has_max) max_.evict_before(ts);
   }
 
-  // Parts of the entries with window_start(w, t) <= ts. Every stored entry is older
-  // than the entity's newest event, hence older than t.
-  void query(window_parts& p, exact_sum& scratch, const sliding_window& w,
+  // Parts of the entries with window_start(w, t) <= ts. Every stored entry is before
+  // window_end(w, t), since it is older than the entity's floor less the lag.
+  void query(window_parts& p, parts_scratch<Parts>& scratch, const sliding_window& w,
              std::int64_t t) const {
     const std::int64_t start = window_start(w, t);
     if constexpr (has_entries) {
@@ -181,17 +190,17 @@ class window_state<Parts, sliding_window> {
         if constexpr ((Parts & part::first) != 0) p.first = entries_[lo];
         if constexpr ((Parts & part::last) != 0) p.last = entries_.back();
       }
-      if constexpr (has_sum) {
+      if constexpr (has_sums) {
         if (lo == 0) {
-          p.sum = &sum_;
+          sums_.export_to(p);
         } else if (2 * lo <= entries_.size()) {  // subtract the expired prefix
-          scratch = sum_;
-          for (std::size_t i = 0; i < lo; ++i) scratch.remove(entries_[i].value);
-          p.sum = &scratch;
+          scratch.sums = sums_;
+          for (std::size_t i = 0; i < lo; ++i) scratch.sums.remove(entries_[i].value);
+          scratch.sums.export_to(p);
         } else {  // or add up the live suffix, whichever is shorter
-          scratch = exact_sum{};
-          for (std::size_t i = lo; i < entries_.size(); ++i) scratch.add(entries_[i].value);
-          p.sum = &scratch;
+          scratch.sums = sums_of<Parts>{};
+          for (std::size_t i = lo; i < entries_.size(); ++i) scratch.sums.add(entries_[i].value);
+          scratch.sums.export_to(p);
         }
       }
     }
@@ -202,6 +211,7 @@ class window_state<Parts, sliding_window> {
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = 0;
     if constexpr (has_entries) b += entries_.heap_bytes();
+    if constexpr (has_sums) b += sums_.heap_bytes();
     if constexpr (has_min) b += min_.heap_bytes();
     if constexpr (has_max) b += max_.heap_bytes();
     return b;
@@ -209,24 +219,199 @@ class window_state<Parts, sliding_window> {
 
   template <class Archive>
   void save(Archive& ar) const {
-    ar(entries_, sum_, min_, max_);
+    ar(entries_, sums_, min_, max_);
   }
   template <class Archive>
   void load(Archive& ar) {
-    ar(entries_, sum_, min_, max_);
+    ar(entries_, sums_, min_, max_);
     if constexpr (has_entries) {
       if (!entries_.empty()) front_ts_ = entries_.front().ts;
     }
   }
 
  private:
-  template <bool B, class T>
-  using maybe = std::conditional_t<B, T, online_internal::nothing>;
   [[no_unique_address]] maybe<has_entries, detail::queue_vector<timed_value>> entries_;
-  [[no_unique_address]] maybe<has_sum, exact_sum> sum_;
+  [[no_unique_address]] maybe<has_sums, sums_of<Parts>> sums_;
   [[no_unique_address]] maybe<has_min, min_queue> min_;
   [[no_unique_address]] maybe<has_max, max_queue> max_;
   std::int64_t front_ts_ = 0;  // entries_.front().ts when entries_ is not empty
+};
+
+// tiled(W, H): one partial per epoch-aligned tile that has events — count, exact sums,
+// min, max, first and last of its entries — plus the sums over all stored tiles. The
+// window's start is tile-aligned, so a query drops whole tiles: sums by subtracting the
+// (few) expired tiles from the total, the order parts by merging the live tiles.
+// Tiles before window_start(floor) are evicted, so at most W/H + 1 are ever stored.
+template <unsigned Parts>
+class window_state<Parts, tiled_window> {
+  static constexpr bool has_min = (Parts & part::min) != 0;
+  static constexpr bool has_max = (Parts & part::max) != 0;
+  static constexpr bool has_first = (Parts & part::first) != 0;
+  static constexpr bool has_last = (Parts & part::last) != 0;
+  template <bool B, class T>
+  using maybe = online_internal::maybe<B, T>;
+
+ public:
+  struct tile {
+    std::int64_t start_ts = 0;  // tile index * hop
+    sums_of<Parts> sums;
+    [[no_unique_address]] maybe<has_min, double> min{};
+    [[no_unique_address]] maybe<has_max, double> max{};
+    [[no_unique_address]] maybe<has_first, timed_value> first{};
+    [[no_unique_address]] maybe<has_last, timed_value> last{};
+
+    void fold(timed_value e) noexcept {
+      if constexpr (has_min) min = total_order_min(min, e.value);
+      if constexpr (has_max) max = total_order_max(max, e.value);
+      if constexpr (has_first) {
+        if (event_order_less(e, first)) first = e;
+      }
+      if constexpr (has_last) {
+        if (event_order_less(last, e)) last = e;
+      }
+    }
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar(start_ts, sums, min, max, first, last);
+    }
+  };
+
+  void insert(const tiled_window& w, timed_value e) {
+    const std::int64_t start = tile_of(w, e.ts) * w.hop_us;
+    // Usually the newest tile; a late event finds its tile (or a new one) in place.
+    std::size_t i = tiles_.size();
+    while (i > 0 && tiles_[i - 1].start_ts > start) --i;
+    if (i == 0 || tiles_[i - 1].start_ts != start) {
+      tile fresh;
+      fresh.start_ts = start;
+      if constexpr (has_min) fresh.min = e.value;
+      if constexpr (has_max) fresh.max = e.value;
+      if constexpr (has_first) fresh.first = e;
+      if constexpr (has_last) fresh.last = e;
+      tiles_.insert(i, fresh);
+    } else {
+      --i;
+    }
+    tiles_[i].sums.add(e.value);
+    tiles_[i].fold(e);
+    total_.add(e.value);
+  }
+
+  void evict_before(std::int64_t ts) {
+    while (!tiles_.empty() && tiles_.front().start_ts < ts) {
+      total_.subtract(tiles_.front().sums);
+      tiles_.pop_front();
+    }
+  }
+
+  void query(window_parts& p, parts_scratch<Parts>& scratch, const tiled_window& w,
+             std::int64_t t) const {
+    const std::int64_t start = window_start(w, t);
+    const std::size_t lo =
+        tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+    if (lo == tiles_.size()) {
+      empty_parts(p);
+      return;
+    }
+    if (lo == 0) {
+      total_.export_to(p);
+    } else if (2 * lo <= tiles_.size()) {
+      scratch.sums = total_;
+      for (std::size_t i = 0; i < lo; ++i) scratch.sums.subtract(tiles_[i].sums);
+      scratch.sums.export_to(p);
+    } else {
+      scratch.sums = sums_of<Parts>{};
+      for (std::size_t i = lo; i < tiles_.size(); ++i) scratch.sums.merge(tiles_[i].sums);
+      scratch.sums.export_to(p);
+    }
+    if constexpr (has_min || has_max) {
+      for (std::size_t i = lo; i < tiles_.size(); ++i) {
+        if constexpr (has_min) fold_min(p.min, tiles_[i].min);
+        if constexpr (has_max) fold_max(p.max, tiles_[i].max);
+      }
+    }
+    if constexpr (has_first) p.first = tiles_[lo].first;
+    if constexpr (has_last) p.last = tiles_.back().last;
+  }
+
+  [[nodiscard]] std::size_t tile_count() const noexcept { return tiles_.size(); }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = tiles_.heap_bytes() + total_.heap_bytes();
+    for (const auto& x : tiles_) b += x.sums.heap_bytes();
+    return b;
+  }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(tiles_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(tiles_);
+    total_ = sums_of<Parts>{};
+    for (const auto& x : tiles_) total_.merge(x.sums);
+  }
+
+ private:
+  detail::queue_vector<tile> tiles_;  // by start_ts, only tiles with entries
+  sums_of<Parts> total_;              // over every stored tile
+};
+
+// last_n(n): the n greatest places (entries and no_entry) in (ts, value) order, with
+// sums over their entries. A query takes the `take` newest of them (the rest of the
+// window is held by the evaluator).
+template <unsigned Parts>
+class window_state<Parts, last_n_window> {
+ public:
+  void insert(const last_n_window& w, timed_value e) {
+    std::size_t i = slots_.size();
+    while (i > 0 && event_order_less(e, slots_[i - 1])) --i;
+    if (slots_.size() >= w.n && i == 0) return;  // older than every kept place
+    slots_.insert(i, e);
+    if (!is_no_entry(e.value)) sums_.add(e.value);
+    if (slots_.size() > w.n) {
+      if (!is_no_entry(slots_.front().value)) sums_.remove(slots_.front().value);
+      slots_.pop_front();
+    }
+  }
+  void evict_before(std::int64_t) noexcept {}
+
+  // Parts of the `take` newest places.
+  void query_newest(window_parts& p, parts_scratch<Parts>& scratch, std::size_t take) const {
+    const std::size_t lo = slots_.size() > take ? slots_.size() - take : 0;
+    if (lo == 0) {
+      sums_.export_to(p);
+    } else {
+      scratch.sums = sums_;
+      for (std::size_t i = 0; i < lo; ++i) {
+        if (!is_no_entry(slots_[i].value)) scratch.sums.remove(slots_[i].value);
+      }
+      scratch.sums.export_to(p);
+    }
+    if constexpr ((Parts & (part::min | part::max | part::first | part::last)) != 0) {
+      for (std::size_t i = lo; i < slots_.size(); ++i) {
+        if (!is_no_entry(slots_[i].value)) fold_parts<Parts & ~part::count>(p, slots_[i]);
+      }
+    }
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return slots_.heap_bytes() + sums_.heap_bytes(); }
+
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(slots_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(slots_);
+    sums_ = sums_of<Parts>{};
+    for (const auto& x : slots_) {
+      if (!is_no_entry(x.value)) sums_.add(x.value);
+    }
+  }
+
+ private:
+  detail::queue_vector<timed_value> slots_;
+  sums_of<Parts> sums_;
 };
 
 }  // namespace skewless::inline v1::online

@@ -1,8 +1,8 @@
 // skewless/reference/evaluate.hpp — the oracle: recompute every row from scratch.
 //
 // For each spine row and each aggregate, the reference evaluator scans every event,
-// selects the window's events with in_window() and entry_value(), folds them into the
-// parts and finalizes with the aggregate's kernel. No sorting, no incremental state,
+// selects the window's events with in_window() and window_slot() (sorting them and
+// keeping the n most recent for last_n), folds them into the parts and finalizes. No sorting, no incremental state,
 // no sharing between rows: slow (rows x events x aggregates) and obviously right.
 // Ship it in your own tests to check your definitions against batch and online.
 //
@@ -15,6 +15,7 @@
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <tuple>
@@ -29,19 +30,30 @@ template <class Agg, class Events, class Key, class FS>
 double aggregate_value(const FS&, const Agg& a, const Events& events, const Key& key,
                        std::int64_t t) {
   constexpr unsigned parts = parts_of_v<Agg>;
-  window_parts p;
-  exact_sum sum;
+  // Every event of the key in the window's time range, with what it puts in the window.
+  std::vector<timed_value> slots;
   for (const auto& e : events) {
     if (!(FS::key_of(e) == key)) continue;
     const std::int64_t ts = FS::time_of(e);
     if (!in_window(a.window, ts, t)) continue;
-    const auto v = entry_value(a, e);
-    if (!v) continue;
-    if constexpr ((parts & part::sum) != 0) sum.add(*v);
-    fold_parts<parts>(p, timed_value{ts, *v});
+    if (const auto v = window_slot(a, e)) slots.push_back({ts, *v});
   }
-  p.sum = &sum;
-  return aggregate_kernel<kind_of_t<Agg>>::finalize(p, t);
+  // A window that counts events keeps the n greatest in event order.
+  std::size_t from = 0;
+  if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
+    std::sort(slots.begin(), slots.end(), event_order_less);
+    const std::size_t n = window_max_events(a.window);
+    if (slots.size() > n) from = slots.size() - n;
+  }
+  window_parts p;
+  sums_of<parts> sums;
+  for (std::size_t i = from; i < slots.size(); ++i) {
+    if (is_no_entry(slots[i].value)) continue;
+    sums.add(slots[i].value);
+    fold_parts<parts & ~part::count>(p, slots[i]);
+  }
+  sums.export_to(p);
+  return finalize(a, p, t);
 }
 
 }  // namespace reference_internal

@@ -5,7 +5,7 @@
 //   skewless::online::evaluator fresh(features);
 //   absl::Status s = skewless::serial::restore(fresh, *bytes);   // or a clear error
 //
-// Layout (little-endian), format_version 1:
+// Layout (little-endian), snapshot_format_version 2:
 //   offset  0  8 bytes  magic "SKWLSNAP"
 //   offset  8  u32      format version
 //   offset 12  u64      fingerprint of the feature set that wrote it
@@ -80,7 +80,7 @@ template <class FS>
   std::string out;
   out.reserve(snapshot_header_size + payload.size());
   out.append(snapshot_magic, sizeof snapshot_magic);
-  put_le(out, format_version, 4);
+  put_le(out, snapshot_format_version, 4);
   put_le(out, state.fingerprint(), 8);
   put_le(out, payload.size(), 8);
   put_le(out, fnv1a64(payload), 8);
@@ -101,12 +101,12 @@ template <class FS>
     return absl::InvalidArgumentError("skewless: not a skewless snapshot (bad magic bytes)");
   }
   const auto version = get_le(bytes, 8, 4);
-  if (version != format_version) {
+  if (version != snapshot_format_version) {
     return absl::FailedPreconditionError(absl::StrCat(
         "skewless: snapshot format version ", version, " is ",
-        version > format_version ? "newer than" : "older than",
-        " this build's format version ", format_version,
-        version > format_version ? "; upgrade skewless to read it" : "; no converter exists"));
+        version > snapshot_format_version ? "newer than" : "older than",
+        " this build's format version ", snapshot_format_version,
+        version > snapshot_format_version ? "; upgrade skewless to read it" : "; no converter exists"));
   }
   const auto fingerprint = get_le(bytes, 12, 8);
   if (fingerprint != state.fingerprint()) {
