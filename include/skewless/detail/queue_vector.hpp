@@ -40,6 +40,13 @@ class queue_vector {
       head_ = 0;
     }
   }
+  // Moves the live elements to the front of the buffer now, so no popped slots are kept
+  // (for queues that pop rarely and whose memory must stay near their size).
+  void compact() {
+    if (head_ == 0) return;
+    v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
   void insert(std::size_t i, const T& x) {
     v_.insert(v_.begin() + static_cast<std::ptrdiff_t>(head_ + i), x);
   }

@@ -298,10 +298,15 @@ class window_state<Parts, tiled_window> {
   }
 
   void evict_before(std::int64_t ts) {
+    bool popped = false;
     while (!tiles_.empty() && tiles_.front().start_ts < ts) {
       total_.subtract(tiles_.front().sums);
       tiles_.pop_front();
+      popped = true;
     }
+    // Tiles leave once per hop: keeping the buffer tight costs little and holds the
+    // memory to the live tiles (times the vector's growth factor).
+    if (popped) tiles_.compact();
   }
 
   void query(window_parts& p, parts_scratch<Parts>& scratch, const tiled_window& w,
