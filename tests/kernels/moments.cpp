@@ -2,6 +2,7 @@
 // arithmetic (Boost.Multiprecision) with an independent correctly-rounding oracle.
 #include <skewless/kernels/moments.hpp>
 
+#include "kernels/scaled_integer.hpp"
 #include "support.hpp"
 
 #include <boost/multiprecision/cpp_int.hpp>
@@ -19,16 +20,7 @@ using skewless_test::same_bits;
 
 namespace {
 
-// x * 2^1074 as an exact integer (x finite).
-cpp_int scaled_integer(double x) {
-  const auto b = std::bit_cast<std::uint64_t>(x);
-  const int biased = static_cast<int>((b >> 52) & 0x7ff);
-  std::uint64_t m = b & ((std::uint64_t{1} << 52) - 1);
-  if (biased != 0) m |= std::uint64_t{1} << 52;
-  cpp_int v = m;
-  v <<= (biased == 0 ? 0 : biased - 1);
-  return (b >> 63) ? cpp_int(-v) : v;
-}
+using skewless_test::scaled_integer;
 
 // The double nearest to num / (den * 2^2148), num >= 0, ties to even: binary search over
 // the bits of non-negative doubles, independent of the library's rounding.
