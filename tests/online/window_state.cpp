@@ -44,34 +44,42 @@ timed_value random_entry(std::mt19937_64& rng) {
 
 }  // namespace
 
+// Random insertions and evictions on a time window's state; after each step the state's
+// parts for a random T equal those of the live entries in the window. `evict_point`
+// gives where the evaluator could evict (for tiled: only at window starts).
+template <class W, class EvictPoint>
+void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point) {
+  online::window_state<all, W> state;
+  std::vector<timed_value> live;
+  std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
+  for (int step = 0; step < 60; ++step) {
+    const timed_value e = random_entry(rng);
+    if (e.ts < evicted_before) continue;  // the evaluator never inserts below its horizon
+    state.insert(w, e);
+    live.push_back(e);
+    if (rng() % 5 == 0) {
+      evicted_before = std::max(evicted_before, evict_point(static_cast<std::int64_t>(rng() % 100)));
+      state.evict_before(evicted_before);
+      std::erase_if(live, [&](const timed_value& x) { return x.ts < evicted_before; });
+    }
+    // Stored entries are all before the window's end (the evaluator holds newer ones).
+    const std::int64_t t = 100 + window_lag(w) + static_cast<std::int64_t>(rng() % 50);
+    window_parts p;
+    parts_scratch<all> scratch;
+    state.query(p, scratch, w, t);
+    std::vector<timed_value> in;
+    std::copy_if(live.begin(), live.end(), std::back_inserter(in),
+                 [&](const timed_value& x) { return in_window(w, x.ts, t); });
+    require_same_parts(p, in);
+  }
+}
+
 TEST_CASE("window_state: sliding parts under random insertion order and eviction",
           "[online][window_state]") {
   std::mt19937_64 rng(skewless_test::base_seed() + 11);
   for (int c = 0; c < skewless_test::scaled(300); ++c) {
     const sliding_window w{1 + static_cast<std::int64_t>(rng() % 40), static_cast<std::int64_t>(rng() % 3) * 7};
-    online::window_state<all, sliding_window> state;
-    std::vector<timed_value> live;
-    std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
-    for (int step = 0; step < 60; ++step) {
-      const timed_value e = random_entry(rng);
-      if (e.ts < evicted_before) continue;  // the evaluator never inserts below its horizon
-      state.insert(w, e);
-      live.push_back(e);
-      if (rng() % 5 == 0) {
-        evicted_before = std::max(evicted_before, static_cast<std::int64_t>(rng() % 100) - 40);
-        state.evict_before(evicted_before);
-        std::erase_if(live, [&](const timed_value& x) { return x.ts < evicted_before; });
-      }
-      // Stored entries are all before the window's end (the evaluator holds newer ones).
-      const std::int64_t t = 100 + w.offset_us + static_cast<std::int64_t>(rng() % 50);
-      window_parts p;
-      parts_scratch<all> scratch;
-      state.query(p, scratch, w, t);
-      std::vector<timed_value> in;
-      std::copy_if(live.begin(), live.end(), std::back_inserter(in),
-                   [&](const timed_value& x) { return in_window(w, x.ts, t); });
-      require_same_parts(p, in);
-    }
+    check_time_window(rng, w, [](std::int64_t t) { return t - 40; });
   }
 }
 
@@ -81,29 +89,7 @@ TEST_CASE("window_state: tiled parts under random insertion order and eviction",
   for (int c = 0; c < skewless_test::scaled(300); ++c) {
     const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % 9);
     const tiled_window w{hop * (1 + static_cast<std::int64_t>(rng() % 6)), hop};
-    online::window_state<all, tiled_window> state;
-    std::vector<timed_value> live;
-    std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
-    for (int step = 0; step < 60; ++step) {
-      const timed_value e = random_entry(rng);
-      if (e.ts < evicted_before) continue;
-      state.insert(w, e);
-      live.push_back(e);
-      if (rng() % 5 == 0) {  // the evaluator evicts at window starts: tile-aligned
-        evicted_before = std::max(evicted_before, window_start(w, static_cast<std::int64_t>(rng() % 100)));
-        state.evict_before(evicted_before);
-        std::erase_if(live, [&](const timed_value& x) { return x.ts < evicted_before; });
-      }
-      REQUIRE(state.tile_count() <= static_cast<std::size_t>(100 / hop + 1));
-      const std::int64_t t = 100 + static_cast<std::int64_t>(rng() % 50);
-      window_parts p;
-      parts_scratch<all> scratch;
-      state.query(p, scratch, w, t);
-      std::vector<timed_value> in;
-      std::copy_if(live.begin(), live.end(), std::back_inserter(in),
-                   [&](const timed_value& x) { return in_window(w, x.ts, t); });
-      require_same_parts(p, in);
-    }
+    check_time_window(rng, w, [&](std::int64_t t) { return window_start(w, t); });
   }
 }
 
