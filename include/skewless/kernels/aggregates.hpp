@@ -263,10 +263,13 @@ template <class Agg>
 inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
 
 namespace kernels_internal {
-struct no_sum {
+// Stands in for a member a set of parts does not need: empty, serializes to nothing.
+struct absent {
   template <class Archive>
   void serialize(Archive&) {}
 };
+template <bool B, class T>
+using maybe = std::conditional_t<B, T, absent>;
 }  // namespace kernels_internal
 
 // The invertible parts of a set of entries — count and the exact sums the aggregate
@@ -277,8 +280,8 @@ struct sums_of {
   static constexpr bool has_sum2 = (Parts & part::sum2) != 0;
 
   std::uint64_t count = 0;
-  [[no_unique_address]] std::conditional_t<has_sum, exact_sum, kernels_internal::no_sum> sum;
-  [[no_unique_address]] std::conditional_t<has_sum2, exact_sum, kernels_internal::no_sum> sum2;
+  [[no_unique_address]] kernels_internal::maybe<has_sum, exact_sum> sum;
+  [[no_unique_address]] kernels_internal::maybe<has_sum2, exact_sum> sum2;
 
   void add(double v) noexcept {
     ++count;

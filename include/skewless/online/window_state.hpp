@@ -33,13 +33,25 @@ namespace skewless::inline v1::online {
 
 namespace online_internal {
 
-struct nothing {
-  template <class Archive>
-  void serialize(Archive&) {}
-};
-
-template <bool B, class T>
-using maybe = std::conditional_t<B, T, nothing>;
+// The sums of items [lo, n) of a sequence whose sums in full are `total`: the total
+// itself, the total less the first lo items, or the remaining items added up —
+// whichever touches fewer items. remove/add apply one item to a sums_of.
+template <unsigned Parts, class Seq, class Remove, class Add>
+void sums_from(window_parts& p, parts_scratch<Parts>& scratch, const sums_of<Parts>& total,
+               const Seq& seq, std::size_t lo, Remove remove, Add add) {
+  if (lo == 0) {
+    total.export_to(p);
+    return;
+  }
+  if (2 * lo <= seq.size()) {
+    scratch.sums = total;
+    for (std::size_t i = 0; i < lo; ++i) remove(scratch.sums, seq[i]);
+  } else {
+    scratch.sums = sums_of<Parts>{};
+    for (std::size_t i = lo; i < seq.size(); ++i) add(scratch.sums, seq[i]);
+  }
+  scratch.sums.export_to(p);
+}
 
 // Sliding min or max under late insertion: entries sorted by time whose values are
 // strictly decreasing in `Better` order; an entry is dropped once a newer-or-equal
@@ -146,7 +158,7 @@ class window_state<Parts, sliding_window> {
   using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
   using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
   template <bool B, class T>
-  using maybe = online_internal::maybe<B, T>;
+  using maybe = kernels_internal::maybe<B, T>;
 
  public:
   void insert(const sliding_window&, timed_value e) {
@@ -191,17 +203,10 @@ class window_state<Parts, sliding_window> {
         if constexpr ((Parts & part::last) != 0) p.last = entries_.back();
       }
       if constexpr (has_sums) {
-        if (lo == 0) {
-          sums_.export_to(p);
-        } else if (2 * lo <= entries_.size()) {  // subtract the expired prefix
-          scratch.sums = sums_;
-          for (std::size_t i = 0; i < lo; ++i) scratch.sums.remove(entries_[i].value);
-          scratch.sums.export_to(p);
-        } else {  // or add up the live suffix, whichever is shorter
-          scratch.sums = sums_of<Parts>{};
-          for (std::size_t i = lo; i < entries_.size(); ++i) scratch.sums.add(entries_[i].value);
-          scratch.sums.export_to(p);
-        }
+        online_internal::sums_from(
+            p, scratch, sums_, entries_, lo,
+            [](sums_of<Parts>& x, const timed_value& e) { x.remove(e.value); },
+            [](sums_of<Parts>& x, const timed_value& e) { x.add(e.value); });
       }
     }
     if constexpr (has_min) p.min = min_.best_since(start);
@@ -249,7 +254,7 @@ class window_state<Parts, tiled_window> {
   static constexpr bool has_first = (Parts & part::first) != 0;
   static constexpr bool has_last = (Parts & part::last) != 0;
   template <bool B, class T>
-  using maybe = online_internal::maybe<B, T>;
+  using maybe = kernels_internal::maybe<B, T>;
 
  public:
   struct tile {
@@ -318,17 +323,9 @@ class window_state<Parts, tiled_window> {
       empty_parts(p);
       return;
     }
-    if (lo == 0) {
-      total_.export_to(p);
-    } else if (2 * lo <= tiles_.size()) {
-      scratch.sums = total_;
-      for (std::size_t i = 0; i < lo; ++i) scratch.sums.subtract(tiles_[i].sums);
-      scratch.sums.export_to(p);
-    } else {
-      scratch.sums = sums_of<Parts>{};
-      for (std::size_t i = lo; i < tiles_.size(); ++i) scratch.sums.merge(tiles_[i].sums);
-      scratch.sums.export_to(p);
-    }
+    online_internal::sums_from(
+        p, scratch, total_, tiles_, lo, [](sums_of<Parts>& x, const tile& y) { x.subtract(y.sums); },
+        [](sums_of<Parts>& x, const tile& y) { x.merge(y.sums); });
     if constexpr (has_min || has_max) {
       for (std::size_t i = lo; i < tiles_.size(); ++i) {
         if constexpr (has_min) fold_min(p.min, tiles_[i].min);
@@ -339,7 +336,6 @@ class window_state<Parts, tiled_window> {
     if constexpr (has_last) p.last = tiles_.back().last;
   }
 
-  [[nodiscard]] std::size_t tile_count() const noexcept { return tiles_.size(); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = tiles_.heap_bytes() + total_.heap_bytes();
     for (const auto& x : tiles_) b += x.sums.heap_bytes();
@@ -384,15 +380,10 @@ class window_state<Parts, last_n_window> {
   // Parts of the `take` newest places.
   void query_newest(window_parts& p, parts_scratch<Parts>& scratch, std::size_t take) const {
     const std::size_t lo = slots_.size() > take ? slots_.size() - take : 0;
-    if (lo == 0) {
-      sums_.export_to(p);
-    } else {
-      scratch.sums = sums_;
-      for (std::size_t i = 0; i < lo; ++i) {
-        if (!is_no_entry(slots_[i].value)) scratch.sums.remove(slots_[i].value);
-      }
-      scratch.sums.export_to(p);
-    }
+    online_internal::sums_from(
+        p, scratch, sums_, slots_, lo,
+        [](sums_of<Parts>& x, const timed_value& e) { if (!is_no_entry(e.value)) x.remove(e.value); },
+        [](sums_of<Parts>& x, const timed_value& e) { if (!is_no_entry(e.value)) x.add(e.value); });
     if constexpr ((Parts & (part::min | part::max | part::first | part::last)) != 0) {
       for (std::size_t i = lo; i < slots_.size(); ++i) {
         if (!is_no_entry(slots_[i].value)) fold_parts<Parts & ~part::count>(p, slots_[i]);
