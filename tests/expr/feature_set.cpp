@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace fs_test {
 struct payment {
@@ -33,10 +35,10 @@ constexpr auto features = define_features<payment, "user", "ts">(
 TEST_CASE("feature_set: names, size and aggregate layout", "[expr][feature_set]") {
   STATIC_REQUIRE(features.size == 4);
   STATIC_REQUIRE(features.aggregate_count == 5);
-  STATIC_REQUIRE(decltype(features)::aggregate_offset<0> == 0);
-  STATIC_REQUIRE(decltype(features)::aggregate_offset<1> == 1);
-  STATIC_REQUIRE(decltype(features)::aggregate_offset<2> == 3);
-  STATIC_REQUIRE(decltype(features)::aggregate_offset<3> == 4);
+  STATIC_REQUIRE(decltype(features)::value_offset<0> == 0);
+  STATIC_REQUIRE(decltype(features)::value_offset<1> == 1);
+  STATIC_REQUIRE(decltype(features)::value_offset<2> == 3);
+  STATIC_REQUIRE(decltype(features)::value_offset<3> == 4);
   constexpr auto names = decltype(features)::names();
   CHECK(names[0] == "spend_1h");
   CHECK(names[3] == "n_merchant");
@@ -76,4 +78,59 @@ TEST_CASE("fingerprint: any change to the definition changes it", "[expr][finger
   STATIC_REQUIRE(base.fingerprint() != other_key.fingerprint());
   // Lateness is an online option that changes no value: same fingerprint.
   STATIC_REQUIRE(base.fingerprint() == base.with_allowed_lateness(5min).fingerprint());
+}
+
+namespace {
+enum class brand : int { visa = 1, amex = 7 };
+struct card_payment {
+  std::int64_t user;
+  std::int64_t ts;
+  double amount;
+  std::string merchant;
+  brand card;
+};
+}  // namespace
+BOOST_HANA_ADAPT_STRUCT(card_payment, user, ts, amount, merchant, card);
+
+TEST_CASE("multi-column features: sizes, value layout, column names", "[expr][feature_set]") {
+  constexpr auto amt = field<card_payment, "amount">;
+  constexpr auto merchant = field<card_payment, "merchant">;
+  constexpr auto card = field<card_payment, "card">;
+  constexpr auto fs = define_features<card_payment, "user", "ts">(
+      feature<"spend">(sum(amt, sliding(1h))),
+      feature<"recent">(last_k<3>(amt, last_n(10))),
+      feature<"lat">(approx_quantile<0.5, 0.999, 1.0>(amt, tiled(24h, 1h))),
+      feature<"by_merchant">(count_by(merchant, vocabulary<"acme", "globex">, sliding(24h))),
+      feature<"by_card">(sum_by(amt, card, vocabulary<brand::visa, brand::amex>, lifetime())),
+      feature<"n_merchants">(distinct_count(merchant, lifetime()) / max(count(lifetime()), 1)));
+  using FS = decltype(fs);
+  STATIC_REQUIRE(FS::feature_count == 6);
+  STATIC_REQUIRE(FS::size == 1 + 3 + 3 + 2 + 2 + 1);
+  STATIC_REQUIRE(FS::aggregate_count == 1 + 1 + 1 + 2 + 2 + 2);
+  STATIC_REQUIRE(FS::value_count == 1 + 3 + 3 + 2 + 2 + 2);
+  STATIC_REQUIRE(FS::value_offset<2> == 4);
+  STATIC_REQUIRE(FS::column_offset<3> == 7);
+  STATIC_REQUIRE(FS::aggregate_value_offsets[3] == 7);
+  constexpr auto names = FS::names();
+  const std::vector<std::string_view> expect{
+      "spend", "recent[0]", "recent[1]", "recent[2]", "lat[p50]", "lat[p99.9]", "lat[p100]",
+      "by_merchant[acme]", "by_merchant[globex]", "by_card[1]", "by_card[7]", "n_merchants"};
+  CHECK(std::vector<std::string_view>(names.begin(), names.end()) == expect);
+  // count_by is one filtered count per vocabulary value, comparing category codes.
+  const std::string text = fs.canonical_text();
+  CHECK(text.find("feature by_merchant = columns(count(*,sliding(86400000000us),where=eq(field(merchant:string),lit(") !=
+        std::string::npos);
+  CHECK(text.find("feature lat = approx_quantile[alpha=0x3f847ae147ae147b,q=0x3fe0000000000000,") !=
+        std::string::npos);
+  CHECK(text.find("feature recent = last_k[k=3](field(amount:f64),last_n(10),where=all)") != std::string::npos);
+}
+
+TEST_CASE("category codes: fixed values, exact integers below 2^52", "[expr][category]") {
+  STATIC_REQUIRE(category_code("") == static_cast<double>(mix64(0xcbf29ce484222325ull) >> 12));
+  STATIC_REQUIRE(category_code("visa") != category_code("visa "));
+  constexpr double c = category_code("acme");
+  STATIC_REQUIRE(c >= 0 && c < 0x1p52 && c == static_cast<double>(static_cast<std::int64_t>(c)));
+  // Pinned: changing the hash changes every string category's value (a breaking change).
+  CHECK(static_cast<std::int64_t>(category_code("visa")) == static_cast<std::int64_t>(mix64(fnv1a64("visa")) >> 12));
+  STATIC_REQUIRE(mix64(1) == 0xb456bcfc34c2cb2cull);
 }

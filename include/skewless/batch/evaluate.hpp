@@ -107,10 +107,10 @@ struct scratch {
   monotonic_indices<total_order_greater> max_q;
 };
 
-// Sweeps one aggregate over one key's events and rows; writes the aggregate's value
-// for each row into agg_values[row * n_aggs + A]. Entries [left, right) are the
+// Sweeps one aggregate over one key's events and rows; writes the aggregate's values
+// for each row at agg_values[row * NValues + Offset]. Entries [left, right) are the
 // window of the current row; both ends only move forward as T grows.
-template <std::size_t A, std::size_t NAggs, class Agg, class FS, class Events>
+template <std::size_t Offset, std::size_t NValues, class Agg, class FS, class Events>
 void sweep(const Agg& a, const Events& events,
            const std::vector<keyed_event<typename FS::key_type>>& sorted_events,
            const std::vector<keyed_row<typename FS::key_type>>& sorted_rows, const work_item& w,
@@ -147,9 +147,12 @@ void sweep(const Agg& a, const Events& events,
   }
   s.min_q.clear();
   s.max_q.clear();
+  state_or_absent_t<Agg> state;
+  std::size_t state_left = 0, state_right = 0;  // entries in `state`
   sums_of<parts> sums;
   std::size_t left = 0, right = 0, slot_right = 0;
   auto enter = [&](std::size_t i) {
+    if constexpr (has_state_v<Agg>) return;
     sums.add(entries[i].value);
     if constexpr ((parts & part::min) != 0) s.min_q.push(entries, i);
     if constexpr ((parts & part::max) != 0) s.max_q.push(entries, i);
@@ -164,28 +167,43 @@ void sweep(const Agg& a, const Events& events,
       const std::size_t slot_left = slot_right > n ? slot_right - n : 0;
       for (const std::size_t to = s.entries_before[slot_right]; right < to; ++right) enter(right);
       for (const std::size_t to = s.entries_before[slot_left]; left < to; ++left) {
-        sums.remove(entries[left].value);
+        if constexpr (!has_state_v<Agg>) sums.remove(entries[left].value);
       }
     } else {
       while (right < entries.size() && entries[right].ts < end) enter(right++);
       const std::int64_t start = window_start(a.window, t);
-      while (left < right && entries[left].ts < start) sums.remove(entries[left++].value);
-    }
-    window_parts p;
-    sums.export_to(p);
-    if (left < right) {
-      if constexpr ((parts & part::min) != 0) {
-        s.min_q.drop_before(left);
-        p.min = entries[s.min_q.front()].value;
+      while (left < right && entries[left].ts < start) {
+        if constexpr (!has_state_v<Agg>) sums.remove(entries[left].value);
+        ++left;
       }
-      if constexpr ((parts & part::max) != 0) {
-        s.max_q.drop_before(left);
-        p.max = entries[s.max_q.front()].value;
-      }
-      p.first = entries[left];
-      p.last = entries[right - 1];
     }
-    agg_values[std::size_t{sorted_rows[r].row} * NAggs + A] = finalize(a, p, t);
+    double* out = agg_values + std::size_t{sorted_rows[r].row} * NValues + Offset;
+    if constexpr (has_state_v<Agg>) {
+      // A state is not invertible: it grows while the window's start stays, and is
+      // rebuilt from the window's entries when the start moves.
+      if (left != state_left) {
+        state = state_or_absent_t<Agg>{};
+        state_left = state_right = left;
+      }
+      for (; state_right < right; ++state_right) state.add(entries[state_right]);
+      write_values(a, state, t, out);
+    } else {
+      window_parts p;
+      sums.export_to(p);
+      if (left < right) {
+        if constexpr ((parts & part::min) != 0) {
+          s.min_q.drop_before(left);
+          p.min = entries[s.min_q.front()].value;
+        }
+        if constexpr ((parts & part::max) != 0) {
+          s.max_q.drop_before(left);
+          p.max = entries[s.max_q.front()].value;
+        }
+        p.first = entries[left];
+        p.last = entries[right - 1];
+      }
+      write_values(a, p, t, out);
+    }
   }
 }
 
@@ -212,6 +230,7 @@ template <class FS, std::ranges::input_range Events, class Key>
     return evaluate(fs, copy, spine, opt);
   } else {
   constexpr std::size_t n_aggs = FS::aggregate_count;
+  constexpr std::size_t n_values = FS::value_count;
   const std::size_t n_events = std::ranges::size(events);
   const auto aggs = fs.aggregates();
 
@@ -250,7 +269,7 @@ template <class FS, std::ranges::input_range Events, class Key>
     e = e_end;
   }
 
-  std::vector<double> agg_values(spine.size() * n_aggs);
+  std::vector<double> agg_values(spine.size() * n_values);
   result<FS> out;
   out.values.resize(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
 
@@ -264,18 +283,14 @@ template <class FS, std::ranges::input_range Events, class Key>
       for (std::size_t k = begin; k < end; ++k) {
         const work_item& w = work[k];
         [&]<std::size_t... A>(std::index_sequence<A...>) {
-          (sweep<A, n_aggs, std::tuple_element_t<A, std::remove_const_t<decltype(aggs)>>, FS>(
+          (sweep<FS::aggregate_value_offsets[A], n_values,
+                 std::tuple_element_t<A, std::remove_const_t<decltype(aggs)>>, FS>(
                std::get<A>(aggs), events, sorted_events, sorted_rows, w, s, agg_values.data()),
            ...);
         }(std::make_index_sequence<n_aggs>{});
         for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
           const std::size_t row = sorted_rows[r].row;
-          const double* v = agg_values.data() + row * n_aggs;
-          [&]<std::size_t... F>(std::index_sequence<F...>) {
-            ((out.values(static_cast<Eigen::Index>(row), static_cast<Eigen::Index>(F)) =
-                  eval_feature<FS::template aggregate_offset<F>>(std::get<F>(fs.features).expr, v)),
-             ...);
-          }(std::make_index_sequence<FS::size>{});
+          fs.eval_columns(agg_values.data() + row * n_values, &out.values(static_cast<Eigen::Index>(row), 0));
         }
       }
     }

@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace skewless::inline v1 {
 
@@ -41,7 +43,7 @@ namespace expr_internal {
 
 struct string_sink {
   std::string text;
-  void put(std::string_view s) { text.append(s); }
+  constexpr void put(std::string_view s) { text.append(s); }
 };
 
 template <class Sink>
@@ -79,6 +81,9 @@ template <class Sink, class O, class A>
 constexpr void put_compound(Sink& out, const unary<O, A>& n);
 template <class Sink, class K, class A, class W, class P>
 constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n);
+
+template <class Sink, class N, class... I>
+constexpr void put_compound(Sink& out, const column_group<N, I...>& n);
 
 template <class Sink, class T>
 constexpr void put_node(Sink& out, const T& node) {
@@ -139,14 +144,51 @@ constexpr void put_compound(Sink& out, const unary<O, A>& n) {
   out.put(")");
 }
 
+// The parameters of a kind, in [ ] after its name.
+template <class Sink>
+constexpr void put_kind_params(Sink& out, const agg::rate& k) {
+  out.put("[per=");
+  put_int(out, k.per_us);
+  out.put("us]");
+}
+template <class Sink, std::size_t K>
+constexpr void put_kind_params(Sink& out, const agg::first_k<K>&) {
+  out.put("[k=");
+  put_uint(out, K);
+  out.put("]");
+}
+template <class Sink, std::size_t K>
+constexpr void put_kind_params(Sink& out, const agg::last_k<K>&) {
+  out.put("[k=");
+  put_uint(out, K);
+  out.put("]");
+}
+template <class Sink, std::size_t K>
+constexpr void put_kind_params(Sink& out, const agg::top_k_frequency<K>&) {
+  out.put("[k=");
+  put_uint(out, K);
+  out.put("]");
+}
+template <class Sink, unsigned P>
+constexpr void put_kind_params(Sink& out, const agg::approx_distinct_count<P>&) {
+  out.put("[precision=");
+  put_uint(out, P);
+  out.put("]");
+}
+template <class Sink, double Alpha, double... Qs>
+constexpr void put_kind_params(Sink& out, const agg::approx_quantile<Alpha, Qs...>&) {
+  out.put("[alpha=");
+  put_double(out, Alpha);
+  ((out.put(",q="), put_double(out, Qs)), ...);
+  out.put("]");
+}
+template <class Sink, class K>
+constexpr void put_kind_params(Sink&, const K&) {}
+
 template <class Sink, class K, class A, class W, class P>
 constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
   out.put(K::name);
-  if constexpr (std::is_same_v<K, agg::rate>) {
-    out.put("[per=");
-    put_int(out, n.kind.per_us);
-    out.put("us]");
-  }
+  put_kind_params(out, n.kind);
   out.put("(");
   put_node(out, n.arg);
   out.put(",");
@@ -154,6 +196,33 @@ constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
   out.put(",where=");
   put_node(out, n.pred);
   out.put(")");
+}
+
+template <class Sink, class N, class... I>
+constexpr void put_compound(Sink& out, const column_group<N, I...>& n) {
+  out.put("columns(");
+  std::apply(
+      [&](const auto&... item) {
+        bool first = true;
+        ((out.put(first ? "" : ","), first = false, put_node(out, item)), ...);
+      },
+      n.items);
+  out.put(")");
+}
+
+// A vocabulary value as text: a string as itself, an integer in decimal.
+constexpr std::string vocabulary_text(const category_literal& v) {
+  if (v.is_text) return std::string(v.view());
+  string_sink s;
+  put_int(s, v.number);
+  return std::move(s.text);
+}
+template <category_literal... V>
+constexpr std::string vocabulary_entry(vocabulary_t<V...>*, std::size_t i) {
+  std::string out;
+  std::size_t j = 0;
+  ((j++ == i ? (out = vocabulary_text(V), 0) : 0), ...);
+  return out;
 }
 
 }  // namespace expr_internal

@@ -14,11 +14,15 @@
 // that says what is wrong and how to fix it.
 #pragma once
 
+#include <skewless/expr/category.hpp>
 #include <skewless/expr/traits.hpp>
 
 #include <chrono>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
+#include <string>
+#include <tuple>
 #include <type_traits>
 
 namespace skewless::inline v1 {
@@ -93,6 +97,11 @@ constexpr auto make_binary(const L& l, const R& r) {
   } else {
     using LN = node_t<L>;
     using RN = node_t<R>;
+    static_assert(feature_columns_v<LN> == 1 && feature_columns_v<RN> == 1,
+                  "skewless: an aggregate with several columns (first_k, last_k, "
+                  "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
+                  "own and cannot be used in arithmetic. Make it its own feature, or pick one "
+                  "value with a one-column aggregate (last, most_frequent, a single quantile).");
     static_assert(
         !((level_v<LN> == expr_level::row && level_v<RN> == expr_level::feature) ||
           (level_v<LN> == expr_level::feature && level_v<RN> == expr_level::row)),
@@ -121,6 +130,10 @@ constexpr auto make_unary(const A& a) {
     return literal{0};
   } else {
     using AN = node_t<A>;
+    static_assert(feature_columns_v<AN> == 1,
+                  "skewless: an aggregate with several columns (first_k, last_k, "
+                  "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
+                  "own and cannot be used in arithmetic.");
     if constexpr (level_v<AN> != expr_level::feature) {
       static_assert(is_numeric_expr_v<AN>,
                     "skewless: abs, log1p, negation and ! need a numeric operand; this "
@@ -152,9 +165,10 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Kind& kind 
                   "arithmetic instead, e.g. sum(x, w1) / count(w2).");
     if constexpr (NeedsNumeric && !is_window_v<Arg> && level_v<AN> != expr_level::feature) {
       static_assert(is_numeric_expr_v<AN>,
-                    "skewless: sum, mean, min, max, first, last, variance and stddev "
-                    "need a numeric argument; this one is a non-numeric field (a string?). Use "
-                    "count(x, w) to count its non-missing values.");
+                    "skewless: sum, mean, min, max, first, last, variance, stddev, "
+                    "first_k, last_k and approx_quantile need a numeric argument; this one is "
+                    "a non-numeric field (a string?). Use count(x, w) to count its values, or "
+                    "distinct_count, most_frequent or count_by for categories.");
     }
     if constexpr (is_window_v<Window> && !is_window_v<Arg>) {
       return aggregate<Kind, AN, Window, Pred>{as_node(arg), w, Pred{}, kind};
@@ -363,6 +377,184 @@ template <class W>
                 "tiled(W, H); lifetime() and last_n(n) have none. Use count(w) instead.");
   if (per.count() <= 0) throw "skewless: rate(per, w) needs per > 0";  // compile error in constexpr
   return expr_internal::make_aggregate<agg::rate, false>(no_arg{}, w, agg::rate{per.count()});
+}
+
+// ---- aggregates with several columns, categories and sketches -----------------------
+
+// The k oldest (first_k) or newest (last_k) values of the window in (ts, value) order,
+// as k columns from oldest to newest. first_k fills from column 0 (missing slots NaN at
+// the end); last_k ends at column k - 1, the newest (missing slots NaN at the front).
+template <std::size_t K, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto first_k(const X& x, const W& w) {
+  static_assert(K >= 1 && K <= 256, "skewless: first_k<k>(x, w) needs 1 <= k <= 256");
+  return expr_internal::make_aggregate<agg::first_k<K>, true>(x, w);
+}
+template <std::size_t K, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto last_k(const X& x, const W& w) {
+  static_assert(K >= 1 && K <= 256, "skewless: last_k<k>(x, w) needs 1 <= k <= 256");
+  return expr_internal::make_aggregate<agg::last_k<K>, true>(x, w);
+}
+
+namespace expr_internal {
+template <class X>
+constexpr void check_category_argument() {
+  if constexpr (level_v<node_t<X>> == expr_level::row && is_field_ref<node_t<X>>::value) {
+    using F = field_type_t<typename node_t<X>::event_type, node_t<X>::name>;
+    static_assert(is_numeric_v<F> || is_categorical_v<F>,
+                  "skewless: distinct_count, most_frequent, top_k_frequency and count_by "
+                  "need a number or a category (integer, enum or std::string field).");
+  }
+}
+}  // namespace expr_internal
+
+// How many distinct values (categories: -0.0 and +0.0 are one) the window has, exactly.
+// State grows with the distinct values; approx_distinct_count is bounded.
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto distinct_count(const X& x, const W& w) {
+  expr_internal::check_category_argument<X>();
+  return expr_internal::make_aggregate<agg::distinct_count, false>(x, w);
+}
+
+// Distinct values estimated by a HyperLogLog of 2^Precision registers (relative
+// standard error about 1.04 / sqrt(2^Precision): 1.6% for the default 12).
+template <unsigned Precision = 12, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto approx_distinct_count(const X& x, const W& w) {
+  static_assert(Precision >= 4 && Precision <= 18,
+                "skewless: approx_distinct_count<p>: the precision p must be in [4, 18]");
+  expr_internal::check_category_argument<X>();
+  return expr_internal::make_aggregate<agg::approx_distinct_count<Precision>, false>(x, w);
+}
+
+// The most frequent value of the window (ties: the smallest value), or NaN when empty.
+// For a string field the result is its category_code.
+template <class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto most_frequent(const X& x, const W& w) {
+  expr_internal::check_category_argument<X>();
+  return expr_internal::make_aggregate<agg::most_frequent, false>(x, w);
+}
+// The k most frequent values, most frequent first (ties: smaller value first), as k
+// columns; NaN where the window has fewer than k distinct values.
+template <std::size_t K, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto top_k_frequency(const X& x, const W& w) {
+  static_assert(K >= 1 && K <= 256, "skewless: top_k_frequency<k>(x, w) needs 1 <= k <= 256");
+  expr_internal::check_category_argument<X>();
+  return expr_internal::make_aggregate<agg::top_k_frequency<K>, false>(x, w);
+}
+
+// Relative accuracy of approx_quantile, e.g. relative_accuracy<0.005>.
+template <double Alpha>
+struct relative_accuracy_t {};
+template <double Alpha>
+inline constexpr relative_accuracy_t<Alpha> relative_accuracy{};
+
+namespace expr_internal {
+template <double... Qs>
+consteval bool quantiles_valid() {
+  const double qs[] = {Qs...};
+  for (double q : qs) {
+    if (!(q >= 0.0 && q <= 1.0)) return false;
+  }
+  return sizeof...(Qs) > 0;
+}
+}  // namespace expr_internal
+
+// Quantiles Qs (each in [0, 1]) of the window's values, one column each, from one
+// DDSketch: each is within alpha (relative) of the exact lower quantile, the value of
+// rank floor(q (n - 1)). approx_quantile<0.5, 0.99>(x, w) uses alpha = 1%.
+template <double... Qs, class X, class W, double Alpha = 0.01>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto approx_quantile(const X& x, const W& w,
+                                             relative_accuracy_t<Alpha> = {}) {
+  static_assert(expr_internal::quantiles_valid<Qs...>(),
+                "skewless: approx_quantile<q...>(x, w) needs at least one quantile, each "
+                "in [0, 1]");
+  static_assert(Alpha >= 1e-6 && Alpha <= 0.25,
+                "skewless: approx_quantile: relative accuracy must be in [1e-6, 0.25]");
+  return expr_internal::make_aggregate<agg::approx_quantile<Alpha, Qs...>, true>(x, w);
+}
+
+namespace expr_internal {
+constexpr double vocabulary_value(const category_literal& v) {
+  return v.is_text ? category_code(v.view()) : static_cast<double>(v.number);
+}
+
+template <category_literal... V>
+consteval bool vocabulary_distinct() {
+  const double codes[] = {vocabulary_value(V)...};
+  for (std::size_t i = 0; i < sizeof...(V); ++i) {
+    for (std::size_t j = i + 1; j < sizeof...(V); ++j) {
+      if (codes[i] == codes[j]) return false;
+    }
+  }
+  return true;
+}
+
+template <auto, class T>
+using repeat_t = T;
+
+// One aggregate per vocabulary value, each restricted to events whose key is it.
+template <class MakeOne, class Key, category_literal... V>
+constexpr auto by_vocabulary(MakeOne make_one, const Key& key, vocabulary_t<V...>) {
+  static_assert(sizeof...(V) > 0,
+                "skewless: count_by / sum_by need a non-empty vocabulary, e.g. "
+                "vocabulary<\"visa\", \"amex\">.");
+  static_assert(level_v<node_t<Key>> == expr_level::row,
+                "skewless: the key of count_by / sum_by must be a per-event expression "
+                "(a field).");
+  if constexpr (sizeof...(V) > 0) {
+    static_assert(vocabulary_distinct<V...>(),
+                  "skewless: count_by / sum_by: the vocabulary lists a value twice.");
+    using KN = node_t<Key>;
+    if constexpr (is_field_ref<KN>::value) {
+      using F = field_type_t<typename KN::event_type, KN::name>;
+      constexpr bool text_key = std::is_same_v<F, std::string>;
+      static_assert(((V.is_text == text_key) && ...),
+                    "skewless: count_by / sum_by: the vocabulary must be strings for a "
+                    "string key and integers (or enum values) for an integer or enum key.");
+    }
+    using eq = binary<op::eq, KN, literal>;
+    return column_group<vocabulary_t<V...>, repeat_t<V, decltype(make_one(eq{}))>...>{
+        {make_one(eq{as_node(key), literal{vocabulary_value(V)}})...}};
+  } else {
+    return literal{0};
+  }
+}
+}  // namespace expr_internal
+
+// Events per vocabulary value of a categorical key, one column per value (named
+// feature[value]); events whose key is not in the vocabulary are not counted. Chronon's
+// bucketed count, OpenMLDB's count_cate with a fixed set of categories.
+//   count_by(card_brand, vocabulary<"visa", "mastercard", "amex">, sliding(24h))
+template <class Key, category_literal... V, class W>
+  requires expr_internal::is_operand_v<Key>
+[[nodiscard]] constexpr auto count_by(const Key& key, vocabulary_t<V...> vocab, const W& w) {
+  expr_internal::check_category_argument<Key>();
+  return expr_internal::by_vocabulary(
+      [&](const auto& pred) { return count(w).where(pred); }, key, vocab);
+}
+// The exact sum of x per vocabulary value of a categorical key, one column each.
+template <class X, class Key, category_literal... V, class W>
+  requires expr_internal::is_operand_v<X> && expr_internal::is_operand_v<Key>
+[[nodiscard]] constexpr auto sum_by(const X& x, const Key& key, vocabulary_t<V...> vocab, const W& w) {
+  expr_internal::check_category_argument<Key>();
+  return expr_internal::by_vocabulary(
+      [&](const auto& pred) { return sum(x, w).where(pred); }, key, vocab);
+}
+
+template <class Names, class... Items>
+template <class P>
+constexpr auto column_group<Names, Items...>::where(P p) const {
+  return std::apply(
+      [&](const auto&... item) {
+        return column_group<Names, decltype(item.where(p))...>{{item.where(p)...}};
+      },
+      items);
 }
 
 template <class Kind, class Arg, class Window, class Pred>

@@ -17,6 +17,7 @@
 
 #include <skewless/expr/canonical.hpp>
 #include <skewless/expr/dsl.hpp>
+#include <skewless/kernels/operators.hpp>
 
 #include <array>
 #include <chrono>
@@ -26,6 +27,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <utility>
 
 namespace skewless::inline v1 {
 
@@ -34,12 +36,90 @@ namespace skewless::inline v1 {
 template <class K>
 inline constexpr bool is_key_type_v = std::is_integral_v<K> || std::is_same_v<K, std::string>;
 
+namespace expr_internal {
+
+constexpr std::string decimal(std::int64_t v) {
+  string_sink s;
+  put_int(s, v);
+  return std::move(s.text);
+}
+
+// A quantile as a percentile name: 0.5 -> p50, 0.999 -> p99.9 (to 1e-6 percent).
+constexpr std::string percentile_text(double q) {
+  const auto micro = static_cast<std::int64_t>(q * 1e8 + 0.5);  // q * 100 in units of 1e-6
+  std::string s = "p" + decimal(micro / 1000000);
+  std::int64_t frac = micro % 1000000;
+  if (frac != 0) {
+    std::string digits = decimal(frac + 1000000).substr(1);  // six digits, leading zeros
+    while (digits.back() == '0') digits.pop_back();
+    s += "." + digits;
+  }
+  return s;
+}
+
+// The name of column i of a multi-column feature, after the feature's name in [ ]:
+// a vocabulary value, the quantile (p50), or the index.
+template <class Expr>
+constexpr std::string column_suffix(std::size_t i) {
+  if constexpr (is_column_group<Expr>::value) {
+    return vocabulary_entry(static_cast<typename Expr::names_type*>(nullptr), i);
+  } else if constexpr (is_aggregate_v<Expr>) {
+    if constexpr (requires { kind_of_t<Expr>::quantiles[0]; }) {
+      return percentile_text(kind_of_t<Expr>::quantiles[i]);
+    } else {
+      return decimal(static_cast<std::int64_t>(i));
+    }
+  } else {
+    return decimal(static_cast<std::int64_t>(i));
+  }
+}
+
+// Every column name of a feature set, joined in one static buffer.
+template <class... Features>
+struct column_names {
+  static constexpr std::size_t count = (feature_columns_v<decltype(Features::expr)> + ... + 0);
+
+  template <class F>
+  static constexpr void append(std::string& all, std::array<std::size_t, count + 1>& ends,
+                               std::size_t& col) {
+    constexpr std::size_t n = feature_columns_v<decltype(F::expr)>;
+    for (std::size_t i = 0; i < n; ++i) {
+      all += F::name.view();
+      if constexpr (n > 1) {
+        all += "[";
+        all += column_suffix<std::remove_cvref_t<decltype(F::expr)>>(i);
+        all += "]";
+      }
+      ends[++col] = all.size();
+    }
+  }
+  static constexpr std::pair<std::string, std::array<std::size_t, count + 1>> build() {
+    std::pair<std::string, std::array<std::size_t, count + 1>> r{};
+    std::size_t col = 0;
+    (append<Features>(r.first, r.second, col), ...);
+    return r;
+  }
+  static constexpr std::size_t chars = build().first.size();
+  static constexpr std::array<std::size_t, count + 1> ends = build().second;
+  static constexpr std::array<char, chars + 1> text = [] {
+    std::array<char, chars + 1> t{};
+    const std::string s = build().first;
+    for (std::size_t i = 0; i < chars; ++i) t[i] = s[i];
+    return t;
+  }();
+};
+
+}  // namespace expr_internal
+
 template <class E, fixed_string Key, fixed_string Time, class... Features>
 struct feature_set {
   using event_type = E;
   using key_type = field_type_t<E, Key>;
   using time_type = field_type_t<E, Time>;
-  static constexpr std::size_t size = sizeof...(Features);
+  // Output columns: one per feature, or more for multi-column features (first_k,
+  // count_by, approx_quantile, ...). feature_vector<FS> has this many entries.
+  static constexpr std::size_t size = (feature_columns_v<decltype(Features::expr)> + ... + 0);
+  static constexpr std::size_t feature_count = sizeof...(Features);
   static constexpr auto key_name = Key;
   static constexpr auto time_name = Time;
 
@@ -55,8 +135,15 @@ struct feature_set {
     return copy;
   }
 
+  // Column names: the feature's name, or name[suffix] for each column of a
+  // multi-column feature (name[0].., name[p50].., name[visa]..).
   [[nodiscard]] static constexpr std::array<std::string_view, size> names() noexcept {
-    return {Features::name.view()...};
+    using table = expr_internal::column_names<Features...>;
+    std::array<std::string_view, size> out{};
+    for (std::size_t i = 0; i < size; ++i) {
+      out[i] = std::string_view(table::text.data() + table::ends[i], table::ends[i + 1] - table::ends[i]);
+    }
+    return out;
   }
 
   // Every aggregate node of every feature, depth first, feature after feature.
@@ -65,15 +152,45 @@ struct feature_set {
                       features);
   }
   static constexpr std::size_t aggregate_count = (aggregate_count_v<decltype(Features::expr)> + ... + 0);
+  // Values the aggregates produce: their output columns, in aggregates() order.
+  static constexpr std::size_t value_count = (value_count_v<decltype(Features::expr)> + ... + 0);
 
-  // Index of the first aggregate of feature I in aggregates().
-  template <std::size_t I>
-  static constexpr std::size_t aggregate_offset = [] {
-    constexpr std::array<std::size_t, size + 1> counts{aggregate_count_v<decltype(Features::expr)>..., 0};
+  // Where aggregate A's values start among the value_count values.
+  static constexpr std::array<std::size_t, aggregate_count + 1> aggregate_value_offsets = [] {
+    std::array<std::size_t, aggregate_count + 1> a{};
+    using aggs = decltype(std::tuple_cat(aggregates_of(std::declval<const decltype(Features::expr)&>())...));
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      const std::size_t cols[] = {kind_columns_v<kind_of_t<std::tuple_element_t<A, aggs>>>..., 0};
+      for (std::size_t i = 0; i < aggregate_count; ++i) a[i + 1] = a[i] + cols[i];
+    }(std::make_index_sequence<aggregate_count>{});
+    return a;
+  }();
+
+  // Where feature F's values start among the aggregates' values.
+  template <std::size_t F>
+  static constexpr std::size_t value_offset = [] {
+    constexpr std::array<std::size_t, feature_count + 1> counts{value_count_v<decltype(Features::expr)>..., 0};
     std::size_t off = 0;
-    for (std::size_t i = 0; i < I; ++i) off += counts[i];
+    for (std::size_t i = 0; i < F; ++i) off += counts[i];
     return off;
   }();
+  // Feature F's first output column.
+  template <std::size_t F>
+  static constexpr std::size_t column_offset = [] {
+    constexpr std::array<std::size_t, feature_count + 1> counts{feature_columns_v<decltype(Features::expr)>..., 0};
+    std::size_t off = 0;
+    for (std::size_t i = 0; i < F; ++i) off += counts[i];
+    return off;
+  }();
+
+  // Writes every feature's columns into out[0, size) from the aggregates' values.
+  void eval_columns(const double* values, double* out) const noexcept {
+    [&]<std::size_t... F>(std::index_sequence<F...>) {
+      (eval_feature_columns<value_offset<F>>(std::get<F>(features).expr, values,
+                                             out + column_offset<F>),
+       ...);
+    }(std::make_index_sequence<feature_count>{});
+  }
 
   [[nodiscard]] static key_type key_of(const E& e) { return get_field<Key>(e); }
   [[nodiscard]] static std::int64_t time_of(const E& e) noexcept {

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdint>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace skewless::inline v1 {
 
@@ -136,7 +138,72 @@ struct rate {
   std::int64_t per_us;
   static constexpr std::string_view name = "rate";
 };
+
+// Aggregates with more than one output column say how many in `columns`.
+
+// The K oldest (first_k) or newest (last_k) values in (ts, value) order.
+template <std::size_t K>
+struct first_k {
+  static constexpr std::string_view name = "first_k";
+  static constexpr std::size_t columns = K;
+};
+template <std::size_t K>
+struct last_k {
+  static constexpr std::string_view name = "last_k";
+  static constexpr std::size_t columns = K;
+};
+// Distinct values, exactly.
+struct distinct_count { static constexpr std::string_view name = "distinct_count"; };
+// Distinct values, estimated with a HyperLogLog sketch of 2^Precision registers.
+template <unsigned Precision>
+struct approx_distinct_count {
+  static constexpr std::string_view name = "approx_distinct_count";
+  static constexpr unsigned precision = Precision;
+};
+// Quantiles Qs of the values from one DDSketch of relative accuracy Alpha.
+template <double Alpha, double... Qs>
+struct approx_quantile {
+  static constexpr std::string_view name = "approx_quantile";
+  static constexpr std::size_t columns = sizeof...(Qs);
+  static constexpr double alpha = Alpha;
+  static constexpr double quantiles[] = {Qs...};
+};
+// The most frequent value; the K most frequent values, most frequent first.
+struct most_frequent { static constexpr std::string_view name = "most_frequent"; };
+template <std::size_t K>
+struct top_k_frequency {
+  static constexpr std::string_view name = "top_k_frequency";
+  static constexpr std::size_t columns = K;
+};
 }  // namespace agg
+
+// One value of a vocabulary: a string (up to 63 bytes), an integer or an enum value.
+struct category_literal {
+  char text[64]{};
+  std::uint32_t length = 0;
+  bool is_text = false;
+  std::int64_t number = 0;
+
+  template <std::size_t N>
+  consteval category_literal(const char (&s)[N]) : length(N - 1), is_text(true) {  // NOLINT
+    if (N > 64) throw "skewless: a vocabulary string is limited to 63 bytes";
+    for (std::size_t i = 0; i + 1 < N; ++i) text[i] = s[i];
+  }
+  template <class I>
+    requires std::is_integral_v<I> || std::is_enum_v<I>
+  consteval category_literal(I v) : number(static_cast<std::int64_t>(v)) {}  // NOLINT
+  [[nodiscard]] constexpr std::string_view view() const noexcept { return {text, length}; }
+};
+
+// A fixed vocabulary of category values known at compile time: strings, or integers
+// and enum values.
+//   skewless::vocabulary<"visa", "mastercard", "amex">
+template <category_literal... Values>
+struct vocabulary_t {
+  static constexpr std::size_t size = sizeof...(Values);
+};
+template <category_literal... Values>
+inline constexpr vocabulary_t<Values...> vocabulary{};
 
 // Kind over the events of the window that pass Pred and whose Arg is not missing.
 template <class Kind, class Arg, class Window, class Pred>
@@ -152,6 +219,18 @@ struct aggregate {
 };
 
 // ---- features -----------------------------------------------------------------
+
+// Several single-column feature expressions side by side, one column each: what
+// count_by and sum_by build (one filtered aggregate per vocabulary value).
+template <class Names, class... Items>
+struct column_group {
+  using names_type = Names;  // a vocabulary_t: the column suffixes
+  std::tuple<Items...> items;
+
+  // Restricts every aggregate of the group to events for which `p` is true.
+  template <class P>
+  [[nodiscard]] constexpr auto where(P p) const;
+};
 
 template <fixed_string Name, class Expr>
 struct named_feature {

@@ -25,6 +25,8 @@ template <class O, class A> struct is_unary<unary<O, A>> : std::true_type {};
 template <class T> struct is_aggregate : std::false_type {};
 template <class K, class A, class W, class P>
 struct is_aggregate<aggregate<K, A, W, P>> : std::true_type {};
+template <class T> struct is_column_group : std::false_type {};
+template <class N, class... I> struct is_column_group<column_group<N, I...>> : std::true_type {};
 template <class T> struct is_named_feature : std::false_type {};
 template <fixed_string N, class E> struct is_named_feature<named_feature<N, E>> : std::true_type {};
 
@@ -49,7 +51,7 @@ inline constexpr bool is_window_v =
 template <class T>
 inline constexpr bool is_node_v = is_field_ref<T>::value || std::is_same_v<T, literal> ||
                                   is_binary<T>::value || is_unary<T>::value ||
-                                  is_aggregate<T>::value;
+                                  is_aggregate<T>::value || is_column_group<T>::value;
 
 template <class T>
 concept Node = is_node_v<std::remove_cvref_t<T>>;
@@ -69,6 +71,8 @@ template <>
 struct level_of<literal> { static constexpr auto value = expr_level::constant; };
 template <class K, class A, class W, class P>
 struct level_of<aggregate<K, A, W, P>> { static constexpr auto value = expr_level::feature; };
+template <class N, class... I>
+struct level_of<column_group<N, I...>> { static constexpr auto value = expr_level::feature; };
 template <class O, class A>
 struct level_of<unary<O, A>> { static constexpr auto value = level_of<A>::value; };
 template <class O, class L, class R>
@@ -91,6 +95,8 @@ struct event_of<aggregate<K, A, W, P>> {
 };
 template <class O, class A>
 struct event_of<unary<O, A>> { using type = typename event_of<A>::type; };
+template <class N, class I0, class... I>
+struct event_of<column_group<N, I0, I...>> { using type = typename event_of<I0>::type; };
 template <class O, class L, class R>
 struct event_of<binary<O, L, R>> {
   using type = std::conditional_t<std::is_void_v<typename event_of<L>::type>,
@@ -134,6 +140,8 @@ template <class T>
     return std::tuple_cat(aggregates_of(e.lhs), aggregates_of(e.rhs));
   } else if constexpr (is_unary<T>::value) {
     return aggregates_of(e.arg);
+  } else if constexpr (is_column_group<T>::value) {
+    return std::apply([](const auto&... i) { return std::tuple_cat(aggregates_of(i)...); }, e.items);
   } else {
     return std::tuple<>{};
   }
@@ -142,5 +150,41 @@ template <class T>
 template <class T>
 inline constexpr std::size_t aggregate_count_v =
     std::tuple_size_v<decltype(aggregates_of(std::declval<const T&>()))>;
+
+// Output columns of an aggregate kind: `Kind::columns`, or 1.
+template <class K>
+inline constexpr std::size_t kind_columns_v = [] {
+  if constexpr (requires { K::columns; }) {
+    return std::size_t{K::columns};
+  } else {
+    return std::size_t{1};
+  }
+}();
+
+namespace expr_internal {
+template <class... A>
+constexpr std::size_t value_count_of(std::tuple<A...>*) {
+  return (kind_columns_v<kind_of_t<A>> + ... + 0);
+}
+}  // namespace expr_internal
+
+// Values an expression reads: the output columns of its aggregates, in aggregates_of
+// order (what a back-end computes before evaluating the feature).
+template <class T>
+inline constexpr std::size_t value_count_v = expr_internal::value_count_of(
+    static_cast<decltype(aggregates_of(std::declval<const T&>()))*>(nullptr));
+
+// Output columns of a feature expression: an aggregate's columns, a column group's
+// items, or 1 for arithmetic (whose aggregates have one column each).
+template <class T>
+struct feature_columns { static constexpr std::size_t value = 1; };
+template <class K, class A, class W, class P>
+struct feature_columns<aggregate<K, A, W, P>> { static constexpr std::size_t value = kind_columns_v<K>; };
+template <class N, class... I>
+struct feature_columns<column_group<N, I...>> {
+  static constexpr std::size_t value = (feature_columns<I>::value + ... + 0);
+};
+template <class T>
+inline constexpr std::size_t feature_columns_v = feature_columns<std::remove_cvref_t<T>>::value;
 
 }  // namespace skewless::inline v1

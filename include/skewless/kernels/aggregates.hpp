@@ -19,9 +19,11 @@
 
 #include <skewless/expr/nodes.hpp>
 #include <skewless/expr/traits.hpp>
+#include <skewless/kernels/collections.hpp>
 #include <skewless/kernels/exact_sum.hpp>
 #include <skewless/kernels/moments.hpp>
 #include <skewless/kernels/operators.hpp>
+#include <skewless/kernels/sketches.hpp>
 #include <skewless/kernels/total_order.hpp>
 #include <skewless/kernels/window.hpp>
 
@@ -42,6 +44,9 @@ inline constexpr unsigned max = 8;
 inline constexpr unsigned first = 16;
 inline constexpr unsigned last = 32;
 inline constexpr unsigned sum2 = 64;  // exact sum of squares (add_square)
+// Not a part: the aggregate has a state of its own (aggregate_kernel<K>::state), which
+// back-ends add the window's entries to and merge, and which writes the values.
+inline constexpr unsigned state = 128;
 }  // namespace part
 
 // The parts of one window. `sum` points at an accumulator the back-end owns.
@@ -201,6 +206,44 @@ struct aggregate_kernel<agg::rate> {
   }
 };
 
+// ---- aggregates with a state of their own (see collections.hpp and sketches.hpp) ----
+
+template <std::size_t K>
+struct aggregate_kernel<agg::first_k<K>> {
+  static constexpr unsigned parts = part::state;
+  using state = kept_entries<K, false>;
+};
+template <std::size_t K>
+struct aggregate_kernel<agg::last_k<K>> {
+  static constexpr unsigned parts = part::state;
+  using state = kept_entries<K, true>;
+};
+template <>
+struct aggregate_kernel<agg::distinct_count> {
+  static constexpr unsigned parts = part::state;
+  using state = distinct_values;
+};
+template <>
+struct aggregate_kernel<agg::most_frequent> {
+  static constexpr unsigned parts = part::state;
+  using state = value_frequencies<1>;
+};
+template <std::size_t K>
+struct aggregate_kernel<agg::top_k_frequency<K>> {
+  static constexpr unsigned parts = part::state;
+  using state = value_frequencies<K>;
+};
+template <unsigned P>
+struct aggregate_kernel<agg::approx_distinct_count<P>> {
+  static constexpr unsigned parts = part::state;
+  using state = hyperloglog<P>;
+};
+template <double Alpha, double... Qs>
+struct aggregate_kernel<agg::approx_quantile<Alpha, Qs...>> {
+  static constexpr unsigned parts = part::state;
+  using state = ddsketch<Alpha, Qs...>;
+};
+
 // The value of aggregate `a` from the parts of its window at query time t. Every
 // back-end calls this; nothing else computes an aggregate's value.
 template <class K, class A, class W, class P>
@@ -259,9 +302,6 @@ inline void fold_parts(window_parts& p, timed_value e) noexcept {
   if constexpr ((Parts & part::last) != 0) fold_last(p.last, e);
 }
 
-template <class Agg>
-inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
-
 namespace kernels_internal {
 // Stands in for a member a set of parts does not need: empty, serializes to nothing.
 struct absent {
@@ -271,6 +311,38 @@ struct absent {
 template <bool B, class T>
 using maybe = std::conditional_t<B, T, absent>;
 }  // namespace kernels_internal
+
+template <class Agg>
+inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
+
+// Whether an aggregate has a state of its own, and which.
+template <class Agg>
+inline constexpr bool has_state_v = parts_of_v<Agg> == part::state;
+template <class Agg>
+using state_of_t = typename aggregate_kernel<kind_of_t<Agg>>::state;
+
+namespace kernels_internal {
+template <class Agg, bool = has_state_v<Agg>>
+struct state_or_absent { using type = absent; };
+template <class Agg>
+struct state_or_absent<Agg, true> { using type = state_of_t<Agg>; };
+}  // namespace kernels_internal
+// The aggregate's state, or an empty stand-in for aggregates that have parts.
+template <class Agg>
+using state_or_absent_t = typename kernels_internal::state_or_absent<Agg>::type;
+
+// The values (kind_columns_v columns) of aggregate `a` at t: from the parts of its
+// window, or from its state. The one entry point every back-end writes values with.
+template <class Agg>
+inline void write_values(const Agg& a, const window_parts& p, std::int64_t t, double* out) {
+  out[0] = finalize(a, p, t);
+}
+template <class Agg, class State>
+  requires has_state_v<Agg> && std::is_same_v<State, state_of_t<Agg>>
+inline void write_values(const Agg&, const State& s, std::int64_t t, double* out) {
+  s.finalize(t, out);
+}
+
 
 // The invertible parts of a set of entries — count and the exact sums the aggregate
 // needs — that a back-end adds entries to, removes them from, merges and exports.

@@ -11,14 +11,18 @@
 //   skewless::eval_row(amount * 2.0, event);   // 2 * event.amount
 #pragma once
 
+#include <skewless/expr/category.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/kernels/total_order.hpp>
 
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 namespace skewless::inline v1 {
 
@@ -73,10 +77,10 @@ template <class T, class E>
 [[nodiscard]] inline double eval_row(const T& node, const E& event) noexcept {
   if constexpr (is_field_ref<T>::value) {
     using F = field_type_t<typename T::event_type, T::name>;
-    if constexpr (is_numeric_v<F>) {
-      return static_cast<double>(get_field<T::name>(event));
+    if constexpr (is_numeric_v<F> || is_categorical_v<F>) {
+      return category_value(get_field<T::name>(event));  // a string: its category code
     } else {
-      return 0.0;  // a non-numeric field is never missing; only count(x) reads it
+      return 0.0;  // another non-numeric field is never missing; only count(x) reads it
     }
   } else if constexpr (std::is_same_v<T, literal>) {
     return node.value;
@@ -117,7 +121,7 @@ template <std::size_t Offset, class T>
     return node.value;
   } else if constexpr (is_binary<T>::value) {
     using L = decltype(node.lhs);
-    return eval_feature_binary<Offset, aggregate_count_v<L>>(node, agg_values);
+    return eval_feature_binary<Offset, value_count_v<L>>(node, agg_values);
   } else {
     return eval_feature_unary<Offset>(node, agg_values);
   }
@@ -132,6 +136,29 @@ template <std::size_t Offset, std::size_t LeftCount, class O, class L, class R>
 template <std::size_t Offset, class O, class A>
 [[nodiscard]] inline double eval_feature_unary(const unary<O, A>& n, const double* v) noexcept {
   return apply_unary<O>(eval_feature<Offset>(n.arg, v));
+}
+
+// Writes the feature_columns_v<T> columns of a feature into out: an aggregate's own
+// columns, each item of a column group, or the one value of an expression.
+template <std::size_t Offset, class T>
+inline void eval_feature_columns(const T& node, const double* agg_values, double* out) noexcept {
+  if constexpr (is_column_group<T>::value) {
+    // Items are single-column expressions, each over its own aggregates.
+    using items = decltype(node.items);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      constexpr std::array<std::size_t, sizeof...(I) + 1> at = [] {
+        std::array<std::size_t, sizeof...(I) + 1> a{};
+        const std::size_t counts[] = {value_count_v<std::tuple_element_t<I, items>>..., 0};
+        for (std::size_t i = 0; i < sizeof...(I); ++i) a[i + 1] = a[i] + counts[i];
+        return a;
+      }();
+      ((out[I] = eval_feature<Offset + at[I]>(std::get<I>(node.items), agg_values)), ...);
+    }(std::make_index_sequence<std::tuple_size_v<items>>{});
+  } else if constexpr (feature_columns_v<T> > 1) {
+    for (std::size_t c = 0; c < feature_columns_v<T>; ++c) out[c] = agg_values[Offset + c];
+  } else {
+    out[0] = eval_feature<Offset>(node, agg_values);
+  }
 }
 
 }  // namespace skewless::inline v1

@@ -83,10 +83,19 @@ namespace online_internal {
 // One aggregate's state: the window part, plus the entries the window may not take
 // yet — those at or after the entity's floor (its earliest allowed query time) less
 // the window's lag — which a query at T sees only when they are before window_end(T).
+template <class Agg, bool = has_state_v<Agg>>
+struct window_of {
+  using type = window_state<parts_of_v<Agg>, typename aggregate_traits<Agg>::window>;
+};
+template <class Agg>
+struct window_of<Agg, true> {
+  using type = state_window<state_of_t<Agg>, typename aggregate_traits<Agg>::window>;
+};
+
 template <class Agg>
 struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
-  window_state<parts_of_v<Agg>, window_type> window;
+  typename window_of<Agg>::type window;
   detail::small_vector<timed_value, 1> held;  // in event order
 
   template <class Archive>
@@ -158,7 +167,7 @@ class evaluator {
       return absl::InvalidArgumentError(
           absl::StrCat("skewless: query time ", t_us, " us is outside the supported range"));
     }
-    std::array<double, aggregate_count + 1> values{};
+    std::array<double, FS::value_count + 1> values{};
     const auto it = entities_.find(key);
     if (it == entities_.end()) {
       if (t_us < horizon_) {
@@ -178,12 +187,7 @@ class evaluator {
       }
       fill(it->second, values.data(), t_us);
     }
-    [&]<std::size_t... F>(std::index_sequence<F...>) {
-      ((out[static_cast<Eigen::Index>(F)] =
-            eval_feature<FS::template aggregate_offset<F>>(std::get<F>(fs_.features).expr,
-                                                           values.data())),
-       ...);
-    }(std::make_index_sequence<size>{});
+    fs_.eval_columns(values.data(), out.data());
     return absl::OkStatus();
   }
 
@@ -275,9 +279,7 @@ class evaluator {
     if (!v) return;
     const timed_value entry{t, *v};
     if (t >= floor - window_lag(a.window)) {
-      std::size_t i = s.held.size();
-      while (i > 0 && event_order_less(entry, s.held[i - 1])) --i;
-      s.held.insert(i, entry);
+      online_internal::insert_in_order(s.held, entry);
     } else if (t >= window_start(a.window, floor)) {
       s.window.insert(a.window, entry);  // late but within lateness: in place
     }
@@ -306,43 +308,63 @@ class evaluator {
 
   void fill(const entity_state& st, double* values, std::int64_t t) const {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      ((values[A] = value_of(std::get<A>(aggs_), std::get<A>(st.aggs), t)), ...);
+      (write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t,
+                           values + FS::aggregate_value_offsets[A]),
+       ...);
     }(std::make_index_sequence<aggregate_count>{});
   }
 
+  // The window at t: the window state's part, plus the held entries it covers.
+  // Parts and states differ only in how an entry is added (add_entry or S::add).
   template <class Agg, class State>
-  static double value_of(const Agg& a, const State& s, std::int64_t t) {
+  static void write_window_values(const Agg& a, const State& s, std::int64_t t, double* out) {
     constexpr unsigned parts = parts_of_v<Agg>;
     window_parts p;
     parts_scratch<parts> scratch;
+    state_or_absent_t<Agg> state;
+    auto add = [&](const timed_value& e) {
+      if constexpr (has_state_v<Agg>) state.add(e);
+      else add_entry<parts>(p, scratch, e);
+    };
     const std::int64_t end = window_end(a.window, t);
     if constexpr (counts_events_v<typename State::window_type>) {
       // The n newest places: held ones before T, then the newest of the window's.
       std::size_t k = 0;
       while (k < s.held.size() && s.held[k].ts < end) ++k;
       const std::size_t n = window_max_events(a.window);
-      s.window.query_newest(p, scratch, k >= n ? 0 : n - k);
+      const std::size_t take = k >= n ? 0 : n - k;
+      if constexpr (has_state_v<Agg>) s.window.query_newest(state, take);
+      else s.window.query_newest(p, scratch, take);
       for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
-        if (!is_no_entry(s.held[i].value)) add_entry<parts>(p, scratch, s.held[i]);
+        if (!is_no_entry(s.held[i].value)) add(s.held[i]);
       }
     } else {
-      s.window.query(p, scratch, a.window, t);
+      if constexpr (has_state_v<Agg>) s.window.query(state, a.window, t);
+      else s.window.query(p, scratch, a.window, t);
       const std::int64_t start = window_start(a.window, t);
       for (const timed_value& h : s.held) {
-        if (h.ts >= start && h.ts < end) add_entry<parts>(p, scratch, h);
+        if (h.ts >= start && h.ts < end) add(h);
       }
     }
-    return finalize(a, p, t);
+    if constexpr (has_state_v<Agg>) write_values(a, state, t, out);
+    else write_values(a, p, t, out);
   }
 
   void fill_empty(double* values, std::int64_t t) const {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      ((values[A] = [&] {
-         window_parts p;
-         empty_parts(p);
-         return finalize(std::get<A>(aggs_), p, t);
-       }()),
-       ...);
+      (
+          [&] {
+            using Agg = std::tuple_element_t<A, aggregates_type>;
+            double* out = values + FS::aggregate_value_offsets[A];
+            if constexpr (has_state_v<Agg>) {
+              write_values(std::get<A>(aggs_), state_of_t<Agg>{}, t, out);
+            } else {
+              window_parts p;
+              empty_parts(p);
+              write_values(std::get<A>(aggs_), p, t, out);
+            }
+          }(),
+          ...);
     }(std::make_index_sequence<aggregate_count>{});
   }
 

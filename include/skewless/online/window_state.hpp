@@ -102,6 +102,55 @@ class extremum_queue {
   timed_value front_{};  // a copy of q_.front() when q_ is not empty
 };
 
+// Inserts e into a sequence kept in event order — usually at the back; a late event
+// goes to its place — and returns its index.
+template <class Seq>
+std::size_t insert_in_order(Seq& seq, timed_value e) {
+  std::size_t i = seq.size();
+  while (i > 0 && event_order_less(e, seq[i - 1])) --i;
+  seq.insert(i, e);
+  return i;
+}
+
+// last_n(n): keeps e if it is among the n greatest places; `added(e)` when it is kept,
+// `removed(x)` for the place it pushes out.
+template <class Seq, class Added, class Removed>
+void insert_place(Seq& slots, std::size_t n, timed_value e, Added added, Removed removed) {
+  std::size_t i = slots.size();
+  while (i > 0 && event_order_less(e, slots[i - 1])) --i;
+  if (slots.size() >= n && i == 0) return;  // older than every kept place
+  slots.insert(i, e);
+  added(e);
+  if (slots.size() > n) {
+    removed(slots.front());
+    slots.pop_front();
+  }
+}
+
+// tiled(W, H): the index of the tile starting at `start`, inserted (by make()) in
+// start order if there is none yet.
+template <class Tiles, class Make>
+std::size_t tile_index(Tiles& tiles, std::int64_t start, Make make) {
+  std::size_t i = tiles.size();
+  while (i > 0 && tiles[i - 1].start_ts > start) --i;
+  if (i > 0 && tiles[i - 1].start_ts == start) return i - 1;
+  tiles.insert(i, make());
+  return i;
+}
+
+// Drops tiles that start before ts, calling dropped(tile) for each; compacts the
+// buffer when any left (once per hop), holding memory to the live tiles.
+template <class Tiles, class Dropped>
+void evict_tiles(Tiles& tiles, std::int64_t ts, Dropped dropped) {
+  bool popped = false;
+  while (!tiles.empty() && tiles.front().start_ts < ts) {
+    dropped(tiles.front());
+    tiles.pop_front();
+    popped = true;
+  }
+  if (popped) tiles.compact();
+}
+
 struct greater_total_order {
   bool operator()(double a, double b) const noexcept { return total_order_less(b, a); }
 };
@@ -163,10 +212,7 @@ class window_state<Parts, sliding_window> {
  public:
   void insert(const sliding_window&, timed_value e) {
     if constexpr (has_entries) {
-      // Usually at the back; a late event goes to its place in (ts, value) order.
-      std::size_t i = entries_.size();
-      while (i > 0 && event_order_less(e, entries_[i - 1])) --i;
-      entries_.insert(i, e);
+      const std::size_t i = online_internal::insert_in_order(entries_, e);
       if (i == 0) front_ts_ = e.ts;  // the front changes only when e lands first
     }
     if constexpr (has_sums) sums_.add(e.value);
@@ -282,36 +328,23 @@ class window_state<Parts, tiled_window> {
   };
 
   void insert(const tiled_window& w, timed_value e) {
-    const std::int64_t start = tile_of(w, e.ts) * w.hop_us;
     // Usually the newest tile; a late event finds its tile (or a new one) in place.
-    std::size_t i = tiles_.size();
-    while (i > 0 && tiles_[i - 1].start_ts > start) --i;
-    if (i == 0 || tiles_[i - 1].start_ts != start) {
+    const std::size_t i = online_internal::tile_index(tiles_, tile_of(w, e.ts) * w.hop_us, [&] {
       tile fresh;
-      fresh.start_ts = start;
+      fresh.start_ts = tile_of(w, e.ts) * w.hop_us;
       if constexpr (has_min) fresh.min = e.value;
       if constexpr (has_max) fresh.max = e.value;
       if constexpr (has_first) fresh.first = e;
       if constexpr (has_last) fresh.last = e;
-      tiles_.insert(i, fresh);
-    } else {
-      --i;
-    }
+      return fresh;
+    });
     tiles_[i].sums.add(e.value);
     tiles_[i].fold(e);
     total_.add(e.value);
   }
 
   void evict_before(std::int64_t ts) {
-    bool popped = false;
-    while (!tiles_.empty() && tiles_.front().start_ts < ts) {
-      total_.subtract(tiles_.front().sums);
-      tiles_.pop_front();
-      popped = true;
-    }
-    // Tiles leave once per hop: keeping the buffer tight costs little and holds the
-    // memory to the live tiles (times the vector's growth factor).
-    if (popped) tiles_.compact();
+    online_internal::evict_tiles(tiles_, ts, [&](const tile& x) { total_.subtract(x.sums); });
   }
 
   void query(window_parts& p, parts_scratch<Parts>& scratch, const tiled_window& w,
@@ -365,15 +398,9 @@ template <unsigned Parts>
 class window_state<Parts, last_n_window> {
  public:
   void insert(const last_n_window& w, timed_value e) {
-    std::size_t i = slots_.size();
-    while (i > 0 && event_order_less(e, slots_[i - 1])) --i;
-    if (slots_.size() >= w.n && i == 0) return;  // older than every kept place
-    slots_.insert(i, e);
-    if (!is_no_entry(e.value)) sums_.add(e.value);
-    if (slots_.size() > w.n) {
-      if (!is_no_entry(slots_.front().value)) sums_.remove(slots_.front().value);
-      slots_.pop_front();
-    }
+    online_internal::insert_place(
+        slots_, w.n, e, [&](timed_value x) { if (!is_no_entry(x.value)) sums_.add(x.value); },
+        [&](timed_value x) { if (!is_no_entry(x.value)) sums_.remove(x.value); });
   }
   void evict_before(std::int64_t) noexcept {}
 
@@ -408,6 +435,118 @@ class window_state<Parts, last_n_window> {
  private:
   detail::queue_vector<timed_value> slots_;
   sums_of<Parts> sums_;
+};
+
+// ---- windows of aggregates with a state of their own ---------------------------------
+// state_window<S, Window> keeps what makes S for any allowed query: S itself over
+// lifetime(), one S per tile for tiled(W, H), and the entries for sliding(W) and
+// last_n(n), from which a query builds S (a state is not invertible, so expired entries
+// cannot be taken out of it). query() leaves the window's S in `out`.
+
+template <class S, class Window>
+class state_window;
+
+template <class S>
+class state_window<S, lifetime_window> {
+ public:
+  void insert(const lifetime_window&, timed_value e) { total_.add(e); }
+  void evict_before(std::int64_t) noexcept {}
+  void query(S& out, const lifetime_window&, std::int64_t) const { out = total_; }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return total_.heap_bytes(); }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(total_);
+  }
+
+ private:
+  S total_;
+};
+
+template <class S>
+class state_window<S, sliding_window> {
+ public:
+  void insert(const sliding_window&, timed_value e) { online_internal::insert_in_order(entries_, e); }
+  void evict_before(std::int64_t ts) noexcept {
+    while (!entries_.empty() && entries_.front().ts < ts) entries_.pop_front();
+  }
+  void query(S& out, const sliding_window& w, std::int64_t t) const {
+    const std::int64_t start = window_start(w, t);
+    out = S{};
+    for (std::size_t i = entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+         i < entries_.size(); ++i) {
+      out.add(entries_[i]);
+    }
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return entries_.heap_bytes(); }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(entries_);
+  }
+
+ private:
+  detail::queue_vector<timed_value> entries_;
+};
+
+template <class S>
+class state_window<S, tiled_window> {
+ public:
+  struct tile {
+    std::int64_t start_ts = 0;
+    S state;
+    template <class Archive>
+    void serialize(Archive& ar) {
+      ar(start_ts, state);
+    }
+  };
+  void insert(const tiled_window& w, timed_value e) {
+    const std::int64_t start = tile_of(w, e.ts) * w.hop_us;
+    tiles_[online_internal::tile_index(tiles_, start, [&] { return tile{start, S{}}; })].state.add(e);
+  }
+  void evict_before(std::int64_t ts) { online_internal::evict_tiles(tiles_, ts, [](const tile&) {}); }
+  void query(S& out, const tiled_window& w, std::int64_t t) const {
+    const std::int64_t start = window_start(w, t);
+    out = S{};
+    for (std::size_t i = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+         i < tiles_.size(); ++i) {
+      out.merge(tiles_[i].state);
+    }
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = tiles_.heap_bytes();
+    for (const auto& x : tiles_) b += x.state.heap_bytes();
+    return b;
+  }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(tiles_);
+  }
+
+ private:
+  detail::queue_vector<tile> tiles_;  // by start_ts, only tiles with entries
+};
+
+template <class S>
+class state_window<S, last_n_window> {
+ public:
+  void insert(const last_n_window& w, timed_value e) {
+    online_internal::insert_place(slots_, w.n, e, [](timed_value) {}, [](timed_value) {});
+  }
+  void evict_before(std::int64_t) noexcept {}
+  // S of the `take` newest places.
+  void query_newest(S& out, std::size_t take) const {
+    out = S{};
+    for (std::size_t i = slots_.size() > take ? slots_.size() - take : 0; i < slots_.size(); ++i) {
+      if (!is_no_entry(slots_[i].value)) out.add(slots_[i]);
+    }
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return slots_.heap_bytes(); }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(slots_);
+  }
+
+ private:
+  detail::queue_vector<timed_value> slots_;
 };
 
 }  // namespace skewless::inline v1::online

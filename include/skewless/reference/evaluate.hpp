@@ -26,10 +26,10 @@ namespace skewless::inline v1::reference {
 
 namespace reference_internal {
 
+// Writes aggregate a's values at t for `key` into out.
 template <class Agg, class Events, class Key, class FS>
-double aggregate_value(const FS&, const Agg& a, const Events& events, const Key& key,
-                       std::int64_t t) {
-  constexpr unsigned parts = parts_of_v<Agg>;
+void aggregate_values(const FS&, const Agg& a, const Events& events, const Key& key,
+                      std::int64_t t, double* out) {
   // Every event of the key in the window's time range, with what it puts in the window.
   std::vector<timed_value> slots;
   for (const auto& e : events) {
@@ -45,15 +45,24 @@ double aggregate_value(const FS&, const Agg& a, const Events& events, const Key&
     const std::size_t n = window_max_events(a.window);
     if (slots.size() > n) from = slots.size() - n;
   }
-  window_parts p;
-  sums_of<parts> sums;
-  for (std::size_t i = from; i < slots.size(); ++i) {
-    if (is_no_entry(slots[i].value)) continue;
-    sums.add(slots[i].value);
-    fold_parts<parts & ~part::count>(p, slots[i]);
+  if constexpr (has_state_v<Agg>) {
+    state_of_t<Agg> state;
+    for (std::size_t i = from; i < slots.size(); ++i) {
+      if (!is_no_entry(slots[i].value)) state.add(slots[i]);
+    }
+    write_values(a, state, t, out);
+  } else {
+    constexpr unsigned parts = parts_of_v<Agg>;
+    window_parts p;
+    sums_of<parts> sums;
+    for (std::size_t i = from; i < slots.size(); ++i) {
+      if (is_no_entry(slots[i].value)) continue;
+      sums.add(slots[i].value);
+      fold_parts<parts & ~part::count>(p, slots[i]);
+    }
+    sums.export_to(p);
+    write_values(a, p, t, out);
   }
-  sums.export_to(p);
-  return finalize(a, p, t);
 }
 
 }  // namespace reference_internal
@@ -65,20 +74,15 @@ template <class FS, class Events, class Key>
   const auto aggs = fs.aggregates();
   constexpr std::size_t n_aggs = FS::aggregate_count;
   feature_matrix out(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
-  std::array<double, n_aggs + 1> values{};
+  std::array<double, FS::value_count + 1> values{};
   for (std::size_t r = 0; r < spine.size(); ++r) {
     const auto& row = spine[r];
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      ((values[I] = reference_internal::aggregate_value(fs, std::get<I>(aggs), events,
-                                                        row.key, row.time_us)),
+      (reference_internal::aggregate_values(fs, std::get<I>(aggs), events, row.key, row.time_us,
+                                            values.data() + FS::aggregate_value_offsets[I]),
        ...);
     }(std::make_index_sequence<n_aggs>{});
-    [&]<std::size_t... F>(std::index_sequence<F...>) {
-      ((out(static_cast<Eigen::Index>(r), static_cast<Eigen::Index>(F)) =
-            eval_feature<FS::template aggregate_offset<F>>(std::get<F>(fs.features).expr,
-                                                           values.data())),
-       ...);
-    }(std::make_index_sequence<FS::size>{});
+    fs.eval_columns(values.data(), &out(static_cast<Eigen::Index>(r), 0));
   }
   return out;
 }

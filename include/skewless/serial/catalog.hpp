@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 namespace skewless::inline v1::serial {
@@ -37,9 +38,13 @@ struct catalog_field {
 struct catalog_feature {
   std::string name;
   std::string definition;
+  // Its output columns: the name itself, or name[suffix] for each column of a
+  // multi-column feature (first_k, count_by, approx_quantile, ...).
+  std::vector<std::string> columns;
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition));
+    ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition),
+       cereal::make_nvp("columns", columns));
   }
 };
 
@@ -75,9 +80,19 @@ template <class FS>
   c.time = {std::string(FS::time_name.view()),
             std::string(time_traits<typename FS::time_type>::name)};
   c.allowed_lateness_us = fs.allowed_lateness_us;
-  std::apply([&](const auto&... f) {
-    (c.features.push_back({std::string(f.name.view()), canonical_text(f.expr)}), ...);
-  }, fs.features);
+  const auto names = FS::names();
+  [&]<std::size_t... F>(std::index_sequence<F...>) {
+    (
+        [&] {
+          const auto& f = std::get<F>(fs.features);
+          catalog_feature cf{std::string(f.name.view()), canonical_text(f.expr), {}};
+          for (std::size_t i = 0; i < feature_columns_v<decltype(f.expr)>; ++i) {
+            cf.columns.emplace_back(names[FS::template column_offset<F> + i]);
+          }
+          c.features.push_back(std::move(cf));
+        }(),
+        ...);
+  }(std::make_index_sequence<FS::feature_count>{});
   c.canonical_text = fs.canonical_text();
   return c;
 }

@@ -1,0 +1,91 @@
+// Parity laws for the aggregates with a state of their own — first_k, last_k,
+// distinct_count, approx_distinct_count, most_frequent, top_k_frequency,
+// approx_quantile — and for count_by / sum_by over string and enum categories,
+// crossed with every window (plain and lagged sliding, tiled, last_n, lifetime).
+// See harness.hpp.
+#include <skewless/expr/feature_set.hpp>
+
+#include "conformance/harness.hpp"
+
+#include <boost/hana/adapt_struct.hpp>
+
+#include <string>
+
+namespace parity_st {
+enum class channel : std::int8_t { web = 1, app = 2, pos = -3 };
+struct ev {
+  std::int64_t k;
+  std::int64_t ts;
+  double x;
+  std::string brand;
+  channel ch;
+};
+}  // namespace parity_st
+BOOST_HANA_ADAPT_STRUCT(parity_st::ev, k, ts, x, brand, ch);
+
+using namespace skewless;
+using parity_st::channel;
+using parity_st::ev;
+
+namespace {
+
+constexpr auto x = field<ev, "x">;
+constexpr auto brand = field<ev, "brand">;
+constexpr auto ch = field<ev, "ch">;
+
+template <fixed_string P, class W>
+auto all_of(const W& w) {
+  return std::make_tuple(
+      feature<P + fixed_string("first3")>(first_k<3>(x, w)),
+      feature<P + fixed_string("last2")>(last_k<2>(x, w).where(x > 0)),
+      feature<P + fixed_string("distinct")>(distinct_count(x, w)),
+      feature<P + fixed_string("distinct_brand")>(distinct_count(brand, w)),
+      feature<P + fixed_string("hll")>(approx_distinct_count<6>(x, w)),
+      feature<P + fixed_string("mode")>(most_frequent(x, w)),
+      feature<P + fixed_string("top_brand")>(top_k_frequency<2>(brand, w)),
+      feature<P + fixed_string("q")>(approx_quantile<0.0, 0.5, 0.9, 1.0>(x, w)),
+      feature<P + fixed_string("by_brand")>(count_by(brand, vocabulary<"visa", "amex", "">, w)),
+      feature<P + fixed_string("spend_by_ch")>(
+          sum_by(x, ch, vocabulary<channel::web, channel::pos>, w).where(x < 1e200)));
+}
+
+auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
+  const sliding_window lagged{1 + static_cast<std::int64_t>(rng() % shape.ts_range),
+                              static_cast<std::int64_t>(rng() % (shape.ts_range + 1))};
+  const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+  const tiled_window tiles{hop * (1 + static_cast<std::int64_t>(rng() % 5)), hop};
+  const last_n_window recent{1 + static_cast<std::uint32_t>(rng() % 6)};
+  const sliding_window plain{1 + static_cast<std::int64_t>(rng() % (2 * shape.ts_range))};
+  return std::apply([](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
+                    std::tuple_cat(all_of<"lag_">(lagged), all_of<"tile_">(tiles),
+                                   all_of<"last_">(recent), all_of<"s_">(plain),
+                                   all_of<"life_">(lifetime()),
+                                   std::make_tuple(feature<"q_fine">(approx_quantile<0.25, 0.75>(
+                                       x, plain, relative_accuracy<0.0001>)))))
+      .with_allowed_lateness(std::chrono::microseconds(shape.lateness));
+}
+
+ev make_event(std::mt19937_64& rng, int key, std::int64_t ts, const skewless_test::case_shape& s) {
+  static const char* brands[] = {"visa", "amex", "", "jcb", "visa ", "VISA"};
+  static const channel channels[] = {channel::web, channel::app, channel::pos};
+  return {key, ts, skewless_test::random_value(rng, s.value_style), brands[rng() % 6],
+          channels[rng() % 3]};
+}
+
+}  // namespace
+
+TEST_CASE("conformance: first_k, last_k, distinct, sketches, frequencies, count_by on every window",
+          "[conformance]") {
+  skewless_test::parity_stats stats;
+  const std::uint64_t seed = skewless_test::base_seed() + 4242;
+  const int cases = skewless_test::scaled(1200);
+  for (int c = 0; c < cases; ++c) {
+    skewless_test::run_parity_case(seed * 1000037 + c, make_features, make_event,
+                                   [](int k) { return std::int64_t{k}; }, stats);
+  }
+  WARN("states: " << stats.cases << " cases, " << stats.values_compared
+                  << " values compared bit for bit, " << stats.online_queries << " online reads, "
+                  << stats.snapshots << " snapshot/restores, " << stats.advances << " advance_to, "
+                  << stats.rejected << " late events rejected");
+  CHECK(stats.cases == cases);
+}
