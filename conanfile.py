@@ -82,5 +82,8 @@ class SkewlessConan(ConanFile):
         self.cpp_info.set_property("cmake_find_mode", "none")
         self.cpp_info.builddirs = [os.path.join("share", "cmake", "skewless")]
         self.cpp_info.set_property("pkg_config_name", "skewless")
+        # Bit-exact values whatever -march the consumer uses (see CMakeLists.txt).
+        if self.settings.compiler in ("gcc", "clang", "apple-clang"):
+            self.cpp_info.cxxflags = ["-ffp-contract=off"]
         if self.settings.os in ("Linux", "FreeBSD"):
             self.cpp_info.system_libs = ["pthread"]

@@ -1,6 +1,6 @@
 // Parity laws for the aggregates with a state of their own — first_k, last_k,
 // distinct_count, approx_distinct_count, most_frequent, top_k_frequency,
-// approx_quantile — and for count_by / sum_by over string and enum categories,
+// approx_quantile, ewma, decayed_sum — and for count_by / sum_by over string and enum categories,
 // crossed with every window (plain and lagged sliding, tiled, last_n, lifetime).
 // See harness.hpp.
 #include <skewless/expr/feature_set.hpp>
@@ -44,6 +44,9 @@ auto all_of(const W& w) {
       feature<P + fixed_string("mode")>(most_frequent(x, w)),
       feature<P + fixed_string("top_brand")>(top_k_frequency<2>(brand, w)),
       feature<P + fixed_string("q")>(approx_quantile<0.0, 0.5, 0.9, 1.0>(x, w)),
+      feature<P + fixed_string("ewma")>(ewma<std::chrono::microseconds(7)>(x, w)),
+      feature<P + fixed_string("decayed")>(decayed_sum<std::chrono::microseconds(1)>(x, w).where(x > -1e300)),
+      feature<P + fixed_string("decayed_n")>(decayed_sum<std::chrono::microseconds(40)>(1.0, w)),
       feature<P + fixed_string("by_brand")>(count_by(brand, vocabulary<"visa", "amex", "">, w)),
       feature<P + fixed_string("spend_by_ch")>(
           sum_by(x, ch, vocabulary<channel::web, channel::pos>, w).where(x < 1e200)));

@@ -25,7 +25,7 @@ std::array<double, N> values_of(const S& s) {
 }
 }  // namespace
 
-TEST_CASE("first_k keeps the k oldest by (ts, value); missing slots at the end", "[kernels]") {
+TEST_CASE("first_k keeps the k oldest by (ts, value) — missing slots at the end", "[kernels]") {
   kept_entries<3, false> s;
   for (timed_value e : {timed_value{5, 1.0}, timed_value{2, 7.0}, timed_value{2, -1.0}, timed_value{9, 4.0}}) s.add(e);
   const auto v = values_of<decltype(s), 3>(s);
@@ -59,7 +59,7 @@ TEST_CASE("last_k keeps the k newest, oldest first, the newest in the last colum
   CHECK(w[2] == 2.5);
 }
 
-TEST_CASE("distinct values count numbers once; -0.0 and +0.0 are one value", "[kernels]") {
+TEST_CASE("distinct values count numbers once — -0.0 and +0.0 are one value", "[kernels]") {
   distinct_values s;
   for (double x : {1.0, 2.0, 1.0, -0.0, 0.0, std::numeric_limits<double>::infinity(), 2.0}) s.add({0, x});
   CHECK(values_of<decltype(s), 1>(s)[0] == 4.0);

@@ -183,6 +183,13 @@ constexpr void put_kind_params(Sink& out, const agg::approx_quantile<Alpha, Qs..
   out.put("]");
 }
 template <class Sink, class K>
+  requires requires { K::half_life_us; }
+constexpr void put_kind_params(Sink& out, const K&) {
+  out.put("[half_life=");
+  put_int(out, K::half_life_us);
+  out.put("us]");
+}
+template <class Sink, class K>
 constexpr void put_kind_params(Sink&, const K&) {}
 
 template <class Sink, class K, class A, class W, class P>

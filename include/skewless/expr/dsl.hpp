@@ -397,6 +397,21 @@ template <std::size_t K, class X, class W>
   return expr_internal::make_aggregate<agg::last_k<K>, true>(x, w);
 }
 
+// Exponentially decayed sum of x over the window: sum of x 2^(-(T - ts) / half_life),
+// and ewma, the decayed mean (that sum over the sum of the weights; NaN when empty).
+// Order-free and exact up to fixed roundings; see skewless/kernels/decay.hpp.
+//   ewma<24h>(amount, lifetime())
+template <period HalfLife, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto decayed_sum(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::decayed_sum<HalfLife>, true>(x, w);
+}
+template <period HalfLife, class X, class W>
+  requires expr_internal::is_operand_v<X>
+[[nodiscard]] constexpr auto ewma(const X& x, const W& w) {
+  return expr_internal::make_aggregate<agg::ewma<HalfLife>, true>(x, w);
+}
+
 namespace expr_internal {
 template <class X>
 constexpr void check_category_argument() {

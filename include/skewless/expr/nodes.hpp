@@ -117,6 +117,17 @@ struct last_n_window {
 struct no_arg {};     // count(), time_since_last(): the event itself, no value
 struct no_filter {};  // no where() clause
 
+// A duration known at compile time, as a template argument: ewma<1h>(x, w).
+struct period {
+  std::int64_t us;
+  template <class Rep, class Ratio>
+  consteval period(std::chrono::duration<Rep, Ratio> d)  // NOLINT: implicit on purpose
+      : us(std::chrono::duration_cast<std::chrono::microseconds>(d).count()) {
+    if (us <= 0) throw "skewless: a half-life must be positive";
+    if (us > (std::int64_t{1} << 55)) throw "skewless: a half-life is limited to 2^55 us (about 1140 years)";
+  }
+};
+
 // Aggregate kind tags. Their meaning lives in skewless/kernels/aggregates.hpp. A kind
 // with parameters holds them; the aggregate node keeps its kind by value.
 namespace agg {
@@ -137,6 +148,19 @@ struct stddev_pop { static constexpr std::string_view name = "stddev_pop"; };
 struct rate {
   std::int64_t per_us;
   static constexpr std::string_view name = "rate";
+};
+
+// sum of x 2^(-(T - ts) / half_life) over the window; ewma divides it by the sum of
+// the weights. Defined in skewless/kernels/decay.hpp.
+template <period HalfLife>
+struct decayed_sum {
+  static constexpr std::string_view name = "decayed_sum";
+  static constexpr std::int64_t half_life_us = HalfLife.us;
+};
+template <period HalfLife>
+struct ewma {
+  static constexpr std::string_view name = "ewma";
+  static constexpr std::int64_t half_life_us = HalfLife.us;
 };
 
 // Aggregates with more than one output column say how many in `columns`.

@@ -20,6 +20,7 @@
 #include <skewless/expr/nodes.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/kernels/collections.hpp>
+#include <skewless/kernels/decay.hpp>
 #include <skewless/kernels/exact_sum.hpp>
 #include <skewless/kernels/moments.hpp>
 #include <skewless/kernels/operators.hpp>
@@ -242,6 +243,17 @@ template <double Alpha, double... Qs>
 struct aggregate_kernel<agg::approx_quantile<Alpha, Qs...>> {
   static constexpr unsigned parts = part::state;
   using state = ddsketch<Alpha, Qs...>;
+};
+
+template <period H>
+struct aggregate_kernel<agg::decayed_sum<H>> {
+  static constexpr unsigned parts = part::state;
+  using state = decayed_ticks<H.us, false>;
+};
+template <period H>
+struct aggregate_kernel<agg::ewma<H>> {
+  static constexpr unsigned parts = part::state;
+  using state = decayed_ticks<H.us, true>;
 };
 
 // The value of aggregate `a` from the parts of its window at query time t. Every
