@@ -84,6 +84,10 @@ constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n);
 
 template <class Sink, class N, class... I>
 constexpr void put_compound(Sink& out, const column_group<N, I...>& n);
+template <class Sink, std::size_t I, class V>
+constexpr void put_compound(Sink& out, const component<I, V>& n);
+template <class Sink, class A, class B>
+constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n);
 
 template <class Sink, class T>
 constexpr void put_node(Sink& out, const T& node) {
@@ -214,6 +218,23 @@ constexpr void put_compound(Sink& out, const column_group<N, I...>& n) {
         ((out.put(first ? "" : ","), first = false, put_node(out, item)), ...);
       },
       n.items);
+  out.put(")");
+}
+
+template <class Sink, std::size_t I, class V>
+constexpr void put_compound(Sink& out, const component<I, V>& n) {
+  out.put("component[");
+  put_uint(out, I);
+  out.put("](");
+  put_node(out, n.vec);
+  out.put(")");
+}
+template <class Sink, class A, class B>
+constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
+  out.put("cosine(");
+  put_node(out, n.a);
+  out.put(",");
+  put_node(out, n.b);
   out.put(")");
 }
 

@@ -23,6 +23,7 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
+#include <utility>
 #include <type_traits>
 
 namespace skewless::inline v1 {
@@ -278,15 +279,59 @@ template <class X, class W>
   return expr_internal::make_aggregate<agg::count, false>(x, w);
 }
 
+namespace expr_internal {
+// An aggregate of a vector field: one aggregate per element, as a column group (one
+// column per dimension, named feature[0], feature[1], ...).
+template <class Kind, class V, class W>
+constexpr auto per_component(const V& v, const W& w) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return column_group<vocabulary_t<category_literal(I)...>,
+                        decltype(make_aggregate<Kind, true>(component<I, V>{v}, w))...>{
+        {make_aggregate<Kind, true>(component<I, V>{v}, w)...}};
+  }(std::make_index_sequence<vector_size_v<V>>{});
+}
+}  // namespace expr_internal
+
+// sum(x, w), and for a vector field (fixed-size Eigen vector or std::array) the sum of
+// each element: one column per dimension.
 template <class X, class W>
   requires expr_internal::is_operand_v<X>
 [[nodiscard]] constexpr auto sum(const X& x, const W& w) {
-  return expr_internal::make_aggregate<agg::sum, true>(x, w);
+  if constexpr (vector_size_v<X> > 0 && is_field_ref<X>::value) {
+    return expr_internal::per_component<agg::sum>(x, w);
+  } else {
+    return expr_internal::make_aggregate<agg::sum, true>(x, w);
+  }
 }
+// mean(x, w), and for a vector field the mean of each element (e.g. the mean embedding
+// of a window): one column per dimension.
 template <class X, class W>
   requires expr_internal::is_operand_v<X>
 [[nodiscard]] constexpr auto mean(const X& x, const W& w) {
-  return expr_internal::make_aggregate<agg::mean, true>(x, w);
+  if constexpr (vector_size_v<X> > 0 && is_field_ref<X>::value) {
+    return expr_internal::per_component<agg::mean>(x, w);
+  } else {
+    return expr_internal::make_aggregate<agg::mean, true>(x, w);
+  }
+}
+
+// The cosine similarity of two vectors of the same size: of two vector fields, a
+// per-event value to aggregate (mean(cosine(query, item), w)); of two vector
+// aggregates, a feature (cosine(mean(emb, sliding(1h)), mean(emb, lifetime()))).
+// NaN when either vector is zero or has a missing element.
+template <class A, class B>
+  requires expr_internal::is_operand_v<A> && expr_internal::is_operand_v<B>
+[[nodiscard]] constexpr auto cosine(const A& a, const B& b) {
+  static_assert(vector_size_v<A> > 0 && vector_size_v<B> > 0,
+                "skewless: cosine(a, b) needs two vectors: vector fields (fixed-size Eigen "
+                "vectors or std::array) or vector aggregates such as mean(embedding, w).");
+  static_assert(vector_size_v<A> == vector_size_v<B>,
+                "skewless: cosine(a, b) needs vectors of the same size.");
+  static_assert(level_v<A> == level_v<B>,
+                "skewless: cosine(a, b) compares two vector fields of the event, or two "
+                "vector aggregates; not one of each.");
+  static_assert(same_event_v<A, B>, "skewless: cosine(a, b) reads two different event structs.");
+  return cosine_similarity<A, B>{a, b};
 }
 template <class X, class W>
   requires expr_internal::is_operand_v<X>

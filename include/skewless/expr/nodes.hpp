@@ -13,6 +13,7 @@
 #include <skewless/expr/fixed_string.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 #include <tuple>
@@ -63,6 +64,21 @@ struct logical_not { static constexpr std::string_view name = "not"; };
 struct abs { static constexpr std::string_view name = "abs"; };
 struct log1p { static constexpr std::string_view name = "log1p"; };
 }  // namespace op
+
+// Element I of a fixed-size vector expression (a vector field).
+template <std::size_t I, class V>
+struct component {
+  V vec;
+};
+
+// The cosine of the angle between two vector expressions of the same size: two vector
+// fields of the event (one value per event), or two vector aggregates such as
+// mean(embedding, w) (one value per window).
+template <class A, class B>
+struct cosine_similarity {
+  A a;
+  B b;
+};
 
 template <class Op, class L, class R>
 struct binary {

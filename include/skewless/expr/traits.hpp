@@ -10,6 +10,7 @@
 
 #include <skewless/expr/nodes.hpp>
 
+#include <array>
 #include <cstddef>
 #include <tuple>
 #include <type_traits>
@@ -27,6 +28,10 @@ template <class K, class A, class W, class P>
 struct is_aggregate<aggregate<K, A, W, P>> : std::true_type {};
 template <class T> struct is_column_group : std::false_type {};
 template <class N, class... I> struct is_column_group<column_group<N, I...>> : std::true_type {};
+template <class T> struct is_component : std::false_type {};
+template <std::size_t I, class V> struct is_component<component<I, V>> : std::true_type {};
+template <class T> struct is_cosine : std::false_type {};
+template <class A, class B> struct is_cosine<cosine_similarity<A, B>> : std::true_type {};
 template <class T> struct is_named_feature : std::false_type {};
 template <fixed_string N, class E> struct is_named_feature<named_feature<N, E>> : std::true_type {};
 
@@ -51,7 +56,8 @@ inline constexpr bool is_window_v =
 template <class T>
 inline constexpr bool is_node_v = is_field_ref<T>::value || std::is_same_v<T, literal> ||
                                   is_binary<T>::value || is_unary<T>::value ||
-                                  is_aggregate<T>::value || is_column_group<T>::value;
+                                  is_aggregate<T>::value || is_column_group<T>::value ||
+                                  is_component<T>::value || is_cosine<T>::value;
 
 template <class T>
 concept Node = is_node_v<std::remove_cvref_t<T>>;
@@ -73,6 +79,10 @@ template <class K, class A, class W, class P>
 struct level_of<aggregate<K, A, W, P>> { static constexpr auto value = expr_level::feature; };
 template <class N, class... I>
 struct level_of<column_group<N, I...>> { static constexpr auto value = expr_level::feature; };
+template <std::size_t I, class V>
+struct level_of<component<I, V>> { static constexpr auto value = level_of<V>::value; };
+template <class A, class B>
+struct level_of<cosine_similarity<A, B>> { static constexpr auto value = level_of<A>::value; };
 template <class O, class A>
 struct level_of<unary<O, A>> { static constexpr auto value = level_of<A>::value; };
 template <class O, class L, class R>
@@ -97,6 +107,10 @@ template <class O, class A>
 struct event_of<unary<O, A>> { using type = typename event_of<A>::type; };
 template <class N, class I0, class... I>
 struct event_of<column_group<N, I0, I...>> { using type = typename event_of<I0>::type; };
+template <std::size_t I, class V>
+struct event_of<component<I, V>> { using type = typename event_of<V>::type; };
+template <class A, class B>
+struct event_of<cosine_similarity<A, B>> { using type = typename event_of<A>::type; };
 template <class O, class L, class R>
 struct event_of<binary<O, L, R>> {
   using type = std::conditional_t<std::is_void_v<typename event_of<L>::type>,
@@ -128,6 +142,31 @@ template <class A> struct row_type<unary<op::logical_not, A>> { using type = boo
 template <class T>
 using row_type_t = typename row_type<T>::type;
 
+// Fixed-size vectors: Eigen column vectors with a compile-time size, and std::array.
+template <class T>
+struct fixed_vector_size { static constexpr std::size_t value = 0; };
+template <class T>
+  requires requires {
+    T::RowsAtCompileTime;
+    T::ColsAtCompileTime;
+  } && (T::ColsAtCompileTime == 1 && T::RowsAtCompileTime > 0)
+struct fixed_vector_size<T> { static constexpr std::size_t value = T::RowsAtCompileTime; };
+template <class S, std::size_t N>
+struct fixed_vector_size<std::array<S, N>> { static constexpr std::size_t value = N; };
+
+// The size of a vector expression: a vector field, or a column group (a vector
+// aggregate such as mean(embedding, w)); 0 for scalars.
+template <class T>
+struct vector_size { static constexpr std::size_t value = 0; };
+template <class E, fixed_string N>
+struct vector_size<field_ref<E, N>> {
+  static constexpr std::size_t value = fixed_vector_size<field_type_t<E, N>>::value;
+};
+template <class N, class... I>
+struct vector_size<column_group<N, I...>> { static constexpr std::size_t value = sizeof...(I); };
+template <class T>
+inline constexpr std::size_t vector_size_v = vector_size<std::remove_cvref_t<T>>::value;
+
 template <class T>
 inline constexpr bool is_numeric_expr_v = is_numeric_v<row_type_t<T>>;
 
@@ -142,6 +181,8 @@ template <class T>
     return aggregates_of(e.arg);
   } else if constexpr (is_column_group<T>::value) {
     return std::apply([](const auto&... i) { return std::tuple_cat(aggregates_of(i)...); }, e.items);
+  } else if constexpr (is_cosine<T>::value) {
+    return std::tuple_cat(aggregates_of(e.a), aggregates_of(e.b));
   } else {
     return std::tuple<>{};
   }

@@ -86,9 +86,40 @@ template <class T, class E>
     return node.value;
   } else if constexpr (is_binary<T>::value) {
     return eval_binary(node, event);
+  } else if constexpr (is_component<T>::value) {
+    return eval_component(node, event);
+  } else if constexpr (is_cosine<T>::value) {
+    return eval_cosine_row(node, event);
   } else {
     return eval_unary(node, event);
   }
+}
+
+// cos(a, b) = (a . b) / sqrt((a . a) (b . b)), each sum of products left to right in
+// double (no contraction: see CMakeLists.txt), NaN for a zero vector or a NaN element.
+template <class GetA, class GetB>
+[[nodiscard]] inline double cosine_of(std::size_t n, GetA a, GetB b) noexcept {
+  double ab = 0, aa = 0, bb = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double x = a(i), y = b(i);
+    ab += x * y;
+    aa += x * x;
+    bb += y * y;
+  }
+  return ab / std::sqrt(aa * bb);
+}
+
+template <std::size_t I, class V, class E>
+[[nodiscard]] inline double eval_component(const component<I, V>&, const E& event) noexcept {
+  return static_cast<double>(get_field<V::name>(event)[I]);
+}
+template <class A, class B, class E>
+[[nodiscard]] inline double eval_cosine_row(const cosine_similarity<A, B>&, const E& event) noexcept {
+  const auto& a = get_field<A::name>(event);
+  const auto& b = get_field<B::name>(event);
+  return cosine_of(
+      vector_size_v<A>, [&](std::size_t i) { return static_cast<double>(a[i]); },
+      [&](std::size_t i) { return static_cast<double>(b[i]); });
 }
 
 template <class O, class L, class R, class E>
@@ -122,6 +153,8 @@ template <std::size_t Offset, class T>
   } else if constexpr (is_binary<T>::value) {
     using L = decltype(node.lhs);
     return eval_feature_binary<Offset, value_count_v<L>>(node, agg_values);
+  } else if constexpr (is_cosine<T>::value) {
+    return eval_feature_cosine<Offset>(node, agg_values);
   } else {
     return eval_feature_unary<Offset>(node, agg_values);
   }
@@ -136,6 +169,15 @@ template <std::size_t Offset, std::size_t LeftCount, class O, class L, class R>
 template <std::size_t Offset, class O, class A>
 [[nodiscard]] inline double eval_feature_unary(const unary<O, A>& n, const double* v) noexcept {
   return apply_unary<O>(eval_feature<Offset>(n.arg, v));
+}
+
+template <std::size_t Offset, class A, class B>
+[[nodiscard]] inline double eval_feature_cosine(const cosine_similarity<A, B>& n,
+                                                const double* v) noexcept {
+  std::array<double, vector_size_v<A>> a{}, b{};
+  eval_feature_columns<Offset>(n.a, v, a.data());
+  eval_feature_columns<Offset + value_count_v<A>>(n.b, v, b.data());
+  return cosine_of(a.size(), [&](std::size_t i) { return a[i]; }, [&](std::size_t i) { return b[i]; });
 }
 
 // Writes the feature_columns_v<T> columns of a feature into out: an aggregate's own
