@@ -3,6 +3,7 @@
 // events at two rates (one a minute and one every 10 s). Bounded windows (tiled,
 // last_n, lifetime) stay the same size at both rates; sliding(W) grows with the events
 // in W (the hand-written floor for that is 16 B per event: a timestamp and a double).
+// Amounts take 100,000 distinct values, merchants 50; an embedding has 8 floats.
 //
 //   bench_state_size          # 30-day windows, 1-hour tiles, last_n(100)
 //   SKEWLESS_BENCH_SMOKE=1    # 3-day windows, fewer events
@@ -13,6 +14,7 @@
 #include <boost/hana/adapt_struct.hpp>
 
 #include <cstdio>
+#include <array>
 #include <string>
 
 namespace state_bench {
@@ -20,15 +22,19 @@ struct ev {
   std::int64_t user;
   std::int64_t ts;
   double amount;
+  std::string merchant;  // one of 50
+  std::array<float, 8> embedding;
 };
 }  // namespace state_bench
-BOOST_HANA_ADAPT_STRUCT(state_bench::ev, user, ts, amount);
+BOOST_HANA_ADAPT_STRUCT(state_bench::ev, user, ts, amount, merchant, embedding);
 
 namespace {
 
 using namespace skewless;
 using state_bench::ev;
 constexpr auto amount = field<ev, "amount">;
+constexpr auto merchant = field<ev, "merchant">;
+constexpr auto embedding = field<ev, "embedding">;
 constexpr std::int64_t minute = 60'000'000;
 constexpr std::int64_t day = 1440 * minute;
 
@@ -41,17 +47,20 @@ std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
   for (std::int64_t t = 0; t < days * day; t += step_us) {
     x = x * 6364136223846793005ull + 1442695040888963407ull;
     const double v = static_cast<double>((x >> 33) % 100000) / 100.0;
-    if (online.ingest(ev{1, t, v}) != online::ingest_outcome::accepted) std::abort();
+    ev e{1, t, v, "m" + std::to_string((x >> 20) % 50), {}};
+    for (std::size_t i = 0; i < e.embedding.size(); ++i) e.embedding[i] = static_cast<float>((x >> i) % 7);
+    if (online.ingest(e) != online::ingest_outcome::accepted) std::abort();
   }
   return sizeof(typename decltype(online)::entity_state) + online.state_heap_bytes();
 }
 
 template <class W>
 void row(const char* window_name, const W& w, std::int64_t days) {
+  using namespace std::chrono_literals;
   auto print = [&](const char* agg, const auto& a) {
     const std::size_t slow = bytes_after(a, days, minute);
     const std::size_t fast = bytes_after(a, days, minute / 6);
-    std::printf("| %-10s | %-22s | %12zu | %12zu |\n", agg, window_name, slow, fast);
+    std::printf("| %-28s | %-16s | %12zu | %12zu |\n", agg, window_name, slow, fast);
   };
   print("count", count(w));
   print("sum", sum(amount, w));
@@ -60,6 +69,18 @@ void row(const char* window_name, const W& w, std::int64_t days) {
   print("max", max(amount, w));
   print("last", last(amount, w));
   print("variance", variance(amount, w));
+  print("first_k<5>", first_k<5>(amount, w));
+  print("last_k<5>", last_k<5>(amount, w));
+  print("distinct_count (amount)", distinct_count(amount, w));
+  print("distinct_count (merchant)", distinct_count(merchant, w));
+  print("approx_distinct_count<12>", approx_distinct_count<12>(amount, w));
+  print("most_frequent (merchant)", most_frequent(merchant, w));
+  print("top_k_frequency<3>", top_k_frequency<3>(merchant, w));
+  print("approx_quantile<.5,.99>", approx_quantile<0.5, 0.99>(amount, w));
+  print("ewma<24h>", ewma<24h>(amount, w));
+  print("decayed_sum<24h>", decayed_sum<24h>(amount, w));
+  print("count_by (3 merchants)", count_by(merchant, vocabulary<"m1", "m2", "m3">, w));
+  print("mean (8-dim vector)", mean(embedding, w));
 }
 
 }  // namespace
@@ -71,7 +92,7 @@ int main() {
   std::printf("Bytes of online state per entity (sizeof(entity_state) + heap), one aggregate,\n"
               "after %lld days of events at 1/min and 6/min:\n\n",
               static_cast<long long>(days));
-  std::printf("| aggregate  | window                 |  1 event/min |  6 events/min |\n");
+  std::printf("| aggregate                    | window           |  1 event/min |  6 events/min |\n");
   std::printf("|---|---|---:|---:|\n");
   if (small) {
     row("tiled(3d, 1h)", tiled(72h, 1h), days);
