@@ -7,7 +7,12 @@
 //     ones the where() filters out);
 //   - the 1-day payment rate lagged by 1 hour (sliding(24h).ending(1h)), for a label
 //     pipeline whose data lands an hour late;
-//   - the z-score of the newest amount against the 7-day mean and stddev.
+//   - the z-score of the newest amount against the 7-day mean and stddev;
+//   - merchants: how many distinct in 7 days (exact) and 30 days (HyperLogLog), whether
+//     the most frequent one in 30 days is "acme" (strings compare by category code);
+//   - the median and 99th percentile amount over 30 days (DDSketch, 1% accuracy);
+//   - the last 3 amounts, spend per channel (an enum) in a day, a 1-day-half-life EWMA;
+//   - device drift: cosine between the day's mean device embedding and the lifetime one.
 // It replays the events into the online evaluator in arrival order (up to 5 minutes
 // late), serves every user, builds the training set for the same (user, time) rows
 // with the batch evaluator, and checks that they agree bit for bit.
@@ -16,6 +21,7 @@
 #include <skewless/skewless.hpp>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <string>
@@ -27,14 +33,18 @@
 #include <vector>
 
 namespace risk {
+enum class channel : std::uint8_t { web = 0, app = 1, pos = 2 };
 struct payment {
   std::int64_t user;
   std::int64_t ts;
   double amount;
   bool declined;
+  std::string merchant;
+  channel via;
+  std::array<float, 4> device;  // an embedding of the device fingerprint
 };
 }  // namespace risk
-BOOST_HANA_ADAPT_STRUCT(risk::payment, user, ts, amount, declined);
+BOOST_HANA_ADAPT_STRUCT(risk::payment, user, ts, amount, declined, merchant, via, device);
 
 namespace risk {
 using namespace std::chrono_literals;
@@ -42,6 +52,9 @@ using namespace skewless;
 
 inline constexpr auto amount = field<payment, "amount">;
 inline constexpr auto declined = field<payment, "declined">;
+inline constexpr auto merchant = field<payment, "merchant">;
+inline constexpr auto via = field<payment, "via">;
+inline constexpr auto device = field<payment, "device">;
 
 inline constexpr auto features =
     define_features<payment, "user", "ts">(
@@ -51,7 +64,16 @@ inline constexpr auto features =
         feature<"declines_in_last10">(count(last_n(10)).where(declined)),
         feature<"payments_per_hour_1d_lagged">(rate(1h, sliding(24h).ending(1h))),
         feature<"amount_zscore_7d">((last(amount, lifetime()) - mean(amount, sliding(7 * 24h))) /
-                                    stddev(amount, sliding(7 * 24h))))
+                                    stddev(amount, sliding(7 * 24h))),
+        feature<"merchants_7d">(distinct_count(merchant, tiled(7 * 24h, 1h))),
+        feature<"merchants_30d_approx">(approx_distinct_count(merchant, tiled(30 * 24h, 24h))),
+        feature<"top_merchant_is_acme">(most_frequent(merchant, tiled(30 * 24h, 24h)) ==
+                                        category_code("acme")),
+        feature<"amount_30d">(approx_quantile<0.5, 0.99>(amount, tiled(30 * 24h, 1h))),
+        feature<"last_amounts">(last_k<3>(amount, last_n(20))),
+        feature<"spend_1d_by">(sum_by(amount, via, vocabulary<channel::web, channel::app>, sliding(24h))),
+        feature<"amount_ewma">(ewma<24h>(amount, lifetime())),
+        feature<"device_drift">(cosine(mean(device, sliding(24h)), mean(device, lifetime()))))
         .with_allowed_lateness(5min);
 }  // namespace risk
 
@@ -71,8 +93,12 @@ int main(int argc, char** argv) {
   std::vector<risk::payment> events;
   for (long i = 0; i < n_events; ++i) {
     const std::int64_t ts = start + static_cast<std::int64_t>(rng() % span);
-    events.push_back({static_cast<std::int64_t>(rng() % users), ts,
-                      rng() % 50 == 0 ? std::nan("") : amount_dist(rng), rng() % 13 == 0});
+    risk::payment p{static_cast<std::int64_t>(rng() % users), ts,
+                    rng() % 50 == 0 ? std::nan("") : amount_dist(rng), rng() % 13 == 0,
+                    rng() % 4 == 0 ? "acme" : "shop-" + std::to_string(rng() % 40),
+                    static_cast<risk::channel>(rng() % 3), {}};
+    for (float& d : p.device) d = static_cast<float>(rng() % 1000) / 1000.0f;
+    events.push_back(std::move(p));
   }
   // Arrival order: by time plus a delay of up to 5 minutes (within the allowed lateness).
   std::vector<std::pair<std::int64_t, std::size_t>> arrival;
@@ -114,7 +140,7 @@ int main(int argc, char** argv) {
       if (!(std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (a != a && b != b))) ++mismatches;
     }
   }
-  std::printf("%zu events, %zu served rows, %zu features; fingerprint %016llx\n", events.size(),
+  std::printf("%zu events, %zu served rows, %zu columns; fingerprint %016llx\n", events.size(),
               spine.size(), training.columns.size(),
               static_cast<unsigned long long>(risk::features.fingerprint()));
   std::printf("first row:");
