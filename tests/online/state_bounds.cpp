@@ -25,14 +25,17 @@ namespace {
 constexpr auto amount = field<bounds::ev, "amount">;
 constexpr std::int64_t minute = 60'000'000;
 
+// Values cycle through `distinct` values (977 by default: new values all the time).
 template <class Agg>
-std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_per_minute) {
+std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_per_minute,
+                        std::int64_t distinct = 977) {
   const auto fs = define_features<bounds::ev, "user", "ts">(feature<"f">(a));
   online::evaluator online(fs);
   const std::int64_t step = minute / events_per_minute;
-  for (std::int64_t t = 0; t < minutes * minute; t += step) {
-    REQUIRE(online.ingest({1, t, static_cast<double>(t % 977) * 0.25}) ==
-            online::ingest_outcome::accepted);
+  std::int64_t i = 0;
+  for (std::int64_t t = 0; t < minutes * minute; t += step, ++i) {
+    const std::int64_t v = distinct == 977 ? t % 977 : i % distinct;
+    REQUIRE(online.ingest({1, t, static_cast<double>(v) * 0.25}) == online::ingest_outcome::accepted);
   }
   return sizeof(typename decltype(online)::entity_state) + online.state_heap_bytes();
 }
@@ -54,7 +57,38 @@ void check_tiled_bound(const Agg& a) {
   CHECK(fast == slow);  // twelve times the events, the same state
 }
 
+// Aggregates with a state: one state per tile, so the bound is W/H + 1 tiles of the
+// state's own size, which for value-keeping states depends on the distinct values per
+// tile (here 10, the same at both rates), not on the number of events.
+template <class Agg>
+void check_tiled_state_bound(const Agg& a, std::size_t state_heap_per_tile) {
+  using tile = typename online::state_window<state_of_t<Agg>, tiled_window>::tile;
+  const std::size_t tiles = static_cast<std::size_t>(a.window.width_us / a.window.hop_us) + 1;
+  const std::size_t bound =
+      sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
+          feature<"f">(a)))>::entity_state) +
+      2 * tiles * sizeof(tile) + tiles * state_heap_per_tile;
+  const std::int64_t minutes = 3 * a.window.width_us / minute;
+  const std::size_t slow = bytes_after(a, minutes, 1, 10);
+  const std::size_t fast = bytes_after(a, minutes, 12, 10);
+  INFO("tile " << sizeof(tile) << " B, bound " << bound << " B, measured " << slow << " / " << fast);
+  CHECK(slow <= bound);
+  CHECK(fast <= bound);
+  CHECK(fast == slow);
+}
+
 }  // namespace
+
+TEST_CASE("state: tiled(W, H) bounds aggregates with a state at any event rate", "[online][memory]") {
+  constexpr auto w = tiled(24h, 1h);
+  check_tiled_state_bound(first_k<4>(amount, w), 0);
+  check_tiled_state_bound(last_k<4>(amount, w), 0);
+  check_tiled_state_bound(distinct_count(amount, w), 16 * 8);
+  check_tiled_state_bound(most_frequent(amount, w), 16 * 16);
+  check_tiled_state_bound(approx_quantile<0.5, 0.9>(amount, w), 16 * 16);
+  check_tiled_state_bound(approx_distinct_count<10>(amount, w), 16 * 4);
+  check_tiled_state_bound(ewma<6h>(amount, w), 2 * (sizeof(decayed_ticks<1, true>::tick) + 2 * 536));
+}
 
 TEST_CASE("state: tiled(W, H) holds at most W/H + 1 tiles at any event rate", "[online][memory]") {
   constexpr auto w = tiled(24h, 1h);
