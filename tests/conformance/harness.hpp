@@ -54,6 +54,26 @@ inline case_shape random_shape(std::mt19937_64& rng) {
   return s;
 }
 
+// The windows a case crosses its aggregates with, drawn in the case's time range:
+// lagged and plain sliding, tiled (1 to 5 hops) and last_n (1 to 6).
+struct random_windows {
+  sliding_window lagged;
+  tiled_window tiles;
+  last_n_window recent;
+  sliding_window plain;
+};
+
+inline random_windows make_random_windows(std::mt19937_64& rng, const case_shape& shape) {
+  random_windows w{};
+  w.lagged = {1 + static_cast<std::int64_t>(rng() % shape.ts_range),
+              static_cast<std::int64_t>(rng() % (shape.ts_range + 1))};
+  const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+  w.tiles = {hop * (1 + static_cast<std::int64_t>(rng() % 5)), hop};
+  w.recent = {1 + static_cast<std::uint32_t>(rng() % 6)};
+  w.plain = {1 + static_cast<std::int64_t>(rng() % (2 * shape.ts_range))};
+  return w;
+}
+
 // Values that stress exactness: ties, missing, infinities, signed zeros, subnormals and
 // magnitudes from 1e-300 to 1e300 in one window, and catastrophic cancellation.
 inline double random_value(std::mt19937_64& rng, int style) {

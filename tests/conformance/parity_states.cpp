@@ -53,12 +53,7 @@ auto all_of(const W& w) {
 }
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
-  const sliding_window lagged{1 + static_cast<std::int64_t>(rng() % shape.ts_range),
-                              static_cast<std::int64_t>(rng() % (shape.ts_range + 1))};
-  const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
-  const tiled_window tiles{hop * (1 + static_cast<std::int64_t>(rng() % 5)), hop};
-  const last_n_window recent{1 + static_cast<std::uint32_t>(rng() % 6)};
-  const sliding_window plain{1 + static_cast<std::int64_t>(rng() % (2 * shape.ts_range))};
+  const auto [lagged, tiles, recent, plain] = skewless_test::make_random_windows(rng, shape);
   return std::apply([](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
                     std::tuple_cat(all_of<"lag_">(lagged), all_of<"tile_">(tiles),
                                    all_of<"last_">(recent), all_of<"s_">(plain),

@@ -30,16 +30,12 @@ constexpr auto emb = field<ev, "emb">;
 constexpr auto query = field<ev, "query">;
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
-  const sliding_window plain{1 + static_cast<std::int64_t>(rng() % (2 * shape.ts_range)),
-                             static_cast<std::int64_t>(rng() % 3)};
-  const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
-  const tiled_window tiles{hop * (1 + static_cast<std::int64_t>(rng() % 5)), hop};
-  const last_n_window recent{1 + static_cast<std::uint32_t>(rng() % 6)};
+  const auto [lagged, tiles, recent, plain] = skewless_test::make_random_windows(rng, shape);
   return define_features<ev, "k", "ts">(
              feature<"emb_mean">(mean(emb, plain)), feature<"query_sum">(sum(query, tiles)),
              feature<"emb_mean_life">(mean(emb, lifetime())),
              feature<"sim_mean">(mean(cosine(emb, query), recent)),
-             feature<"sim_max">(max(cosine(emb, query), plain)),
+             feature<"sim_max">(max(cosine(emb, query), lagged)),
              feature<"drift">(cosine(mean(emb, tiles), mean(emb, lifetime()))),
              feature<"drift_recent">(cosine(mean(emb, recent), sum(query, plain)) * 2))
       .with_allowed_lateness(std::chrono::microseconds(shape.lateness));

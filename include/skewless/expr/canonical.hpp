@@ -155,22 +155,11 @@ constexpr void put_kind_params(Sink& out, const agg::rate& k) {
   put_int(out, k.per_us);
   out.put("us]");
 }
-template <class Sink, std::size_t K>
-constexpr void put_kind_params(Sink& out, const agg::first_k<K>&) {
+template <class Sink, class K>
+  requires requires { K::k; }
+constexpr void put_kind_params(Sink& out, const K&) {  // first_k, last_k, top_k_frequency
   out.put("[k=");
-  put_uint(out, K);
-  out.put("]");
-}
-template <class Sink, std::size_t K>
-constexpr void put_kind_params(Sink& out, const agg::last_k<K>&) {
-  out.put("[k=");
-  put_uint(out, K);
-  out.put("]");
-}
-template <class Sink, std::size_t K>
-constexpr void put_kind_params(Sink& out, const agg::top_k_frequency<K>&) {
-  out.put("[k=");
-  put_uint(out, K);
+  put_uint(out, K::k);
   out.put("]");
 }
 template <class Sink, unsigned P>

@@ -74,6 +74,14 @@ constexpr std::string column_suffix(std::size_t i) {
   }
 }
 
+// counts[0] + ... + counts[I - 1].
+template <std::size_t I, std::size_t N>
+constexpr std::size_t sum_before(const std::size_t (&counts)[N]) {
+  std::size_t off = 0;
+  for (std::size_t i = 0; i < I; ++i) off += counts[i];
+  return off;
+}
+
 // Every column name of a feature set, joined in one static buffer.
 template <class... Features>
 struct column_names {
@@ -168,20 +176,12 @@ struct feature_set {
 
   // Where feature F's values start among the aggregates' values.
   template <std::size_t F>
-  static constexpr std::size_t value_offset = [] {
-    constexpr std::array<std::size_t, feature_count + 1> counts{value_count_v<decltype(Features::expr)>..., 0};
-    std::size_t off = 0;
-    for (std::size_t i = 0; i < F; ++i) off += counts[i];
-    return off;
-  }();
+  static constexpr std::size_t value_offset =
+      expr_internal::sum_before<F>({value_count_v<decltype(Features::expr)>...});
   // Feature F's first output column.
   template <std::size_t F>
-  static constexpr std::size_t column_offset = [] {
-    constexpr std::array<std::size_t, feature_count + 1> counts{feature_columns_v<decltype(Features::expr)>..., 0};
-    std::size_t off = 0;
-    for (std::size_t i = 0; i < F; ++i) off += counts[i];
-    return off;
-  }();
+  static constexpr std::size_t column_offset =
+      expr_internal::sum_before<F>({feature_columns_v<decltype(Features::expr)>...});
 
   // Writes every feature's columns into out[0, size) from the aggregates' values.
   void eval_columns(const double* values, double* out) const noexcept {

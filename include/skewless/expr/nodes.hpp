@@ -186,11 +186,13 @@ template <std::size_t K>
 struct first_k {
   static constexpr std::string_view name = "first_k";
   static constexpr std::size_t columns = K;
+  static constexpr std::size_t k = K;
 };
 template <std::size_t K>
 struct last_k {
   static constexpr std::string_view name = "last_k";
   static constexpr std::size_t columns = K;
+  static constexpr std::size_t k = K;
 };
 // Distinct values, exactly.
 struct distinct_count { static constexpr std::string_view name = "distinct_count"; };
@@ -214,6 +216,7 @@ template <std::size_t K>
 struct top_k_frequency {
   static constexpr std::string_view name = "top_k_frequency";
   static constexpr std::size_t columns = K;
+  static constexpr std::size_t k = K;
 };
 }  // namespace agg
 
