@@ -121,3 +121,30 @@ TEST_CASE("collection states are order-free and merge like one fold", "[kernels]
     check(value_frequencies<3>{}, std::integral_constant<std::size_t, 3>{});
   }
 }
+
+TEST_CASE("invertible states: removing entries equals never adding them", "[kernels]") {
+  STATIC_REQUIRE(invertible_state<distinct_values>);
+  STATIC_REQUIRE(invertible_state<value_frequencies<2>>);
+  STATIC_REQUIRE(!invertible_state<kept_entries<2, true>>);
+  std::mt19937_64 rng(41);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<timed_value> keep, drop;
+    const int n = static_cast<int>(rng() % 40);
+    for (int i = 0; i < n; ++i) {
+      const timed_value e{static_cast<std::int64_t>(rng() % 10), static_cast<double>(static_cast<int>(rng() % 7) - 3) * (rng() % 2 ? 1.0 : -1.0)};
+      (rng() % 3 == 0 ? drop : keep).push_back(e);
+    }
+    auto check = [&](auto proto, auto columns) {
+      constexpr std::size_t C = decltype(columns)::value;
+      using S = decltype(proto);
+      S all, only;
+      for (const auto& e : keep) all.add(e), only.add(e);
+      for (const auto& e : drop) all.add(e);
+      for (const auto& e : drop) all.remove(e);
+      const auto va = values_of<S, C>(all), vb = values_of<S, C>(only);
+      for (std::size_t i = 0; i < C; ++i) CHECK(same_bits(va[i], vb[i]));
+    };
+    check(distinct_values{}, std::integral_constant<std::size_t, 1>{});
+    check(value_frequencies<3>{}, std::integral_constant<std::size_t, 3>{});
+  }
+}

@@ -110,3 +110,24 @@ TEST_CASE("decayed_sum decays to +0 after the horizon — ewma does not underflo
   decayed_ticks<1, true> empty;
   CHECK(std::isnan(value(empty, 0)));
 }
+
+TEST_CASE("decayed state: removing the oldest entries equals never adding them", "[kernels][decay]") {
+  std::mt19937_64 rng(29);
+  for (int round = 0; round < 300; ++round) {
+    std::vector<timed_value> es;
+    const int n = 1 + static_cast<int>(rng() % 60);
+    for (int i = 0; i < n; ++i) {
+      es.push_back({static_cast<std::int64_t>(rng() % 20000), static_cast<double>(rng() % 9) - 4.5});
+    }
+    std::sort(es.begin(), es.end(), event_order_less);
+    const std::size_t cut = rng() % es.size();
+    decayed_ticks<2, true> slid, fresh;
+    decayed_ticks<2, false> slid_sum, fresh_sum;
+    for (const auto& e : es) slid.add(e), slid_sum.add(e);
+    for (std::size_t i = 0; i < cut; ++i) slid.remove(es[i]), slid_sum.remove(es[i]);
+    for (std::size_t i = cut; i < es.size(); ++i) fresh.add(es[i]), fresh_sum.add(es[i]);
+    const std::int64_t t = 20000 + static_cast<std::int64_t>(rng() % 1000);
+    CHECK(same_bits(value(slid, t), value(fresh, t)));
+    CHECK(same_bits(value(slid_sum, t), value(fresh_sum, t)));
+  }
+}

@@ -83,7 +83,7 @@ TEST_CASE("state: tiled(W, H) bounds aggregates with a state at any event rate",
   constexpr auto w = tiled(24h, 1h);
   check_tiled_state_bound(first_k<4>(amount, w), 0);
   check_tiled_state_bound(last_k<4>(amount, w), 0);
-  check_tiled_state_bound(distinct_count(amount, w), 16 * 8);
+  check_tiled_state_bound(distinct_count(amount, w), 16 * 16);
   check_tiled_state_bound(most_frequent(amount, w), 16 * 16);
   check_tiled_state_bound(approx_quantile<0.5, 0.9>(amount, w), 16 * 16);
   check_tiled_state_bound(approx_distinct_count<10>(amount, w), 16 * 4);

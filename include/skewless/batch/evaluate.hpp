@@ -179,13 +179,19 @@ void sweep(const Agg& a, const Events& events,
     }
     double* out = agg_values + std::size_t{sorted_rows[r].row} * NValues + Offset;
     if constexpr (has_state_v<Agg>) {
-      // A state is not invertible: it grows while the window's start stays, and is
-      // rebuilt from the window's entries when the start moves.
-      if (left != state_left) {
-        state = state_or_absent_t<Agg>{};
-        state_left = state_right = left;
+      if constexpr (invertible_state<state_or_absent_t<Agg>>) {
+        // Slides: the newest entries in, then the expired ones out.
+        for (; state_right < right; ++state_right) state.add(entries[state_right]);
+        for (; state_left < left; ++state_left) state.remove(entries[state_left]);
+      } else {
+        // Grows while the window's start stays; rebuilt from the window's entries when
+        // the start moves.
+        if (left != state_left) {
+          state = state_or_absent_t<Agg>{};
+          state_left = state_right = left;
+        }
+        for (; state_right < right; ++state_right) state.add(entries[state_right]);
       }
-      for (; state_right < right; ++state_right) state.add(entries[state_right]);
       write_values(a, state, t, out);
     } else {
       window_parts p;

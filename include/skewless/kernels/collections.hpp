@@ -9,6 +9,10 @@
 //   S s;  s.add(timed_value{ts, v});   // v is never NaN (NaN is missing)
 //   s.merge(other);                    // as if other's entries had been added
 //   s.finalize(t, out);                // writes the aggregate's columns
+//   s.remove(timed_value{ts, v});      // optional: takes an added entry out again
+//
+// A state with remove() is *invertible*: back-ends slide it over a window (add the
+// newest, remove the oldest) instead of rebuilding it from the window's entries.
 //
 // Values are compared as categories: two values are the same category when they are
 // equal numbers (so -0.0 and +0.0 are one category), ordered by totalOrder.
@@ -22,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <iterator>
 #include <stdexcept>
 #include <vector>
 
@@ -40,6 +45,10 @@ inline constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
   // Inverse of total_order_key.
   return std::bit_cast<double>((k >> 63) != 0 ? (k & ~(std::uint64_t{1} << 63)) : ~k);
 }
+
+// A state that can take an added entry out again.
+template <class S>
+concept invertible_state = requires(S s, timed_value e) { s.remove(e); };
 
 // The K least (Newest = false) or greatest (Newest = true) entries in (ts, value)
 // order, kept sorted. first_k writes them oldest first from column 0 with missing
@@ -112,42 +121,6 @@ class kept_entries {
   std::size_t n_ = 0;
 };
 
-// The distinct values (as categories), sorted by key. distinct_count writes how many.
-class distinct_values {
- public:
-  void add(timed_value e) {
-    const std::uint64_t k = category_key(e.value);
-    const auto it = std::lower_bound(keys_.begin(), keys_.end(), k);
-    if (it == keys_.end() || *it != k) keys_.insert(it, k);
-  }
-  void merge(const distinct_values& o) {
-    if (o.keys_.empty()) return;
-    std::vector<std::uint64_t> u;
-    u.reserve(keys_.size() + o.keys_.size());
-    std::set_union(keys_.begin(), keys_.end(), o.keys_.begin(), o.keys_.end(), std::back_inserter(u));
-    keys_ = std::move(u);
-  }
-  void finalize(std::int64_t, double* out) const noexcept {
-    out[0] = static_cast<double>(keys_.size());
-  }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return keys_.capacity() * sizeof(std::uint64_t); }
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(keys_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(keys_);
-    if (!std::is_sorted(keys_.begin(), keys_.end()) ||
-        std::adjacent_find(keys_.begin(), keys_.end()) != keys_.end()) {
-      throw std::runtime_error("skewless: snapshot has an unsorted distinct-value set");
-    }
-  }
-
- private:
-  std::vector<std::uint64_t> keys_;
-};
-
 // Counts per key, sorted by key: the frequency table of value_frequencies and the
 // buckets of a DDSketch.
 template <class Key>
@@ -174,6 +147,13 @@ class key_counts {
   void merge(const key_counts& o) {
     for (const item& x : o.items_) bump(x.key, x.count);
   }
+  // Takes one occurrence of k away (k must be counted); a count of 0 leaves the table.
+  void drop(Key k) {
+    const auto it = std::lower_bound(items_.begin(), items_.end(), k,
+                                     [](const item& x, Key key) { return x.key < key; });
+    if (it == items_.end() || it->key != k) return;
+    if (--it->count == 0) items_.erase(it);
+  }
   [[nodiscard]] const std::vector<item>& items() const noexcept { return items_; }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return items_.capacity() * sizeof(item); }
   template <class Archive>
@@ -194,6 +174,26 @@ class key_counts {
   std::vector<item> items_;  // by key
 };
 
+// The distinct values (as categories) with their multiplicities, so that a value can
+// be taken out again. distinct_count writes how many there are.
+class distinct_values {
+ public:
+  void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
+  void remove(timed_value e) { counts_.drop(category_key(e.value)); }
+  void merge(const distinct_values& o) { counts_.merge(o.counts_); }
+  void finalize(std::int64_t, double* out) const noexcept {
+    out[0] = static_cast<double>(counts_.items().size());
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return counts_.heap_bytes(); }
+  template <class Archive>
+  void serialize(Archive& ar) {
+    ar(counts_);
+  }
+
+ private:
+  key_counts<std::uint64_t> counts_;
+};
+
 // How often each value (as a category) occurs. Writes the K most frequent values,
 // most frequent first; among equally frequent values the smaller (totalOrder) comes
 // first. Missing columns (fewer than K distinct values) are NaN.
@@ -203,6 +203,7 @@ class value_frequencies {
   using item = typename key_counts<std::uint64_t>::item;
 
   void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
+  void remove(timed_value e) { counts_.drop(category_key(e.value)); }
   void merge(const value_frequencies& o) { counts_.merge(o.counts_); }
   void finalize(std::int64_t, double* out) const {
     // The K best by (count descending, key ascending), by insertion into a short list.

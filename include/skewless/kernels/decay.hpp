@@ -69,11 +69,12 @@ class decayed_ticks {
 
   struct tick {
     std::int64_t n = 0;
+    std::uint64_t entries = 0;
     exact_sum sum;     // of x * pow2(f)
     exact_sum weight;  // of pow2(f), for ewma
     template <class Archive>
     void serialize(Archive& ar) {
-      ar(n, sum, weight);
+      ar(n, entries, sum, weight);
     }
   };
 
@@ -81,13 +82,28 @@ class decayed_ticks {
     const std::int64_t n = floor_div(e.ts, tick_us);
     const double w = pow2(phase(e.ts, n));
     tick& t = at(n);
+    ++t.entries;
     t.sum.add(e.value * w);
     if constexpr (Weighted) t.weight.add(w);
     drop_old();
   }
+  // Takes an added entry out again. Exact; a tick without entries leaves. (Entries
+  // leave a sliding window oldest first, so the newest tick, which decides what is too
+  // old to keep, leaves only with the last entry.)
+  void remove(timed_value e) {
+    const std::int64_t n = floor_div(e.ts, tick_us);
+    auto it = std::lower_bound(ticks_.begin(), ticks_.end(), n,
+                               [](const tick& x, std::int64_t v) { return x.n < v; });
+    if (it == ticks_.end() || it->n != n) return;  // dropped as too old
+    const double w = pow2(phase(e.ts, n));
+    it->sum.remove(e.value * w);
+    if constexpr (Weighted) it->weight.remove(w);
+    if (--it->entries == 0) ticks_.erase(it);
+  }
   void merge(const decayed_ticks& o) {
     for (const tick& x : o.ticks_) {
       tick& t = at(x.n);
+      t.entries += x.entries;
       t.sum.merge(x.sum);
       if constexpr (Weighted) t.weight.merge(x.weight);
     }
@@ -121,7 +137,9 @@ class decayed_ticks {
   void load(Archive& ar) {
     ar(ticks_);
     for (std::size_t i = 1; i < ticks_.size(); ++i) {
-      if (ticks_[i - 1].n >= ticks_[i].n) throw std::runtime_error("skewless: snapshot has unsorted decay ticks");
+      if (ticks_[i - 1].n >= ticks_[i].n || ticks_[i].entries == 0) {
+        throw std::runtime_error("skewless: snapshot has invalid decay ticks");
+      }
     }
   }
 

@@ -203,6 +203,7 @@ class ddsketch {
   }
 
   void add(timed_value e) { buckets_.bump(key_of(e.value), 1); }
+  void remove(timed_value e) { buckets_.drop(key_of(e.value)); }
   void merge(const ddsketch& o) { buckets_.merge(o.buckets_); }
   void finalize(std::int64_t, double* out) const noexcept {
     std::uint64_t n = 0;

@@ -462,29 +462,59 @@ class state_window<S, lifetime_window> {
   S total_;
 };
 
+// sliding(W): the entries; an invertible state is also kept over all of them (added on
+// insert, removed on evict), and a read takes out the few expired ones or adds up the
+// live ones, whichever touches fewer — the same rule as sums_from for the parts.
 template <class S>
 class state_window<S, sliding_window> {
+  static constexpr bool invertible = invertible_state<S>;
+
  public:
-  void insert(const sliding_window&, timed_value e) { online_internal::insert_in_order(entries_, e); }
-  void evict_before(std::int64_t ts) noexcept {
-    while (!entries_.empty() && entries_.front().ts < ts) entries_.pop_front();
+  void insert(const sliding_window&, timed_value e) {
+    online_internal::insert_in_order(entries_, e);
+    if constexpr (invertible) total_.add(e);
+  }
+  void evict_before(std::int64_t ts) {
+    while (!entries_.empty() && entries_.front().ts < ts) {
+      if constexpr (invertible) total_.remove(entries_.front());
+      entries_.pop_front();
+    }
   }
   void query(S& out, const sliding_window& w, std::int64_t t) const {
     const std::int64_t start = window_start(w, t);
-    out = S{};
-    for (std::size_t i = entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
-         i < entries_.size(); ++i) {
-      out.add(entries_[i]);
+    const std::size_t lo =
+        entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+    if constexpr (invertible) {
+      if (2 * lo <= entries_.size()) {
+        out = total_;
+        for (std::size_t i = 0; i < lo; ++i) out.remove(entries_[i]);
+        return;
+      }
     }
+    out = S{};
+    for (std::size_t i = lo; i < entries_.size(); ++i) out.add(entries_[i]);
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return entries_.heap_bytes(); }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = entries_.heap_bytes();
+    if constexpr (invertible) b += total_.heap_bytes();
+    return b;
+  }
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(entries_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(entries_);
+    if constexpr (invertible) {
+      total_ = S{};
+      for (const auto& e : entries_) total_.add(e);
+    }
   }
 
  private:
   detail::queue_vector<timed_value> entries_;
+  [[no_unique_address]] kernels_internal::maybe<invertible, S> total_;
 };
 
 template <class S>
