@@ -197,13 +197,20 @@ class window_state<Parts, lifetime_window> {
 
 // sliding(W) and sliding(W).ending(D): the window's entries in (ts, value) order, exact
 // sums over them for subtract-on-evict, and extremum queues for min and max.
+//
+// Two common cases keep less: a count (count, rate) keeps only the entries' times, 8 B
+// each; last alone (last, time_since_last) keeps only the newest entry, since every
+// older one leaves the window before it does.
 template <unsigned Parts>
 class window_state<Parts, sliding_window> {
   static constexpr bool has_sums = (Parts & (part::sum | part::sum2)) != 0;
   static constexpr bool has_min = (Parts & part::min) != 0;
   static constexpr bool has_max = (Parts & part::max) != 0;
+  static constexpr bool count_only = Parts == part::count;
+  static constexpr bool last_only = Parts == part::last;
   static constexpr bool has_entries =
-      (Parts & (part::count | part::sum | part::sum2 | part::first | part::last)) != 0;
+      (Parts & (part::count | part::sum | part::sum2 | part::first | part::last)) != 0 &&
+      !count_only && !last_only;
   using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
   using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
   template <bool B, class T>
@@ -211,6 +218,15 @@ class window_state<Parts, sliding_window> {
 
  public:
   void insert(const sliding_window&, timed_value e) {
+    if constexpr (count_only) {
+      std::size_t i = times_.size();
+      while (i > 0 && e.ts < times_[i - 1]) --i;
+      times_.insert(i, e.ts);
+      if (i == 0) front_ts_ = e.ts;
+    }
+    if constexpr (last_only) {
+      if (!newest_ || event_order_less(*newest_, e)) newest_ = e;
+    }
     if constexpr (has_entries) {
       const std::size_t i = online_internal::insert_in_order(entries_, e);
       if (i == 0) front_ts_ = e.ts;  // the front changes only when e lands first
@@ -221,6 +237,13 @@ class window_state<Parts, sliding_window> {
   }
 
   void evict_before(std::int64_t ts) noexcept {
+    if constexpr (count_only) {
+      while (!times_.empty() && times_.front() < ts) times_.pop_front();
+      if (!times_.empty()) front_ts_ = times_.front();
+    }
+    if constexpr (last_only) {
+      if (newest_ && newest_->ts < ts) newest_.reset();
+    }
     if constexpr (has_entries) {
       while (!entries_.empty() && entries_.front().ts < ts) {
         if constexpr (has_sums) sums_.remove(entries_.front().value);
@@ -237,6 +260,16 @@ class window_state<Parts, sliding_window> {
   void query(window_parts& p, parts_scratch<Parts>& scratch, const sliding_window& w,
              std::int64_t t) const {
     const std::int64_t start = window_start(w, t);
+    if constexpr (count_only) {
+      const std::size_t lo =
+          times_.empty() || front_ts_ >= start
+              ? 0
+              : times_.partition_point_from_front([&](std::int64_t x) { return x < start; });
+      p.count = times_.size() - lo;
+    }
+    if constexpr (last_only) {
+      if (newest_ && newest_->ts >= start) p.last = *newest_;
+    }
     if constexpr (has_entries) {
       // Usually nothing has expired: decided from the inline copy of the front's time.
       const std::size_t lo =
@@ -261,6 +294,7 @@ class window_state<Parts, sliding_window> {
 
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = 0;
+    if constexpr (count_only) b += times_.heap_bytes();
     if constexpr (has_entries) b += entries_.heap_bytes();
     if constexpr (has_sums) b += sums_.heap_bytes();
     if constexpr (has_min) b += min_.heap_bytes();
@@ -270,18 +304,23 @@ class window_state<Parts, sliding_window> {
 
   template <class Archive>
   void save(Archive& ar) const {
-    ar(entries_, sums_, min_, max_);
+    ar(entries_, sums_, min_, max_, times_, newest_);
   }
   template <class Archive>
   void load(Archive& ar) {
-    ar(entries_, sums_, min_, max_);
+    ar(entries_, sums_, min_, max_, times_, newest_);
     if constexpr (has_entries) {
       if (!entries_.empty()) front_ts_ = entries_.front().ts;
+    }
+    if constexpr (count_only) {
+      if (!times_.empty()) front_ts_ = times_.front();
     }
   }
 
  private:
   [[no_unique_address]] maybe<has_entries, detail::queue_vector<timed_value>> entries_;
+  [[no_unique_address]] maybe<count_only, detail::queue_vector<std::int64_t>> times_;
+  [[no_unique_address]] maybe<last_only, std::optional<timed_value>> newest_;
   [[no_unique_address]] maybe<has_sums, sums_of<Parts>> sums_;
   [[no_unique_address]] maybe<has_min, min_queue> min_;
   [[no_unique_address]] maybe<has_max, max_queue> max_;
