@@ -185,12 +185,15 @@ void sweep(const Agg& a, const Events& events,
         for (; state_left < left; ++state_left) state.remove(entries[state_left]);
       } else {
         // Grows while the window's start stays; rebuilt from the window's entries when
-        // the start moves.
-        if (left != state_left) {
+        // the start moves (from only the entries it needs: last_k's newest k).
+        std::size_t lo = left, hi = right;
+        needed_range<state_or_absent_t<Agg>>(lo, hi);
+        if (left != state_left || lo > state_right) {
           state = state_or_absent_t<Agg>{};
-          state_left = state_right = left;
+          state_left = left;
+          state_right = lo;
         }
-        for (; state_right < right; ++state_right) state.add(entries[state_right]);
+        for (; state_right < hi; ++state_right) state.add(entries[state_right]);
       }
       write_values(a, state, t, out);
     } else {

@@ -50,6 +50,20 @@ inline constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 template <class S>
 concept invertible_state = requires(S s, timed_value e) { s.remove(e); };
 
+// The part of sorted entries [lo, hi) a state needs: all of it, or the newest or
+// oldest few when the state says so (first_k, last_k).
+template <class S>
+constexpr void needed_range(std::size_t& lo, std::size_t& hi) noexcept {
+  if constexpr (requires { S::only_newest; }) {
+    if constexpr (S::only_newest > 0) {
+      if (hi - lo > S::only_newest) lo = hi - S::only_newest;
+    }
+    if constexpr (S::only_oldest > 0) {
+      if (hi - lo > S::only_oldest) hi = lo + S::only_oldest;
+    }
+  }
+}
+
 // The K least (Newest = false) or greatest (Newest = true) entries in (ts, value)
 // order, kept sorted. first_k writes them oldest first from column 0 with missing
 // slots (NaN) at the end; last_k writes them oldest first ending at column K - 1, with
@@ -59,6 +73,11 @@ class kept_entries {
   static_assert(K >= 1);
 
  public:
+  // Of entries in (ts, value) order, only the K newest (oldest) can matter: back-ends
+  // holding a window's sorted entries add just those.
+  static constexpr std::size_t only_newest = Newest ? K : 0;
+  static constexpr std::size_t only_oldest = Newest ? 0 : K;
+
   void add(timed_value e) noexcept {
     if constexpr (Newest) {
       if (n_ == K && !event_order_less(kept_[0], e)) return;  // not among the K newest

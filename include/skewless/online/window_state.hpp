@@ -531,7 +531,9 @@ class state_window<S, sliding_window> {
       }
     }
     out = S{};
-    for (std::size_t i = lo; i < entries_.size(); ++i) out.add(entries_[i]);
+    std::size_t from = lo, to = entries_.size();
+    needed_range<S>(from, to);
+    for (std::size_t i = from; i < to; ++i) out.add(entries_[i]);
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = entries_.heap_bytes();
@@ -605,7 +607,7 @@ class state_window<S, last_n_window> {
   void query_newest(S& out, std::size_t take) const {
     out = S{};
     for (std::size_t i = slots_.size() > take ? slots_.size() - take : 0; i < slots_.size(); ++i) {
-      if (!is_no_entry(slots_[i].value)) out.add(slots_[i]);
+      if (!is_no_entry(slots_[i].value)) out.add(slots_[i]);  // places, not entries: all
     }
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return slots_.heap_bytes(); }
