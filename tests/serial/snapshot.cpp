@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 
 #include <random>
+#include <sstream>
+#include <vector>
 #include <string>
 
 namespace snap_test {
@@ -27,7 +29,10 @@ namespace {
 constexpr auto x = field<ev, "x">;
 constexpr auto features = define_features<ev, "k", "ts">(
     feature<"sum">(sum(x, sliding(1s))), feature<"max">(max(x, sliding(1s))),
-    feature<"mean">(mean(x, lifetime())), feature<"first">(first(x, sliding(1s))));
+    feature<"mean">(mean(x, lifetime())), feature<"first">(first(x, sliding(1s))),
+    feature<"last3">(last_k<3>(x, tiled(2s, 500ms))), feature<"q">(approx_quantile<0.5>(x, sliding(1s))),
+    feature<"hll">(approx_distinct_count<8>(x, lifetime())), feature<"ewma">(ewma<1s>(x, lifetime())),
+    feature<"mode">(most_frequent(x, last_n(7))));
 constexpr auto other = define_features<ev, "k", "ts">(feature<"sum">(sum(x, sliding(2s))));
 
 online::evaluator<std::remove_const_t<decltype(features)>> filled() {
@@ -97,4 +102,19 @@ TEST_CASE("snapshot: every truncation and every flipped byte is refused whole", 
   CHECK(*serial::snapshot(target) == before);
   CHECK(serial::restore(target, "not a snapshot at all, just some bytes").code() ==
         absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("snapshot: a state that breaks its own invariants is refused", "[serial]") {
+  // A well-formed archive (valid checksum) can still carry an impossible state; each
+  // state checks its invariants on load and the whole restore is refused.
+  std::ostringstream out;
+  {
+    cereal::PortableBinaryOutputArchive ar(out);
+    std::vector<key_counts<std::int64_t>::item> unsorted{{5, 1}, {2, 1}};
+    ar(unsorted);
+  }
+  std::istringstream in(out.str());
+  cereal::PortableBinaryInputArchive ar(in);
+  key_counts<std::int64_t> counts;
+  CHECK_THROWS_WITH(ar(counts), Catch::Contains("invalid count table"));
 }
