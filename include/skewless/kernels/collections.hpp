@@ -193,37 +193,39 @@ class key_counts {
   std::vector<item> items_;  // by key
 };
 
-// The distinct values (as categories) with their multiplicities, so that a value can
-// be taken out again. distinct_count writes how many there are.
-class distinct_values {
+// How often each value (as a category) occurs: the state of distinct_count,
+// most_frequent and top_k_frequency, which differ only in what they write.
+class category_counts {
  public:
+  using item = typename key_counts<std::uint64_t>::item;
+
   void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
   void remove(timed_value e) { counts_.drop(category_key(e.value)); }
-  void merge(const distinct_values& o) { counts_.merge(o.counts_); }
-  void finalize(std::int64_t, double* out) const noexcept {
-    out[0] = static_cast<double>(counts_.items().size());
-  }
+  void merge(const category_counts& o) { counts_.merge(o.counts_); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return counts_.heap_bytes(); }
   template <class Archive>
   void serialize(Archive& ar) {
     ar(counts_);
   }
 
- private:
-  key_counts<std::uint64_t> counts_;
+ protected:
+  key_counts<std::uint64_t> counts_;  // kept with multiplicities, so values can leave
 };
 
-// How often each value (as a category) occurs. Writes the K most frequent values,
-// most frequent first; among equally frequent values the smaller (totalOrder) comes
-// first. Missing columns (fewer than K distinct values) are NaN.
-template <std::size_t K>
-class value_frequencies {
+// distinct_count writes how many distinct values there are.
+class distinct_values : public category_counts {
  public:
-  using item = typename key_counts<std::uint64_t>::item;
+  void finalize(std::int64_t, double* out) const noexcept {
+    out[0] = static_cast<double>(counts_.items().size());
+  }
+};
 
-  void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
-  void remove(timed_value e) { counts_.drop(category_key(e.value)); }
-  void merge(const value_frequencies& o) { counts_.merge(o.counts_); }
+// Writes the K most frequent values, most frequent first; among equally frequent
+// values the smaller (totalOrder) comes first. Missing columns (fewer than K distinct
+// values) are NaN.
+template <std::size_t K>
+class value_frequencies : public category_counts {
+ public:
   void finalize(std::int64_t, double* out) const {
     // The K best by (count descending, key ascending), by insertion into a short list.
     std::array<const item*, K> best{};
@@ -244,14 +246,6 @@ class value_frequencies {
       out[i] = i < n ? category_of_key(best[i]->key) : kernels_internal::nan_value;
     }
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return counts_.heap_bytes(); }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(counts_);
-  }
-
- private:
-  key_counts<std::uint64_t> counts_;
 };
 
 }  // namespace skewless::inline v1
