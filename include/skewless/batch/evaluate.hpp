@@ -148,14 +148,27 @@ void sweep(const Agg& a, const Events& events,
   s.min_q.clear();
   s.max_q.clear();
   state_or_absent_t<Agg> state;
-  std::size_t state_left = 0, state_right = 0;  // entries in `state`
+  std::size_t state_left = 0, state_right = 0;  // entries in a rebuilt `state`
   sums_of<parts> sums;
   std::size_t left = 0, right = 0, slot_right = 0;
+  // What an entry entering or leaving the window changes: the sums and extremum
+  // queues, or an invertible state; a state that cannot remove is rebuilt per row.
+  constexpr bool slides_state = invertible_state<state_or_absent_t<Agg>>;
   auto enter = [&](std::size_t i) {
-    if constexpr (has_state_v<Agg>) return;
-    sums.add(entries[i].value);
-    if constexpr ((parts & part::min) != 0) s.min_q.push(entries, i);
-    if constexpr ((parts & part::max) != 0) s.max_q.push(entries, i);
+    if constexpr (slides_state) {
+      state.add(entries[i]);
+    } else if constexpr (!has_state_v<Agg>) {
+      sums.add(entries[i].value);
+      if constexpr ((parts & part::min) != 0) s.min_q.push(entries, i);
+      if constexpr ((parts & part::max) != 0) s.max_q.push(entries, i);
+    }
+  };
+  auto leave = [&](std::size_t i) {
+    if constexpr (slides_state) {
+      state.remove(entries[i]);
+    } else if constexpr (!has_state_v<Agg>) {
+      sums.remove(entries[i].value);
+    }
   };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
     const std::int64_t t = sorted_rows[r].t;
@@ -166,24 +179,15 @@ void sweep(const Agg& a, const Events& events,
       const std::size_t n = window_max_events(a.window);
       const std::size_t slot_left = slot_right > n ? slot_right - n : 0;
       for (const std::size_t to = s.entries_before[slot_right]; right < to; ++right) enter(right);
-      for (const std::size_t to = s.entries_before[slot_left]; left < to; ++left) {
-        if constexpr (!has_state_v<Agg>) sums.remove(entries[left].value);
-      }
+      for (const std::size_t to = s.entries_before[slot_left]; left < to; ++left) leave(left);
     } else {
       while (right < entries.size() && entries[right].ts < end) enter(right++);
       const std::int64_t start = window_start(a.window, t);
-      while (left < right && entries[left].ts < start) {
-        if constexpr (!has_state_v<Agg>) sums.remove(entries[left].value);
-        ++left;
-      }
+      while (left < right && entries[left].ts < start) leave(left++);
     }
     double* out = agg_values + std::size_t{sorted_rows[r].row} * NValues + Offset;
     if constexpr (has_state_v<Agg>) {
-      if constexpr (invertible_state<state_or_absent_t<Agg>>) {
-        // Slides: the newest entries in, then the expired ones out.
-        for (; state_right < right; ++state_right) state.add(entries[state_right]);
-        for (; state_left < left; ++state_left) state.remove(entries[state_left]);
-      } else {
+      if constexpr (!slides_state) {
         // Grows while the window's start stays; rebuilt from the window's entries when
         // the start moves (from only the entries it needs: last_k's newest k).
         std::size_t lo = left, hi = right;

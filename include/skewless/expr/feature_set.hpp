@@ -74,14 +74,6 @@ constexpr std::string column_suffix(std::size_t i) {
   }
 }
 
-// counts[0] + ... + counts[I - 1].
-template <std::size_t I, std::size_t N>
-constexpr std::size_t sum_before(const std::size_t (&counts)[N]) {
-  std::size_t off = 0;
-  for (std::size_t i = 0; i < I; ++i) off += counts[i];
-  return off;
-}
-
 // Every column name of a feature set, joined in one static buffer.
 template <class... Features>
 struct column_names {
@@ -165,23 +157,21 @@ struct feature_set {
 
   // Where aggregate A's values start among the value_count values.
   static constexpr std::array<std::size_t, aggregate_count + 1> aggregate_value_offsets = [] {
-    std::array<std::size_t, aggregate_count + 1> a{};
     using aggs = decltype(std::tuple_cat(aggregates_of(std::declval<const decltype(Features::expr)&>())...));
-    [&]<std::size_t... A>(std::index_sequence<A...>) {
-      const std::size_t cols[] = {kind_columns_v<kind_of_t<std::tuple_element_t<A, aggs>>>..., 0};
-      for (std::size_t i = 0; i < aggregate_count; ++i) a[i + 1] = a[i] + cols[i];
+    return [&]<std::size_t... A>(std::index_sequence<A...>) {
+      return expr_internal::prefix_sums<aggregate_count>(
+          {kind_columns_v<kind_of_t<std::tuple_element_t<A, aggs>>>..., 0});
     }(std::make_index_sequence<aggregate_count>{});
-    return a;
   }();
 
   // Where feature F's values start among the aggregates' values.
   template <std::size_t F>
   static constexpr std::size_t value_offset =
-      expr_internal::sum_before<F>({value_count_v<decltype(Features::expr)>...});
+      expr_internal::prefix_sums<feature_count>({value_count_v<decltype(Features::expr)>..., 0})[F];
   // Feature F's first output column.
   template <std::size_t F>
   static constexpr std::size_t column_offset =
-      expr_internal::sum_before<F>({feature_columns_v<decltype(Features::expr)>...});
+      expr_internal::prefix_sums<feature_count>({feature_columns_v<decltype(Features::expr)>..., 0})[F];
 
   // Writes every feature's columns into out[0, size) from the aggregates' values.
   void eval_columns(const double* values, double* out) const noexcept {

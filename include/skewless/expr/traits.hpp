@@ -203,6 +203,14 @@ inline constexpr std::size_t kind_columns_v = [] {
 }();
 
 namespace expr_internal {
+// {0, c[0], c[0] + c[1], ..., c[0] + ... + c[N - 1]}: where each of N items starts.
+template <std::size_t N>
+constexpr std::array<std::size_t, N + 1> prefix_sums(const std::size_t (&counts)[N + 1]) {
+  std::array<std::size_t, N + 1> at{};
+  for (std::size_t i = 0; i < N; ++i) at[i + 1] = at[i] + counts[i];
+  return at;
+}
+
 template <class... A>
 constexpr std::size_t value_count_of(std::tuple<A...>*) {
   return (kind_columns_v<kind_of_t<A>> + ... + 0);

@@ -188,12 +188,8 @@ inline void eval_feature_columns(const T& node, const double* agg_values, double
     // Items are single-column expressions, each over its own aggregates.
     using items = decltype(node.items);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      constexpr std::array<std::size_t, sizeof...(I) + 1> at = [] {
-        std::array<std::size_t, sizeof...(I) + 1> a{};
-        const std::size_t counts[] = {value_count_v<std::tuple_element_t<I, items>>..., 0};
-        for (std::size_t i = 0; i < sizeof...(I); ++i) a[i + 1] = a[i] + counts[i];
-        return a;
-      }();
+      constexpr auto at = expr_internal::prefix_sums<sizeof...(I)>(
+          {value_count_v<std::tuple_element_t<I, items>>..., 0});
       ((out[I] = eval_feature<Offset + at[I]>(std::get<I>(node.items), agg_values)), ...);
     }(std::make_index_sequence<std::tuple_size_v<items>>{});
   } else if constexpr (feature_columns_v<T> > 1) {
