@@ -39,9 +39,8 @@ constexpr std::int64_t minute = 60'000'000;
 constexpr std::int64_t day = 1440 * minute;
 
 // Bytes of one entity's state after `days` of events every `step_us`.
-template <class Agg>
-std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
-  const auto fs = define_features<ev, "user", "ts">(feature<"f">(a));
+template <class FS>
+std::size_t set_bytes_after(const FS& fs, std::int64_t days, std::int64_t step_us) {
   online::evaluator online(fs);
   std::uint64_t x = 12345;
   for (std::int64_t t = 0; t < days * day; t += step_us) {
@@ -53,14 +52,21 @@ std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
   }
   return sizeof(typename decltype(online)::entity_state) + online.state_heap_bytes();
 }
+template <class Agg>
+std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
+  return set_bytes_after(define_features<ev, "user", "ts">(feature<"f">(a)), days, step_us);
+}
 
 template <class W>
 void row(const char* window_name, const W& w, std::int64_t days) {
   using namespace std::chrono_literals;
-  auto print = [&](const char* agg, const auto& a) {
-    const std::size_t slow = bytes_after(a, days, minute);
-    const std::size_t fast = bytes_after(a, days, minute / 6);
+  auto print_set = [&](const char* agg, const auto& fs) {
+    const std::size_t slow = set_bytes_after(fs, days, minute);
+    const std::size_t fast = set_bytes_after(fs, days, minute / 6);
     std::printf("| %-28s | %-16s | %12zu | %12zu |\n", agg, window_name, slow, fast);
+  };
+  auto print = [&](const char* agg, const auto& a) {
+    print_set(agg, define_features<ev, "user", "ts">(feature<"f">(a)));
   };
   print("count", count(w));
   print("sum", sum(amount, w));
@@ -81,6 +87,13 @@ void row(const char* window_name, const W& w, std::int64_t days) {
   print("decayed_sum<24h>", decayed_sum<24h>(amount, w));
   print("count_by (3 merchants)", count_by(merchant, vocabulary<"m1", "m2", "m3">, w));
   print("mean (8-dim vector)", mean(embedding, w));
+  // Several aggregates of one stream (sliding windows share its entries).
+  print_set("sum + count",
+            define_features<ev, "user", "ts">(feature<"s">(sum(amount, w)), feature<"c">(count(w))));
+  print_set("count, sum, mean, max, min",
+            define_features<ev, "user", "ts">(feature<"c">(count(w)), feature<"s">(sum(amount, w)),
+                                              feature<"m">(mean(amount, w)), feature<"x">(max(amount, w)),
+                                              feature<"n">(min(amount, w))));
 }
 
 }  // namespace

@@ -30,6 +30,6 @@ inline constexpr unsigned format_version = 1;
 // change; a snapshot of another version is refused whole. Kept apart from
 // format_version so that a new state layout does not change any definition's
 // fingerprint. 2: held entries carry their times (0.2: lagged windows, tiles, last_n).
-inline constexpr unsigned snapshot_format_version = 3;
+inline constexpr unsigned snapshot_format_version = 4;
 
 }  // namespace skewless::inline v1

@@ -6,5 +6,5 @@ struct my_window {};  // a window kind the online back-end has no state for
 #ifdef SKEWLESS_DIAG_FAIL
 skewless::online::window_state<skewless::part::sum, my_window> state;
 #else
-skewless::online::window_state<skewless::part::sum, skewless::sliding_window> state;
+skewless::online::window_state<skewless::part::sum, skewless::tiled_window> state;
 #endif

@@ -26,10 +26,9 @@ constexpr auto amount = field<bounds::ev, "amount">;
 constexpr std::int64_t minute = 60'000'000;
 
 // Values cycle through `distinct` values (977 by default: new values all the time).
-template <class Agg>
-std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_per_minute,
-                        std::int64_t distinct = 977) {
-  const auto fs = define_features<bounds::ev, "user", "ts">(feature<"f">(a));
+template <class FS>
+std::size_t set_bytes_after(const FS& fs, std::int64_t minutes, std::int64_t events_per_minute,
+                            std::int64_t distinct = 977) {
   online::evaluator online(fs);
   const std::int64_t step = minute / events_per_minute;
   std::int64_t i = 0;
@@ -38,6 +37,12 @@ std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_
     REQUIRE(online.ingest({1, t, static_cast<double>(v) * 0.25}) == online::ingest_outcome::accepted);
   }
   return sizeof(typename decltype(online)::entity_state) + online.state_heap_bytes();
+}
+template <class Agg>
+std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_per_minute,
+                        std::int64_t distinct = 977) {
+  return set_bytes_after(define_features<bounds::ev, "user", "ts">(feature<"f">(a)), minutes,
+                         events_per_minute, distinct);
 }
 
 template <class Agg>
@@ -105,4 +110,24 @@ TEST_CASE("state: sliding(W) grows with the events in the window", "[online][mem
   const std::size_t fast = bytes_after(sum(amount, w), 3 * 1440, 12);
   CHECK(fast > 8 * slow);                          // the measurement sees the entries
   CHECK(slow >= 1440 * sizeof(timed_value));      // at least one entry per event in W
+}
+
+TEST_CASE("state: sliding aggregates of one stream keep its entries once", "[online][memory]") {
+  // count, sum, mean and max over 1h, 6h and 24h of one stream: one buffer of 24h of
+  // entries (16 B each) for all of them, not one per aggregate.
+  const auto fs = define_features<bounds::ev, "user", "ts">(
+      feature<"c1">(count(sliding(1h))), feature<"s1">(sum(amount, sliding(1h))),
+      feature<"m1">(mean(amount, sliding(1h))), feature<"c6">(count(sliding(6h))),
+      feature<"s6">(sum(amount, sliding(6h))), feature<"x6">(max(amount, sliding(6h))),
+      feature<"c24">(count(sliding(24h))), feature<"s24">(sum(amount, sliding(24h))),
+      feature<"m24">(mean(amount, sliding(24h))), feature<"x24">(max(amount, sliding(24h))));
+  const std::size_t all = set_bytes_after(fs, 3 * 1440, 4);
+  const std::size_t one = bytes_after(sum(amount, sliding(24h)), 3 * 1440, 4);
+  const std::size_t entries = 4 * 1440 * sizeof(timed_value);  // the events in 24h
+  CHECK(one >= entries);
+  // Ten aggregates cost the one buffer and a fixed part per aggregate (cursors, sums
+  // and short extremum queues). The buffer's capacity is at most 4x its live entries:
+  // a dead prefix up to the live size, and vector growth.
+  CHECK(all <= one + 4096);
+  CHECK(all <= 4 * entries + 4096);
 }

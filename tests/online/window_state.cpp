@@ -1,5 +1,6 @@
 // Tests for skewless/online/window_state.hpp: each window's state under random
 // insertion order and eviction equals a brute-force recomputation over the same entries.
+// (Sliding windows keep their entries in stream groups: tests/online/stream_group.cpp.)
 #include <skewless/online/window_state.hpp>
 
 #include "support.hpp"
@@ -74,15 +75,6 @@ void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point)
   }
 }
 
-TEST_CASE("window_state: sliding parts under random insertion order and eviction",
-          "[online][window_state]") {
-  std::mt19937_64 rng(skewless_test::base_seed() + 11);
-  for (int c = 0; c < skewless_test::scaled(300); ++c) {
-    const sliding_window w{1 + static_cast<std::int64_t>(rng() % 40), static_cast<std::int64_t>(rng() % 3) * 7};
-    check_time_window(rng, w, [](std::int64_t t) { return t - 40; });
-  }
-}
-
 TEST_CASE("window_state: tiled parts under random insertion order and eviction",
           "[online][window_state]") {
   std::mt19937_64 rng(skewless_test::base_seed() + 12);
@@ -118,16 +110,4 @@ TEST_CASE("window_state: last_n keeps the n greatest places and answers any newe
       require_same_parts(p, in);
     }
   }
-}
-
-TEST_CASE("window_state: heap bytes grow with the window, not the history",
-          "[online][window_state]") {
-  online::window_state<part::sum | part::count, sliding_window> state;
-  const sliding_window w{100};
-  for (std::int64_t t = 0; t < 100'000; ++t) {
-    state.insert(w, {t, 1.0});
-    state.evict_before(window_start(w, t + 1));
-  }
-  // 100 live entries of 16 bytes; the buffer may hold up to about twice that.
-  CHECK(state.heap_bytes() <= 4 * 100 * sizeof(timed_value));
 }

@@ -24,6 +24,7 @@
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/detail/small_vector.hpp>
+#include <skewless/online/stream_group.hpp>
 #include <skewless/online/window_state.hpp>
 #include <skewless/types.hpp>
 
@@ -104,11 +105,20 @@ struct aggregate_state {
   }
 };
 
-template <class Tuple>
-struct states_of;
-template <class... Aggs>
-struct states_of<std::tuple<Aggs...>> {
-  using type = std::tuple<aggregate_state<Aggs>...>;
+// Per aggregate: its own state, or nothing when it lives in a stream group.
+template <class Aggs, std::size_t I, bool = stream_plan<Aggs>::group_of[I] != stream_plan<Aggs>::none>
+struct slot_of {
+  using type = aggregate_state<std::tuple_element_t<I, Aggs>>;
+};
+template <class Aggs, std::size_t I>
+struct slot_of<Aggs, I, true> {
+  using type = kernels_internal::absent;
+};
+template <class Aggs, class = std::make_index_sequence<std::tuple_size_v<Aggs>>>
+struct slots_of;
+template <class Aggs, std::size_t... I>
+struct slots_of<Aggs, std::index_sequence<I...>> {
+  using type = std::tuple<typename slot_of<Aggs, I>::type...>;
 };
 
 }  // namespace online_internal
@@ -123,16 +133,24 @@ class evaluator {
   static constexpr std::size_t size = FS::size;
   static constexpr std::size_t aggregate_count = FS::aggregate_count;
 
+ private:
+  using plan = online_internal::stream_plan<aggregates_type>;
+  using groups_type = stream_groups_t<aggregates_type>;
+  template <std::size_t A>
+  static constexpr bool grouped = plan::group_of[A] != plan::none;
+
+ public:
   struct entity_state {
     std::int64_t newest = 0;
     // No query will ask for a time before this one (advance_to).
     std::int64_t horizon = std::numeric_limits<std::int64_t>::min();
-    typename online_internal::states_of<aggregates_type>::type aggs;
+    typename online_internal::slots_of<aggregates_type>::type aggs;
+    groups_type groups;  // the sliding windows' entries, one buffer per stream
     // The earliest time a query may still ask for.
     [[nodiscard]] std::int64_t floor() const noexcept { return std::max(newest, horizon); }
     template <class Archive>
     void serialize(Archive& ar) {
-      ar(newest, horizon, aggs);
+      ar(newest, horizon, aggs, groups);
     }
   };
 
@@ -223,8 +241,17 @@ class evaluator {
   [[nodiscard]] std::size_t state_heap_bytes() const noexcept {
     std::size_t b = 0;
     for (const auto& [k, st] : entities_) {
-      std::apply([&](const auto&... s) { ((b += s.window.heap_bytes() + s.held.heap_bytes()), ...); },
-                 st.aggs);
+      [&]<std::size_t... A>(std::index_sequence<A...>) {
+        (
+            [&] {
+              if constexpr (!grouped<A>) {
+                const auto& s = std::get<A>(st.aggs);
+                b += s.window.heap_bytes() + s.held.heap_bytes();
+              }
+            }(),
+            ...);
+      }(std::make_index_sequence<aggregate_count>{});
+      std::apply([&](const auto&... g) { ((b += g.heap_bytes()), ...); }, st.groups);
     }
     return b;
   }
@@ -248,6 +275,7 @@ class evaluator {
       key_type k{};
       entity_state st;
       ar(k, st);
+      std::apply([&](auto&... g) { (g.restore(aggs_, st.floor(), st.newest), ...); }, st.groups);
       if (!entities_.emplace(std::move(k), std::move(st)).second) {
         throw std::runtime_error("skewless: duplicate entity in snapshot");
       }
@@ -265,8 +293,22 @@ class evaluator {
     st.newest = std::max(st.newest, t);
     const std::int64_t floor = st.floor();
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, old_floor, floor), ...);
+      (
+          [&] {
+            if constexpr (!grouped<A>) apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, old_floor, floor);
+          }(),
+          ...);
     }(std::make_index_sequence<aggregate_count>{});
+    std::apply(
+        [&](auto&... g) {
+          (
+              [&](auto& group) {
+                if (floor > old_floor) group.release(aggs_, floor);
+                if (const auto entry = group.entry_of(aggs_, e, t)) group.insert(aggs_, *entry, floor);
+              }(g),
+              ...);
+        },
+        st.groups);
   }
 
   // Entries before window_start(floor) are invisible to every query still allowed;
@@ -302,15 +344,32 @@ class evaluator {
     st.horizon = t;
     if (st.floor() <= old_floor) return;
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (release(std::get<A>(aggs_), std::get<A>(st.aggs), st.floor()), ...);
+      (
+          [&] {
+            if constexpr (!grouped<A>) release(std::get<A>(aggs_), std::get<A>(st.aggs), st.floor());
+          }(),
+          ...);
     }(std::make_index_sequence<aggregate_count>{});
+    std::apply([&](auto&... g) { (g.release(aggs_, st.floor()), ...); }, st.groups);
   }
 
   void fill(const entity_state& st, double* values, std::int64_t t) const {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t,
-                           values + FS::aggregate_value_offsets[A]),
-       ...);
+      (
+          [&] {
+            double* out = values + FS::aggregate_value_offsets[A];
+            if constexpr (grouped<A>) {
+              const auto& group = std::get<plan::group_of[A]>(st.groups);
+              constexpr std::size_t member = plan::member_of[A];
+              window_parts p;
+              typename std::remove_cvref_t<decltype(group)>::template scratch_type<member> scratch;
+              group.template query<member>(aggs_, t, p, scratch);
+              write_values(std::get<A>(aggs_), p, t, out);
+            } else {
+              write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t, out);
+            }
+          }(),
+          ...);
     }(std::make_index_sequence<aggregate_count>{});
   }
 

@@ -8,15 +8,17 @@
 // what no future query can see, and queries are const, so one state serves any T at
 // or after the entity's floor.
 //
-//   window_state<part::sum | part::count, sliding_window> s;
+//   window_state<part::sum | part::count, tiled_window> s;
 //   s.insert(w, {ts, 2.5});
 //   s.evict_before(window_start(w, floor));
 //   window_parts p; parts_scratch<part::sum | part::count> scratch;
 //   s.query(p, scratch, w, t);   // then finalize(aggregate, p, t)
 //
-// State per entity, for each window: sliding(W) keeps the entries in W (16 B each) plus
-// extremum queues for min/max; tiled(W, H) keeps at most W/H + 1 tile partials whatever
-// the event rate; last_n(n) keeps n entries; lifetime() keeps the parts only.
+// State per entity, for each window: tiled(W, H) keeps at most W/H + 1 tile partials
+// whatever the event rate; last_n(n) keeps n entries; lifetime() keeps the parts only;
+// sliding(W) keeps the newest entry for last() — every other sliding-window aggregate
+// lives in a stream group (stream_group.hpp), which keeps the entries in W once for all
+// the aggregates that read them.
 #pragma once
 
 #include <skewless/detail/queue_vector.hpp>
@@ -33,24 +35,38 @@ namespace skewless::inline v1::online {
 
 namespace online_internal {
 
-// The sums of items [lo, n) of a sequence whose sums in full are `total`: the total
-// itself, the total less the first lo items, or the remaining items added up —
-// whichever touches fewer items. remove/add apply one item to a sums_of.
-template <unsigned Parts, class Seq, class Remove, class Add>
-void sums_from(window_parts& p, parts_scratch<Parts>& scratch, const sums_of<Parts>& total,
-               const Seq& seq, std::size_t lo, Remove remove, Add add) {
-  if (lo == 0) {
+// The sums of items [lo, hi) of a sequence, given `total`, their sums over [tlo, thi):
+// the total itself, the total adjusted at both ends, or the items added up afresh —
+// whichever touches fewer items — exported to p (through `scratch` unless it is the
+// total). remove/add apply one item to a sums_of.
+template <class Sums, class Seq, class Remove, class Add>
+void sums_between(window_parts& p, Sums& scratch, const Sums& total, const Seq& seq,
+                  std::size_t tlo, std::size_t thi, std::size_t lo, std::size_t hi, Remove remove,
+                  Add add) {
+  if (lo == tlo && hi == thi) {
     total.export_to(p);
     return;
   }
-  if (2 * lo <= seq.size()) {
-    scratch.sums = total;
-    for (std::size_t i = 0; i < lo; ++i) remove(scratch.sums, seq[i]);
+  const auto gap = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
+  const bool overlap = lo <= thi && tlo <= hi;
+  if (overlap && gap(lo, tlo) + gap(hi, thi) <= hi - lo) {
+    scratch = total;
+    for (std::size_t i = tlo; i < lo; ++i) remove(scratch, seq[i]);
+    for (std::size_t i = lo; i < tlo; ++i) add(scratch, seq[i]);
+    for (std::size_t i = thi; i < hi; ++i) add(scratch, seq[i]);
+    for (std::size_t i = hi; i < thi; ++i) remove(scratch, seq[i]);
   } else {
-    scratch.sums = sums_of<Parts>{};
-    for (std::size_t i = lo; i < seq.size(); ++i) add(scratch.sums, seq[i]);
+    scratch = Sums{};
+    for (std::size_t i = lo; i < hi; ++i) add(scratch, seq[i]);
   }
-  scratch.sums.export_to(p);
+  scratch.export_to(p);
+}
+
+// The sums of items [lo, n) of a sequence whose sums in full are `total`.
+template <unsigned Parts, class Seq, class Remove, class Add>
+void sums_from(window_parts& p, parts_scratch<Parts>& scratch, const sums_of<Parts>& total,
+               const Seq& seq, std::size_t lo, Remove remove, Add add) {
+  sums_between(p, scratch.sums, total, seq, 0, seq.size(), lo, seq.size(), remove, add);
 }
 
 // Sliding min or max under late insertion: entries sorted by time whose values are
@@ -77,14 +93,14 @@ class extremum_queue {
     while (!q_.empty() && q_.front().ts < ts) q_.pop_front();
     if (!q_.empty()) front_ = q_.front();
   }
-  // The best value among entries with ts >= start.
-  [[nodiscard]] std::optional<double> best_since(std::int64_t start) const {
+  // The best entry among those with ts >= start.
+  [[nodiscard]] std::optional<timed_value> best_since(std::int64_t start) const {
     if (q_.empty()) return std::nullopt;
-    if (front_.ts >= start) return front_.value;  // the common case: no heap access
+    if (front_.ts >= start) return front_;  // the common case: no heap access
     const std::size_t i =
         q_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
     if (i == q_.size()) return std::nullopt;
-    return q_[i].value;
+    return q_[i];
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return q_.heap_bytes(); }
   template <class Archive>
@@ -195,136 +211,36 @@ class window_state<Parts, lifetime_window> {
   window_parts parts_;  // the order parts
 };
 
-// sliding(W) and sliding(W).ending(D): the window's entries in (ts, value) order, exact
-// sums over them for subtract-on-evict, and extremum queues for min and max.
-//
-// Two common cases keep less: a count (count, rate) keeps only the entries' times, 8 B
-// each; last alone (last, time_since_last) keeps only the newest entry, since every
-// older one leaves the window before it does.
+// sliding(W) and sliding(W).ending(D) for `last` alone (last, time_since_last): only the
+// newest entry, since every older one leaves the window before it does. Every other
+// aggregate over a sliding window keeps its entries in a stream group
+// (stream_group.hpp), shared with the other aggregates that read the same stream.
 template <unsigned Parts>
 class window_state<Parts, sliding_window> {
-  static constexpr bool has_sums = (Parts & (part::sum | part::sum2)) != 0;
-  static constexpr bool has_min = (Parts & part::min) != 0;
-  static constexpr bool has_max = (Parts & part::max) != 0;
-  static constexpr bool count_only = Parts == part::count;
-  static constexpr bool last_only = Parts == part::last;
-  static constexpr bool has_entries =
-      (Parts & (part::count | part::sum | part::sum2 | part::first | part::last)) != 0 &&
-      !count_only && !last_only;
-  using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
-  using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
-  template <bool B, class T>
-  using maybe = kernels_internal::maybe<B, T>;
+  static_assert(Parts == part::last,
+                "skewless: sliding-window aggregates other than last() live in a "
+                "stream_group (skewless/online/stream_group.hpp).");
 
  public:
   void insert(const sliding_window&, timed_value e) {
-    if constexpr (count_only) {
-      std::size_t i = times_.size();
-      while (i > 0 && e.ts < times_[i - 1]) --i;
-      times_.insert(i, e.ts);
-      if (i == 0) front_ts_ = e.ts;
-    }
-    if constexpr (last_only) {
-      if (!newest_ || event_order_less(*newest_, e)) newest_ = e;
-    }
-    if constexpr (has_entries) {
-      const std::size_t i = online_internal::insert_in_order(entries_, e);
-      if (i == 0) front_ts_ = e.ts;  // the front changes only when e lands first
-    }
-    if constexpr (has_sums) sums_.add(e.value);
-    if constexpr (has_min) min_.insert(e);
-    if constexpr (has_max) max_.insert(e);
+    if (!newest_ || event_order_less(*newest_, e)) newest_ = e;
   }
-
   void evict_before(std::int64_t ts) noexcept {
-    if constexpr (count_only) {
-      while (!times_.empty() && times_.front() < ts) times_.pop_front();
-      if (!times_.empty()) front_ts_ = times_.front();
-    }
-    if constexpr (last_only) {
-      if (newest_ && newest_->ts < ts) newest_.reset();
-    }
-    if constexpr (has_entries) {
-      while (!entries_.empty() && entries_.front().ts < ts) {
-        if constexpr (has_sums) sums_.remove(entries_.front().value);
-        entries_.pop_front();
-      }
-      if (!entries_.empty()) front_ts_ = entries_.front().ts;
-    }
-    if constexpr (has_min) min_.evict_before(ts);
-    if constexpr (has_max) max_.evict_before(ts);
+    if (newest_ && newest_->ts < ts) newest_.reset();
   }
-
-  // Parts of the entries with window_start(w, t) <= ts. Every stored entry is before
-  // window_end(w, t), since it is older than the entity's floor less the lag.
-  void query(window_parts& p, parts_scratch<Parts>& scratch, const sliding_window& w,
-             std::int64_t t) const {
-    const std::int64_t start = window_start(w, t);
-    if constexpr (count_only) {
-      const std::size_t lo =
-          times_.empty() || front_ts_ >= start
-              ? 0
-              : times_.partition_point_from_front([&](std::int64_t x) { return x < start; });
-      p.count = times_.size() - lo;
-    }
-    if constexpr (last_only) {
-      if (newest_ && newest_->ts >= start) p.last = *newest_;
-    }
-    if constexpr (has_entries) {
-      // Usually nothing has expired: decided from the inline copy of the front's time.
-      const std::size_t lo =
-          entries_.empty() || front_ts_ >= start
-              ? 0
-              : entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
-      p.count = entries_.size() - lo;
-      if (lo < entries_.size()) {  // heap reads only for the parts this aggregate needs
-        if constexpr ((Parts & part::first) != 0) p.first = entries_[lo];
-        if constexpr ((Parts & part::last) != 0) p.last = entries_.back();
-      }
-      if constexpr (has_sums) {
-        online_internal::sums_from(
-            p, scratch, sums_, entries_, lo,
-            [](sums_of<Parts>& x, const timed_value& e) { x.remove(e.value); },
-            [](sums_of<Parts>& x, const timed_value& e) { x.add(e.value); });
-      }
-    }
-    if constexpr (has_min) p.min = min_.best_since(start);
-    if constexpr (has_max) p.max = max_.best_since(start);
+  // Every stored entry is before window_end(w, t): it is older than the entity's floor
+  // less the lag.
+  void query(window_parts& p, parts_scratch<Parts>&, const sliding_window& w, std::int64_t t) const {
+    if (newest_ && newest_->ts >= window_start(w, t)) p.last = *newest_;
   }
-
-  [[nodiscard]] std::size_t heap_bytes() const noexcept {
-    std::size_t b = 0;
-    if constexpr (count_only) b += times_.heap_bytes();
-    if constexpr (has_entries) b += entries_.heap_bytes();
-    if constexpr (has_sums) b += sums_.heap_bytes();
-    if constexpr (has_min) b += min_.heap_bytes();
-    if constexpr (has_max) b += max_.heap_bytes();
-    return b;
-  }
-
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return 0; }
   template <class Archive>
-  void save(Archive& ar) const {
-    ar(entries_, sums_, min_, max_, times_, newest_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(entries_, sums_, min_, max_, times_, newest_);
-    if constexpr (has_entries) {
-      if (!entries_.empty()) front_ts_ = entries_.front().ts;
-    }
-    if constexpr (count_only) {
-      if (!times_.empty()) front_ts_ = times_.front();
-    }
+  void serialize(Archive& ar) {
+    ar(newest_);
   }
 
  private:
-  [[no_unique_address]] maybe<has_entries, detail::queue_vector<timed_value>> entries_;
-  [[no_unique_address]] maybe<count_only, detail::queue_vector<std::int64_t>> times_;
-  [[no_unique_address]] maybe<last_only, std::optional<timed_value>> newest_;
-  [[no_unique_address]] maybe<has_sums, sums_of<Parts>> sums_;
-  [[no_unique_address]] maybe<has_min, min_queue> min_;
-  [[no_unique_address]] maybe<has_max, max_queue> max_;
-  std::int64_t front_ts_ = 0;  // entries_.front().ts when entries_ is not empty
+  std::optional<timed_value> newest_;
 };
 
 // tiled(W, H): one partial per epoch-aligned tile that has events — count, exact sums,

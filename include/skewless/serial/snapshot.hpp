@@ -5,7 +5,7 @@
 //   skewless::online::evaluator fresh(features);
 //   absl::Status s = skewless::serial::restore(fresh, *bytes);   // or a clear error
 //
-// Layout (little-endian), snapshot_format_version 3:
+// Layout (little-endian), snapshot_format_version 4:
 //   offset  0  8 bytes  magic "SKWLSNAP"
 //   offset  8  u32      format version
 //   offset 12  u64      fingerprint of the feature set that wrote it

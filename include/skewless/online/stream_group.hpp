@@ -1,0 +1,521 @@
+// skewless/online/stream_group.hpp — one buffer for the sliding windows of one stream.
+//
+// Aggregates over sliding windows that read the same stream — the same where() filter
+// and the same value, e.g. count/sum/mean/max of `amount` over 1h, 1d and 7d — keep
+// one time-ordered buffer of that stream's entries between them, as long as the widest
+// window (plus its lag) needs. Each member aggregate keeps only cursors into the buffer,
+// its exact sums over its own range, and an extremum queue for min/max. So the entries
+// cost 16 bytes per event (8 when every member counts events) however many aggregates
+// and windows read them, and a read whose window lost nothing since the last event
+// touches no entry at all.
+//
+// Which aggregates share a buffer is decided from their types (stream_plan below): the
+// filter and value expressions must be equal types holding no runtime constants (field
+// references and operators only), so equal types mean equal streams. Any other sliding
+// aggregate gets a buffer of its own through the same code.
+//
+// Member ranges, for the entity's floor f (its earliest allowed query time):
+//   [lo, hi)   the entries the member's sums cover: ts >= window_start(w, f), and for a
+//              lagged window ts < f - lag (a window without lag covers every newer entry,
+//              and a query at T = f takes out the ones at T);
+//   [lo, rel)  the entries its min/max queue covers: ts < f - lag.
+// A query at T >= f moves both ends to T's window, adjusting a copy of the sums only
+// when they moved.
+#pragma once
+
+#include <skewless/detail/queue_vector.hpp>
+#include <skewless/expr/traits.hpp>
+#include <skewless/kernels/aggregates.hpp>
+#include <skewless/kernels/window.hpp>
+#include <skewless/online/window_state.hpp>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <stdexcept>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+namespace skewless::inline v1::online {
+
+namespace online_internal {
+
+// Expressions whose type alone fixes their value on every event: field references and
+// operators over them, no literals.
+template <class T>
+struct constant_free : std::false_type {};
+template <class E, fixed_string N>
+struct constant_free<field_ref<E, N>> : std::true_type {};
+template <>
+struct constant_free<no_arg> : std::true_type {};
+template <>
+struct constant_free<no_filter> : std::true_type {};
+template <class Op, class L, class R>
+struct constant_free<binary<Op, L, R>>
+    : std::bool_constant<constant_free<L>::value && constant_free<R>::value> {};
+template <class Op, class A>
+struct constant_free<unary<Op, A>> : constant_free<A> {};
+template <std::size_t I, class V>
+struct constant_free<component<I, V>> : constant_free<V> {};
+template <class A, class B>
+struct constant_free<cosine_similarity<A, B>>
+    : std::bool_constant<constant_free<A>::value && constant_free<B>::value> {};
+
+template <class Agg>
+using arg_of_t = typename aggregate_traits<Agg>::arg;
+template <class Agg>
+using pred_of_t = typename aggregate_traits<Agg>::pred;
+template <class Agg>
+inline constexpr bool counts_events_of_v = std::is_same_v<arg_of_t<Agg>, no_arg>;
+
+// Aggregates kept in a stream group: parts over a sliding window, except `last` alone,
+// which keeps only the newest entry (window_state<part::last, sliding_window>).
+template <class Agg>
+inline constexpr bool streamed_v =
+    std::is_same_v<typename aggregate_traits<Agg>::window, sliding_window> && !has_state_v<Agg> &&
+    parts_of_v<Agg> != part::last;
+// ... which may share their group with others of the same types.
+template <class Agg>
+inline constexpr bool shareable_v = streamed_v<Agg> && constant_free<arg_of_t<Agg>>::value &&
+                                    constant_free<pred_of_t<Agg>>::value;
+
+// Which aggregates of a feature set go in which stream group. A value aggregate joins
+// the first one with its filter and value; count(), rate() and time_since_*() (no
+// value) join the first value group with their filter, whose buffer then also keeps the
+// events whose value is missing, or else a group of their own.
+template <class Tuple>
+struct stream_plan;
+template <class... Aggs>
+struct stream_plan<std::tuple<Aggs...>> {
+  static constexpr std::size_t n = sizeof...(Aggs);
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+ private:
+  static constexpr std::array<bool, n> streamed{streamed_v<Aggs>...};
+  static constexpr std::array<bool, n> shareable{shareable_v<Aggs>...};
+  static constexpr std::array<bool, n> no_value{counts_events_of_v<Aggs>...};
+  template <class A>
+  static constexpr std::array<bool, n> same_pred_as{std::is_same_v<pred_of_t<A>, pred_of_t<Aggs>>...};
+  template <class A>
+  static constexpr std::array<bool, n> same_arg_as{std::is_same_v<arg_of_t<A>, arg_of_t<Aggs>>...};
+  static constexpr std::array<std::array<bool, n>, n> same_pred{same_pred_as<Aggs>...};
+  static constexpr std::array<std::array<bool, n>, n> same_arg{same_arg_as<Aggs>...};
+
+  static constexpr std::size_t value_leader(std::size_t i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (shareable[j] && !no_value[j] && same_pred[i][j] && same_arg[i][j]) return j;
+    }
+    return i;
+  }
+  static constexpr std::size_t leader_of(std::size_t i) {
+    if (!streamed[i]) return none;
+    if (!shareable[i]) return i;
+    if (!no_value[i]) return value_leader(i);
+    for (std::size_t j = 0; j < n; ++j) {
+      if (shareable[j] && !no_value[j] && same_pred[i][j]) return value_leader(j);
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (shareable[j] && no_value[j] && same_pred[i][j]) return j;
+    }
+    return i;
+  }
+
+ public:
+  // leader[i]: the aggregate whose stream aggregate i reads, or none (not in a group).
+  static constexpr std::array<std::size_t, n> leader = [] {
+    std::array<std::size_t, n> r{};
+    for (std::size_t i = 0; i < n; ++i) r[i] = leader_of(i);
+    return r;
+  }();
+  static constexpr std::size_t group_count = [] {
+    std::size_t g = 0;
+    for (std::size_t i = 0; i < n; ++i) g += leader[i] == i;
+    return g;
+  }();
+  // The group of aggregate i (or none), and its place among the group's members.
+  static constexpr std::array<std::size_t, n> group_of = [] {
+    std::array<std::size_t, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      r[i] = none;
+      if (leader[i] == none) continue;
+      std::size_t g = 0;
+      for (std::size_t j = 0; j < leader[i]; ++j) g += leader[j] == j;
+      r[i] = g;
+    }
+    return r;
+  }();
+  static constexpr std::array<std::size_t, n> member_of = [] {
+    std::array<std::size_t, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      r[i] = 0;
+      for (std::size_t j = 0; j < i; ++j) r[i] += leader[i] != none && leader[j] == leader[i];
+    }
+    return r;
+  }();
+  template <std::size_t G>
+  static constexpr std::size_t member_count = [] {
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) c += group_of[i] == G;
+    return c;
+  }();
+  template <std::size_t G>
+  static constexpr std::array<std::size_t, member_count<G>> members = [] {
+    std::array<std::size_t, member_count<G>> r{};
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (group_of[i] == G) r[c++] = i;
+    }
+    return r;
+  }();
+  template <std::size_t G>
+  static constexpr std::size_t group_leader = [] {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (group_of[i] == G) return leader[i];
+    }
+    return none;
+  }();
+};
+
+}  // namespace online_internal
+
+// The shared state of the stream group whose members are aggregates M... of the tuple
+// Aggs, reading the stream of aggregate Leader. Every operation takes the aggregates
+// (their windows are values) and the entity's floor.
+template <class Aggs, std::size_t Leader, std::size_t... M>
+class stream_group {
+  template <std::size_t I>
+  using agg_t = std::tuple_element_t<I, Aggs>;
+  static constexpr bool valued = (!online_internal::counts_events_of_v<agg_t<M>> || ...);
+  // A value stream that also feeds count() keeps the events whose value is missing.
+  static constexpr bool keeps_missing = valued && (online_internal::counts_events_of_v<agg_t<M>> || ...);
+  static constexpr std::size_t member_count = sizeof...(M);
+  static constexpr std::array<std::size_t, member_count> member_index{M...};
+  static constexpr std::size_t counting_member = [] {
+    std::size_t r = Leader;
+    ((r = online_internal::counts_events_of_v<agg_t<M>> ? M : r), ...);
+    return r;
+  }();
+
+ public:
+  using entry = std::conditional_t<valued, timed_value, std::int64_t>;
+
+ private:
+  template <class Agg>
+  struct member {
+    static constexpr unsigned parts = parts_of_v<Agg>;
+    static constexpr bool all_entries = online_internal::counts_events_of_v<Agg> || !keeps_missing;
+    static constexpr unsigned sum_parts = part::count | (parts & (part::sum | part::sum2));
+    static constexpr bool has_min = (parts & part::min) != 0;
+    static constexpr bool has_max = (parts & part::max) != 0;
+    static constexpr bool has_queue = has_min || has_max;
+    using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
+    using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
+    template <bool B, class T>
+    using maybe = kernels_internal::maybe<B, T>;
+
+    std::size_t lo = 0;
+    std::size_t hi = 0;
+    [[no_unique_address]] maybe<has_queue, std::size_t> rel{};
+    std::int64_t front_ts = 0;  // the time of entry lo, when there is one
+    sums_of<sum_parts> sums;
+    [[no_unique_address]] maybe<has_min, min_queue> min{};
+    [[no_unique_address]] maybe<has_max, max_queue> max{};
+
+    // Whether an entry of the stream enters this aggregate (a value aggregate skips the
+    // events kept only for count(), whose value is missing), and as what.
+    static bool takes(const entry& e) noexcept {
+      if constexpr (all_entries) return true;
+      else return !std::isnan(e.value);
+    }
+    static timed_value as_entry(const entry& e) noexcept {
+      if constexpr (!valued || online_internal::counts_events_of_v<Agg>) return {ts_of(e), 0.0};
+      else return e;
+    }
+    void enter(const entry& e) noexcept {
+      if (takes(e)) sums.add(as_entry(e).value);
+    }
+    void leave(const entry& e) noexcept {
+      if (takes(e)) sums.remove(as_entry(e).value);
+    }
+    void queue(const entry& e) {
+      if (!takes(e)) return;
+      if constexpr (has_min) min.insert(as_entry(e));
+      if constexpr (has_max) max.insert(as_entry(e));
+    }
+  };
+
+  static std::int64_t ts_of(const entry& e) noexcept {
+    if constexpr (valued) return e.ts;
+    else return e;
+  }
+  static bool entry_less(const entry& a, const entry& b) noexcept {
+    if constexpr (valued) return event_order_less(a, b);
+    else return a < b;
+  }
+  // The end of a member's sums for floor f: a lagged window's sums stop where the
+  // entries every allowed query sees in full stop; an unlagged one's take every entry.
+  static std::int64_t sums_bound(const sliding_window& w, std::int64_t f) noexcept {
+    return window_lag(w) == 0 ? std::numeric_limits<std::int64_t>::max() : window_end(w, f);
+  }
+
+ public:
+  // Room for member K's sums when a query adjusts them.
+  template <std::size_t K>
+  using scratch_type = sums_of<member<agg_t<member_index[K]>>::sum_parts>;
+
+  // The entry event `e` puts in the stream, if any.
+  template <class E>
+  [[nodiscard]] static std::optional<entry> entry_of(const Aggs& aggs, const E& e, std::int64_t t) {
+    if constexpr (!valued) {
+      if (!entry_value(std::get<Leader>(aggs), e)) return std::nullopt;
+      return t;
+    } else if constexpr (!keeps_missing) {
+      const auto v = entry_value(std::get<Leader>(aggs), e);
+      if (!v) return std::nullopt;
+      return timed_value{t, *v};
+    } else {
+      if (!entry_value(std::get<counting_member>(aggs), e)) return std::nullopt;  // filtered out
+      const auto v = entry_value(std::get<Leader>(aggs), e);
+      return timed_value{t, v ? *v : std::numeric_limits<double>::quiet_NaN()};
+    }
+  }
+
+  // Applies entry e (from entry_of) for an entity whose floor is f. A late entry lands in
+  // place; one that no member's window can see any more is dropped.
+  void insert(const Aggs& aggs, const entry& e, std::int64_t f) {
+    const std::int64_t ts = ts_of(e);
+    if (((ts < window_start(std::get<M>(aggs).window, f)) && ...)) return;
+    std::size_t i = entries_.size();
+    while (i > 0 && entry_less(e, entries_[i - 1])) --i;
+    entries_.insert(i, e);
+    if (i + 1 == entries_.size()) back_ = e;
+    for_each_member([&](auto& m, const sliding_window& w) {
+      if (ts < window_start(w, f)) {
+        ++m.lo;
+        ++m.hi;
+        if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) ++m.rel;
+        return;
+      }
+      if (i == m.lo) m.front_ts = ts;
+      if (ts < sums_bound(w, f)) {
+        m.enter(e);
+        ++m.hi;
+      }
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
+        if (ts < window_end(w, f)) {
+          m.queue(e);
+          ++m.rel;
+        }
+      }
+    }, aggs);
+  }
+
+  // The floor rose to f: each member's ranges move to f's windows, and entries no
+  // member can see any more leave the buffer.
+  void release(const Aggs& aggs, std::int64_t f) {
+    const std::size_t n = entries_.size();
+    std::size_t keep_from = n;
+    for_each_member([&](auto& m, const sliding_window& w) {
+      const std::int64_t bound = sums_bound(w, f);
+      while (m.hi < n && ts_of(entries_[m.hi]) < bound) m.enter(entries_[m.hi++]);
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
+        while (m.rel < n && ts_of(entries_[m.rel]) < window_end(w, f)) m.queue(entries_[m.rel++]);
+      }
+      const std::int64_t start = window_start(w, f);
+      while (m.lo < n && ts_of(entries_[m.lo]) < start) m.leave(entries_[m.lo++]);
+      if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_min) m.min.evict_before(start);
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_max) m.max.evict_before(start);
+      keep_from = std::min(keep_from, m.lo);
+    }, aggs);
+    if (keep_from == 0) return;
+    for (std::size_t k = 0; k < keep_from; ++k) entries_.pop_front();
+    for_each_member([&](auto& m, const sliding_window&) {
+      m.lo -= keep_from;
+      m.hi -= keep_from;
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) m.rel -= keep_from;
+    }, aggs);
+  }
+
+  // The parts of member K's window at t (t >= the entity's floor). p's sums point into
+  // this state or into `scratch`.
+  template <std::size_t K, class Scratch>
+  void query(const Aggs& aggs, std::int64_t t, window_parts& p, Scratch& scratch) const {
+    using Agg = agg_t<member_index[K]>;
+    using Member = member<Agg>;
+    const Member& m = std::get<K>(members_);
+    const sliding_window& w = std::get<member_index[K]>(aggs).window;
+    const std::size_t n = entries_.size();
+    const std::int64_t start = window_start(w, t);
+    const std::int64_t end = window_end(w, t);
+    // Usually nothing expired and nothing is too new: decided without reading entries.
+    std::size_t lo = m.lo;
+    if (lo < n && m.front_ts < start) lo = first_at_or_after(lo, start);
+    std::size_t hi = n;
+    if (n != 0 && ts_of(back_) >= end) {
+      hi = m.hi;
+      if (hi < n && ts_of(entries_[hi]) < end) hi = first_at_or_after(hi, end);
+      while (hi > lo && ts_of(entries_[hi - 1]) >= end) --hi;
+    }
+    if (hi < lo) hi = lo;
+    online_internal::sums_between(
+        p, scratch, m.sums, entries_, m.lo, m.hi, lo, hi,
+        [](auto& s, const entry& e) { if (Member::takes(e)) s.remove(Member::as_entry(e).value); },
+        [](auto& s, const entry& e) { if (Member::takes(e)) s.add(Member::as_entry(e).value); });
+    if constexpr (Member::has_min) p.min = extremum<Member>(m.min, m.rel, lo, hi, start, end, fold_min);
+    if constexpr (Member::has_max) p.max = extremum<Member>(m.max, m.rel, lo, hi, start, end, fold_max);
+    if constexpr ((Member::parts & part::first) != 0) {
+      for (std::size_t i = lo; i < hi; ++i) {
+        if (Member::takes(entries_[i])) {
+          p.first = Member::as_entry(entries_[i]);
+          break;
+        }
+      }
+    }
+    if constexpr ((Member::parts & part::last) != 0) {
+      for (std::size_t i = hi; i > lo; --i) {
+        const entry& e = i == n ? back_ : entries_[i - 1];
+        if (Member::takes(e)) {
+          p.last = Member::as_entry(e);
+          break;
+        }
+      }
+    }
+  }
+
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = entries_.heap_bytes();
+    std::apply([&](const auto&... m) { ((b += member_heap_bytes(m)), ...); }, members_);
+    return b;
+  }
+
+  // Snapshots keep the entries only; restore() rebuilds the rest and checks them.
+  template <class Archive>
+  void save(Archive& ar) const {
+    ar(entries_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(entries_);
+  }
+  // After load, for an entity whose floor is f and whose newest event is at `newest`:
+  // refuses entries out of order, newer than the entity, older than every window or
+  // missing where the stream keeps no missing values; then rebuilds the members.
+  void restore(const Aggs& aggs, std::int64_t f, std::int64_t newest) {
+    const std::size_t n = entries_.size();
+    std::int64_t oldest_start = std::numeric_limits<std::int64_t>::max();
+    ((oldest_start = std::min(oldest_start, window_start(std::get<M>(aggs).window, f))), ...);
+    for (std::size_t i = 0; i < n; ++i) {
+      const entry& e = entries_[i];
+      bool bad = ts_of(e) > newest || ts_of(e) < oldest_start ||
+                 (i > 0 && entry_less(e, entries_[i - 1]));
+      if constexpr (valued && !keeps_missing) bad = bad || std::isnan(e.value);
+      if (bad) throw std::runtime_error("skewless: invalid stream buffer in snapshot");
+    }
+    if (n != 0) back_ = entries_[n - 1];
+    members_ = {};
+    for_each_member([&](auto& m, const sliding_window& w) {
+      const auto first_from = [&](std::int64_t ts) {
+        return entries_.partition_point([&](const entry& e) { return ts_of(e) < ts; });
+      };
+      m.lo = first_from(window_start(w, f));
+      m.hi = first_from(sums_bound(w, f));
+      for (std::size_t i = m.lo; i < m.hi; ++i) m.enter(entries_[i]);
+      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
+        m.rel = first_from(window_end(w, f));
+        for (std::size_t i = m.lo; i < m.rel; ++i) m.queue(entries_[i]);
+      }
+      if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
+    }, aggs);
+  }
+
+ private:
+  template <class F>
+  void for_each_member(F&& f, const Aggs& aggs) {
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      (f(std::get<K>(members_), std::get<member_index[K]>(aggs).window), ...);
+    }(std::make_index_sequence<member_count>{});
+  }
+
+  // The first index at or after `from` whose entry's time is >= ts, galloping (the
+  // entries that left a window since the last release are few).
+  [[nodiscard]] std::size_t first_at_or_after(std::size_t from, std::int64_t ts) const {
+    const std::size_t n = entries_.size();
+    std::size_t step = 1, lo = from, hi = from;
+    while (hi < n && ts_of(entries_[hi]) < ts) {
+      lo = hi + 1;
+      hi = std::min(n, hi + step);
+      step *= 2;
+    }
+    while (lo < hi) {  // entries before lo are < ts; entry hi (if any) is >= ts
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (ts_of(entries_[mid]) < ts) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  // The min or max of a member's window [lo, hi): its queue covers the entries before
+  // rel; a query for a later end folds the newer entries in, one for an earlier end (a
+  // query at the entity's floor) trusts the queue unless its best is too new.
+  template <class Member, class Queue, class Fold>
+  [[nodiscard]] std::optional<double> extremum(const Queue& q, std::size_t rel, std::size_t lo,
+                                               std::size_t hi, std::int64_t start, std::int64_t end,
+                                               Fold fold) const {
+    const std::optional<timed_value> best = q.best_since(start);
+    std::optional<double> r;
+    std::size_t from = lo;
+    if (hi >= rel) {
+      if (best) r = best->value;
+      from = std::max(rel, lo);
+    } else if (best && best->ts < end) {
+      return best->value;
+    }
+    for (std::size_t i = from; i < hi; ++i) {
+      const entry& e = i + 1 == entries_.size() ? back_ : entries_[i];
+      if (Member::takes(e)) fold(r, Member::as_entry(e).value);
+    }
+    return r;
+  }
+
+  template <class Member>
+  static std::size_t member_heap_bytes(const Member& m) noexcept {
+    std::size_t b = m.sums.heap_bytes();
+    if constexpr (Member::has_min) b += m.min.heap_bytes();
+    if constexpr (Member::has_max) b += m.max.heap_bytes();
+    return b;
+  }
+
+  detail::queue_vector<entry> entries_;  // in (ts, value) order
+  entry back_{};                         // a copy of entries_.back(), when there is one
+  std::tuple<member<agg_t<M>>...> members_;
+};
+
+namespace online_internal {
+
+// stream_group_t<Aggs, G>: the state type of group G of stream_plan<Aggs>.
+template <class Aggs, std::size_t G, class = std::make_index_sequence<stream_plan<Aggs>::template member_count<G>>>
+struct stream_group_of;
+template <class Aggs, std::size_t G, std::size_t... K>
+struct stream_group_of<Aggs, G, std::index_sequence<K...>> {
+  using plan = stream_plan<Aggs>;
+  using type = stream_group<Aggs, plan::template group_leader<G>, plan::template members<G>[K]...>;
+};
+template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>>
+struct stream_groups_of;
+template <class Aggs, std::size_t... G>
+struct stream_groups_of<Aggs, std::index_sequence<G...>> {
+  using type = std::tuple<typename stream_group_of<Aggs, G>::type...>;
+};
+
+}  // namespace online_internal
+
+template <class Aggs>
+using stream_groups_t = typename online_internal::stream_groups_of<Aggs>::type;
+
+}  // namespace skewless::inline v1::online
