@@ -1,9 +1,11 @@
 // skewless/detail/queue_vector.hpp — internal; do not rely on anything here.
 //
-// A vector with a moving front: pop_front is O(1) amortised (the dead prefix is
-// dropped when it outgrows the live part), insertion in the middle is a vector insert.
-// Sliding-window state is mostly push_back / pop_front with rare in-place inserts for
-// late events, and this keeps it in one contiguous block.
+// A growable ring buffer with indexed access: push_back and pop_front are O(1), and
+// insertion in the middle shifts the elements after it (late events land near the
+// back). Window state is mostly push_back / pop_front with rare in-place inserts; a
+// ring reuses the slots the front frees, so a sliding window's buffer is one block of
+// its live entries plus at most half again (it grows by 1.5x and halves when three
+// quarters are free), and nothing moves as the window slides.
 #pragma once
 
 #include <skewless/config.hpp>
@@ -11,7 +13,9 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 namespace skewless::inline v1::detail {
@@ -19,71 +23,105 @@ namespace skewless::inline v1::detail {
 template <class T>
 class queue_vector {
  public:
-  [[nodiscard]] std::size_t size() const noexcept { return v_.size() - head_; }
-  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
-  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return v_[head_ + i]; }
-  [[nodiscard]] T& operator[](std::size_t i) noexcept { return v_[head_ + i]; }
-  [[nodiscard]] const T& front() const noexcept { return v_[head_]; }
-  [[nodiscard]] const T& back() const noexcept { return v_.back(); }
-  [[nodiscard]] auto begin() const noexcept { return v_.begin() + static_cast<std::ptrdiff_t>(head_); }
-  [[nodiscard]] auto end() const noexcept { return v_.end(); }
-
-  void push_back(const T& x) { v_.push_back(x); }
-  void pop_back() noexcept { v_.pop_back(); }
-  void pop_front() noexcept {
-    ++head_;
-    if (head_ == v_.size()) {
-      v_.clear();
-      head_ = 0;
-    } else if (head_ >= 32 && head_ * 2 >= v_.size()) {
-      v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = T;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const T*;
+    using reference = const T&;
+    const_iterator() = default;
+    const_iterator(const queue_vector* q, std::size_t i) : q_(q), i_(i) {}
+    reference operator*() const noexcept { return (*q_)[i_]; }
+    pointer operator->() const noexcept { return &(*q_)[i_]; }
+    const_iterator& operator++() noexcept {
+      ++i_;
+      return *this;
     }
+    const_iterator operator++(int) noexcept {
+      const_iterator r = *this;
+      ++i_;
+      return r;
+    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept {
+      return a.i_ == b.i_;
+    }
+
+   private:
+    const queue_vector* q_ = nullptr;
+    std::size_t i_ = 0;
+  };
+
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[slot(i)]; }
+  [[nodiscard]] T& operator[](std::size_t i) noexcept { return buf_[slot(i)]; }
+  [[nodiscard]] const T& front() const noexcept { return buf_[head_]; }
+  [[nodiscard]] const T& back() const noexcept { return buf_[slot(size_ - 1)]; }
+  [[nodiscard]] const_iterator begin() const noexcept { return {this, 0}; }
+  [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }
+
+  void push_back(const T& x) {
+    if (size_ == buf_.size()) grow();
+    buf_[slot(size_)] = x;
+    ++size_;
   }
-  // Moves the live elements to the front of the buffer now, so no popped slots are kept
-  // (for queues that pop rarely and whose memory must stay near their size).
+  void pop_back() {
+    buf_[slot(size_ - 1)] = T{};  // an element may hold memory of its own
+    --size_;
+    maybe_shrink();
+  }
+  void pop_front() {
+    buf_[head_] = T{};
+    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
+    --size_;
+    maybe_shrink();
+  }
+  // Returns capacity beyond what the live elements need (for buffers that rarely pop
+  // and whose memory must stay near their size).
   void compact() {
-    if (head_ == 0) return;
-    v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
+    if (buf_.size() > size_ + size_ / 2 + 1) reallocate(size_);
   }
   void insert(std::size_t i, const T& x) {
-    v_.insert(v_.begin() + static_cast<std::ptrdiff_t>(head_ + i), x);
+    if (size_ == buf_.size()) grow();
+    ++size_;
+    for (std::size_t j = size_ - 1; j > i; --j) (*this)[j] = std::move((*this)[j - 1]);
+    (*this)[i] = x;
   }
   void erase(std::size_t first, std::size_t last) {
-    v_.erase(v_.begin() + static_cast<std::ptrdiff_t>(head_ + first),
-             v_.begin() + static_cast<std::ptrdiff_t>(head_ + last));
+    const std::size_t k = last - first;
+    if (k == 0) return;
+    for (std::size_t j = first; j + k < size_; ++j) (*this)[j] = std::move((*this)[j + k]);
+    for (std::size_t j = size_ - k; j < size_; ++j) (*this)[j] = T{};
+    size_ -= k;
+    maybe_shrink();
   }
-  void clear() noexcept {
-    v_.clear();
+  void clear() {
+    buf_.clear();
+    buf_.shrink_to_fit();
     head_ = 0;
+    size_ = 0;
   }
   // First index i with !pred(self[i]), for pred true on a prefix.
   template <class Pred>
   [[nodiscard]] std::size_t partition_point(Pred pred) const {
-    return static_cast<std::size_t>(std::partition_point(begin(), end(), pred) - begin());
+    return partition_between(0, size_, pred);
   }
   // The same, by galloping from the front: O(log i) when the prefix is short, which it
   // is for window starts (few entries expire between two events).
   template <class Pred>
   [[nodiscard]] std::size_t partition_point_from_front(Pred pred) const {
-    const std::size_t n = size();
     std::size_t hi = 1;
-    while (hi <= n && pred((*this)[hi - 1])) hi *= 2;
-    const std::size_t lo = hi / 2;
-    const std::size_t end_ = std::min(hi, n + 1) - 1;  // pred false at end_ or end_ == n
-    return lo + static_cast<std::size_t>(
-                    std::partition_point(begin() + static_cast<std::ptrdiff_t>(lo),
-                                         begin() + static_cast<std::ptrdiff_t>(end_), pred) -
-                    (begin() + static_cast<std::ptrdiff_t>(lo)));
+    while (hi <= size_ && pred((*this)[hi - 1])) hi *= 2;
+    return partition_between(hi / 2, std::min(hi, size_ + 1) - 1, pred);
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return v_.capacity() * sizeof(T); }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return buf_.capacity() * sizeof(T); }
 
   template <class Archive>
   void save(Archive& ar) const {
-    const std::uint64_t n = size();
+    const std::uint64_t n = size_;
     ar(n);
-    for (std::size_t i = 0; i < n; ++i) ar((*this)[i]);
+    for (std::size_t i = 0; i < size_; ++i) ar((*this)[i]);
   }
   template <class Archive>
   void load(Archive& ar) {
@@ -94,13 +132,41 @@ class queue_vector {
     for (std::uint64_t i = 0; i < n; ++i) {
       T x{};
       ar(x);
-      v_.push_back(x);
+      push_back(x);
     }
   }
 
  private:
-  std::vector<T> v_;
+  [[nodiscard]] std::size_t slot(std::size_t i) const noexcept {
+    const std::size_t j = head_ + i;
+    return j >= buf_.size() ? j - buf_.size() : j;
+  }
+  // pred is true before the answer and false from it on, within [lo, hi].
+  template <class Pred>
+  [[nodiscard]] std::size_t partition_between(std::size_t lo, std::size_t hi, Pred pred) const {
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (pred((*this)[mid])) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  void grow() { reallocate(buf_.size() + std::max<std::size_t>(1, buf_.size() / 2)); }
+  void maybe_shrink() {
+    if (buf_.size() >= 16 && size_ < buf_.size() / 4) reallocate(buf_.size() / 2);
+  }
+  void reallocate(std::size_t capacity) {
+    std::vector<T> next;
+    next.reserve(capacity);
+    for (std::size_t i = 0; i < size_; ++i) next.push_back(std::move((*this)[i]));
+    next.resize(capacity);
+    buf_ = std::move(next);
+    head_ = 0;
+  }
+
+  std::vector<T> buf_;  // every slot constructed; the live ones are [head_, head_ + size_) mod size
   std::size_t head_ = 0;
+  std::size_t size_ = 0;
 };
 
 }  // namespace skewless::inline v1::detail
