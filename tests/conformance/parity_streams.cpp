@@ -2,7 +2,8 @@
 // and lagged, drawn per case) that read one stream share one buffer online
 // (skewless/online/stream_group.hpp). The feature set mixes value aggregates, count()
 // and rate() (whose group then keeps the events with a missing value), a filter without
-// constants (shared) and one with a constant (a group of its own). See harness.hpp.
+// constants (shared) and one with a constant (a group of its own), and min/max beside
+// them (a queue of their own). See harness.hpp.
 #include <skewless/expr/feature_set.hpp>
 
 #include "conformance/harness.hpp"
@@ -64,11 +65,13 @@ using features_t = decltype(make_features(std::declval<std::mt19937_64&>(),
                                           std::declval<const skewless_test::case_shape&>()));
 using plan = online::online_internal::stream_plan<
     decltype(std::declval<const features_t&>().aggregates())>;
-// (x): 12 aggregates; (y, x > y): 3; (x < y, counts): 2; the constant filter: 1 + 1.
+// (x): 9 aggregates; (y, x > y): 2; (x < y, counts): 2; the constant filter: 1 + 1.
+// min and max keep a monotonic queue instead (no group).
 static_assert(plan::group_count == 5, "the stream plan changed: update this test");
 static_assert(plan::group_of[0] == plan::group_of[11] && plan::group_of[0] == plan::group_of[9]);
-static_assert(plan::group_of[12] == plan::group_of[14] && plan::group_of[12] != plan::group_of[0]);
+static_assert(plan::group_of[12] == plan::group_of[13] && plan::group_of[12] != plan::group_of[0]);
 static_assert(plan::group_of[17] != plan::group_of[18]);
+static_assert(plan::group_of[3] == plan::none && plan::group_of[14] == plan::none);
 
 }  // namespace
 

@@ -1,26 +1,24 @@
 // skewless/online/stream_group.hpp — one buffer for the sliding windows of one stream.
 //
 // Aggregates over sliding windows that read the same stream — the same where() filter
-// and the same value, e.g. count/sum/mean/max of `amount` over 1h, 1d and 7d — keep
+// and the same value, e.g. count/sum/mean/first of `amount` over 1h, 1d and 7d — keep
 // one time-ordered buffer of that stream's entries between them, as long as the widest
-// window (plus its lag) needs. Each member aggregate keeps only cursors into the buffer,
-// its exact sums over its own range, and an extremum queue for min/max. So the entries
-// cost 16 bytes per event (8 when every member counts events) however many aggregates
-// and windows read them, and a read whose window lost nothing since the last event
-// touches no entry at all.
+// window (plus its lag) needs. Each member aggregate keeps only cursors into the buffer
+// and its exact sums over its own range. So the entries cost 16 bytes per event (8 when
+// every member counts events) however many aggregates and windows read them, and a read
+// whose window lost nothing since the last event touches no entry at all. (min, max
+// and last need no entries: a monotonic queue or the newest entry, in window_state.)
 //
 // Which aggregates share a buffer is decided from their types (stream_plan below): the
 // filter and value expressions must be equal types holding no runtime constants (field
 // references and operators only), so equal types mean equal streams. Any other sliding
 // aggregate gets a buffer of its own through the same code.
 //
-// Member ranges, for the entity's floor f (its earliest allowed query time):
-//   [lo, hi)   the entries the member's sums cover: ts >= window_start(w, f), and for a
-//              lagged window ts < f - lag (a window without lag covers every newer entry,
-//              and a query at T = f takes out the ones at T);
-//   [lo, rel)  the entries its min/max queue covers: ts < f - lag.
-// A query at T >= f moves both ends to T's window, adjusting a copy of the sums only
-// when they moved.
+// A member's range, for the entity's floor f (its earliest allowed query time), is
+// [lo, hi): the entries with ts >= window_start(w, f), and for a lagged window
+// ts < f - lag (a window without lag covers every newer entry, and a query at T = f
+// takes out the ones at T). Its sums cover that range. A query at T >= f moves both
+// ends to T's window, adjusting a copy of the sums only when they moved.
 #pragma once
 
 #include <skewless/detail/queue_vector.hpp>
@@ -73,12 +71,13 @@ using pred_of_t = typename aggregate_traits<Agg>::pred;
 template <class Agg>
 inline constexpr bool counts_events_of_v = std::is_same_v<arg_of_t<Agg>, no_arg>;
 
-// Aggregates kept in a stream group: parts over a sliding window, except `last` alone,
-// which keeps only the newest entry (window_state<part::last, sliding_window>).
+// Aggregates kept in a stream group: parts over a sliding window that need the
+// entries. min, max and last alone keep only a monotonic queue or the newest entry
+// (window_state<Parts, sliding_window>).
 template <class Agg>
 inline constexpr bool streamed_v =
     std::is_same_v<typename aggregate_traits<Agg>::window, sliding_window> && !has_state_v<Agg> &&
-    parts_of_v<Agg> != part::last;
+    (parts_of_v<Agg> & ~(part::min | part::max | part::last)) != 0;
 // ... which may share their group with others of the same types.
 template <class Agg>
 inline constexpr bool shareable_v = streamed_v<Agg> && constant_free<arg_of_t<Agg>>::value &&
@@ -210,21 +209,14 @@ class stream_group {
     static constexpr unsigned parts = parts_of_v<Agg>;
     static constexpr bool all_entries = online_internal::counts_events_of_v<Agg> || !keeps_missing;
     static constexpr unsigned sum_parts = part::count | (parts & (part::sum | part::sum2));
-    static constexpr bool has_min = (parts & part::min) != 0;
-    static constexpr bool has_max = (parts & part::max) != 0;
-    static constexpr bool has_queue = has_min || has_max;
-    using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
-    using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
-    template <bool B, class T>
-    using maybe = kernels_internal::maybe<B, T>;
+    static_assert((parts & (part::min | part::max)) == 0,
+                  "skewless: min and max over sliding windows keep a monotonic queue "
+                  "(window_state), not a stream group's entries");
 
     std::size_t lo = 0;
     std::size_t hi = 0;
-    [[no_unique_address]] maybe<has_queue, std::size_t> rel{};
     std::int64_t front_ts = 0;  // the time of entry lo, when there is one
     sums_of<sum_parts> sums;
-    [[no_unique_address]] maybe<has_min, min_queue> min{};
-    [[no_unique_address]] maybe<has_max, max_queue> max{};
 
     // Whether an entry of the stream enters this aggregate (a value aggregate skips the
     // events kept only for count(), whose value is missing), and as what.
@@ -241,11 +233,6 @@ class stream_group {
     }
     void leave(const entry& e) noexcept {
       if (takes(e)) sums.remove(as_entry(e).value);
-    }
-    void queue(const entry& e) {
-      if (!takes(e)) return;
-      if constexpr (has_min) min.insert(as_entry(e));
-      if constexpr (has_max) max.insert(as_entry(e));
     }
   };
 
@@ -298,19 +285,12 @@ class stream_group {
       if (ts < window_start(w, f)) {
         ++m.lo;
         ++m.hi;
-        if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) ++m.rel;
         return;
       }
       if (i == m.lo) m.front_ts = ts;
       if (ts < sums_bound(w, f)) {
         m.enter(e);
         ++m.hi;
-      }
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
-        if (ts < window_end(w, f)) {
-          m.queue(e);
-          ++m.rel;
-        }
       }
     }, aggs);
   }
@@ -323,14 +303,9 @@ class stream_group {
     for_each_member([&](auto& m, const sliding_window& w) {
       const std::int64_t bound = sums_bound(w, f);
       while (m.hi < n && ts_of(entries_[m.hi]) < bound) m.enter(entries_[m.hi++]);
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
-        while (m.rel < n && ts_of(entries_[m.rel]) < window_end(w, f)) m.queue(entries_[m.rel++]);
-      }
       const std::int64_t start = window_start(w, f);
       while (m.lo < n && ts_of(entries_[m.lo]) < start) m.leave(entries_[m.lo++]);
       if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_min) m.min.evict_before(start);
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_max) m.max.evict_before(start);
       keep_from = std::min(keep_from, m.lo);
     }, aggs);
     if (keep_from == 0) return;
@@ -338,7 +313,6 @@ class stream_group {
     for_each_member([&](auto& m, const sliding_window&) {
       m.lo -= keep_from;
       m.hi -= keep_from;
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) m.rel -= keep_from;
     }, aggs);
   }
 
@@ -367,8 +341,6 @@ class stream_group {
         p, scratch, m.sums, entries_, m.lo, m.hi, lo, hi,
         [](auto& s, const entry& e) { if (Member::takes(e)) s.remove(Member::as_entry(e).value); },
         [](auto& s, const entry& e) { if (Member::takes(e)) s.add(Member::as_entry(e).value); });
-    if constexpr (Member::has_min) p.min = extremum<Member>(m.min, m.rel, lo, hi, start, end, fold_min);
-    if constexpr (Member::has_max) p.max = extremum<Member>(m.max, m.rel, lo, hi, start, end, fold_max);
     if constexpr ((Member::parts & part::first) != 0) {
       for (std::size_t i = lo; i < hi; ++i) {
         if (Member::takes(entries_[i])) {
@@ -390,17 +362,13 @@ class stream_group {
 
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = entries_.heap_bytes();
-    std::apply([&](const auto&... m) { ((b += member_heap_bytes(m)), ...); }, members_);
+    std::apply([&](const auto&... m) { ((b += m.sums.heap_bytes()), ...); }, members_);
     return b;
   }
 
   // Snapshots keep the entries only; restore() rebuilds the rest and checks them.
   template <class Archive>
-  void save(Archive& ar) const {
-    ar(entries_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
+  void serialize(Archive& ar) {
     ar(entries_);
   }
   // After load, for an entity whose floor is f and whose newest event is at `newest`:
@@ -426,10 +394,6 @@ class stream_group {
       m.lo = first_from(window_start(w, f));
       m.hi = first_from(sums_bound(w, f));
       for (std::size_t i = m.lo; i < m.hi; ++i) m.enter(entries_[i]);
-      if constexpr (std::remove_cvref_t<decltype(m)>::has_queue) {
-        m.rel = first_from(window_end(w, f));
-        for (std::size_t i = m.lo; i < m.rel; ++i) m.queue(entries_[i]);
-      }
       if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
     }, aggs);
   }
@@ -458,37 +422,6 @@ class stream_group {
       else hi = mid;
     }
     return lo;
-  }
-
-  // The min or max of a member's window [lo, hi): its queue covers the entries before
-  // rel; a query for a later end folds the newer entries in, one for an earlier end (a
-  // query at the entity's floor) trusts the queue unless its best is too new.
-  template <class Member, class Queue, class Fold>
-  [[nodiscard]] std::optional<double> extremum(const Queue& q, std::size_t rel, std::size_t lo,
-                                               std::size_t hi, std::int64_t start, std::int64_t end,
-                                               Fold fold) const {
-    const std::optional<timed_value> best = q.best_since(start);
-    std::optional<double> r;
-    std::size_t from = lo;
-    if (hi >= rel) {
-      if (best) r = best->value;
-      from = std::max(rel, lo);
-    } else if (best && best->ts < end) {
-      return best->value;
-    }
-    for (std::size_t i = from; i < hi; ++i) {
-      const entry& e = i + 1 == entries_.size() ? back_ : entries_[i];
-      if (Member::takes(e)) fold(r, Member::as_entry(e).value);
-    }
-    return r;
-  }
-
-  template <class Member>
-  static std::size_t member_heap_bytes(const Member& m) noexcept {
-    std::size_t b = m.sums.heap_bytes();
-    if constexpr (Member::has_min) b += m.min.heap_bytes();
-    if constexpr (Member::has_max) b += m.max.heap_bytes();
-    return b;
   }
 
   detail::queue_vector<entry> entries_;  // in (ts, value) order

@@ -16,9 +16,9 @@
 //
 // State per entity, for each window: tiled(W, H) keeps at most W/H + 1 tile partials
 // whatever the event rate; last_n(n) keeps n entries; lifetime() keeps the parts only;
-// sliding(W) keeps the newest entry for last() — every other sliding-window aggregate
-// lives in a stream group (stream_group.hpp), which keeps the entries in W once for all
-// the aggregates that read them.
+// sliding(W) keeps a monotonic queue for min/max and the newest entry for last() —
+// every other sliding-window aggregate lives in a stream group (stream_group.hpp),
+// which keeps the entries in W once for all the aggregates that read them.
 #pragma once
 
 #include <skewless/detail/queue_vector.hpp>
@@ -211,36 +211,68 @@ class window_state<Parts, lifetime_window> {
   window_parts parts_;  // the order parts
 };
 
-// sliding(W) and sliding(W).ending(D) for `last` alone (last, time_since_last): only the
-// newest entry, since every older one leaves the window before it does. Every other
-// aggregate over a sliding window keeps its entries in a stream group
-// (stream_group.hpp), shared with the other aggregates that read the same stream.
+// sliding(W) and sliding(W).ending(D) for aggregates that need no entries: min and
+// max keep a monotonic queue, `last` (last, time_since_last) only the newest entry,
+// since every older one leaves the window before it does. Every other aggregate over a
+// sliding window keeps its entries in a stream group (stream_group.hpp), shared with
+// the other aggregates that read the same stream.
 template <unsigned Parts>
 class window_state<Parts, sliding_window> {
-  static_assert(Parts == part::last,
-                "skewless: sliding-window aggregates other than last() live in a "
+  static_assert((Parts & ~(part::min | part::max | part::last)) == 0,
+                "skewless: sliding-window aggregates that need their entries live in a "
                 "stream_group (skewless/online/stream_group.hpp).");
+  static constexpr bool has_min = (Parts & part::min) != 0;
+  static constexpr bool has_max = (Parts & part::max) != 0;
+  static constexpr bool has_last = (Parts & part::last) != 0;
+  using min_queue = online_internal::extremum_queue<online_internal::less_total_order>;
+  using max_queue = online_internal::extremum_queue<online_internal::greater_total_order>;
+  template <bool B, class T>
+  using maybe = kernels_internal::maybe<B, T>;
 
  public:
   void insert(const sliding_window&, timed_value e) {
-    if (!newest_ || event_order_less(*newest_, e)) newest_ = e;
+    if constexpr (has_last) {
+      if (!newest_ || event_order_less(*newest_, e)) newest_ = e;
+    }
+    if constexpr (has_min) min_.insert(e);
+    if constexpr (has_max) max_.insert(e);
   }
   void evict_before(std::int64_t ts) noexcept {
-    if (newest_ && newest_->ts < ts) newest_.reset();
+    if constexpr (has_last) {
+      if (newest_ && newest_->ts < ts) newest_.reset();
+    }
+    if constexpr (has_min) min_.evict_before(ts);
+    if constexpr (has_max) max_.evict_before(ts);
   }
   // Every stored entry is before window_end(w, t): it is older than the entity's floor
   // less the lag.
   void query(window_parts& p, parts_scratch<Parts>&, const sliding_window& w, std::int64_t t) const {
-    if (newest_ && newest_->ts >= window_start(w, t)) p.last = *newest_;
+    const std::int64_t start = window_start(w, t);
+    if constexpr (has_last) {
+      if (newest_ && newest_->ts >= start) p.last = *newest_;
+    }
+    if constexpr (has_min) {
+      if (const auto b = min_.best_since(start)) p.min = b->value;
+    }
+    if constexpr (has_max) {
+      if (const auto b = max_.best_since(start)) p.max = b->value;
+    }
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return 0; }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    std::size_t b = 0;
+    if constexpr (has_min) b += min_.heap_bytes();
+    if constexpr (has_max) b += max_.heap_bytes();
+    return b;
+  }
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(newest_);
+    ar(newest_, min_, max_);
   }
 
  private:
-  std::optional<timed_value> newest_;
+  [[no_unique_address]] maybe<has_last, std::optional<timed_value>> newest_;
+  [[no_unique_address]] maybe<has_min, min_queue> min_;
+  [[no_unique_address]] maybe<has_max, max_queue> max_;
 };
 
 // tiled(W, H): one partial per epoch-aligned tile that has events — count, exact sums,
