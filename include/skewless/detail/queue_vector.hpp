@@ -9,6 +9,7 @@
 #pragma once
 
 #include <skewless/config.hpp>
+#include <skewless/detail/sequence_archive.hpp>
 
 #include <algorithm>
 #include <cstddef>
@@ -23,6 +24,7 @@ namespace skewless::inline v1::detail {
 template <class T>
 class queue_vector {
  public:
+  using value_type = T;
   class const_iterator {
    public:
     using iterator_category = std::forward_iterator_tag;
@@ -119,21 +121,11 @@ class queue_vector {
 
   template <class Archive>
   void save(Archive& ar) const {
-    const std::uint64_t n = size_;
-    ar(n);
-    for (std::size_t i = 0; i < size_; ++i) ar((*this)[i]);
+    save_sequence(ar, *this);
   }
   template <class Archive>
   void load(Archive& ar) {
-    std::uint64_t n = 0;
-    ar(n);
-    if (n > (std::uint64_t{1} << 40)) throw std::runtime_error("skewless: corrupt queue length");
-    clear();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      T x{};
-      ar(x);
-      push_back(x);
-    }
+    load_sequence(ar, *this);
   }
 
  private:

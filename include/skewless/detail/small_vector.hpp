@@ -7,6 +7,7 @@
 #pragma once
 
 #include <skewless/config.hpp>
+#include <skewless/detail/sequence_archive.hpp>
 
 #include <cstddef>
 #include <cstdint>
@@ -21,6 +22,7 @@ class small_vector {
   static_assert(std::is_trivially_copyable_v<T>);
 
  public:
+  using value_type = T;
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] const T* begin() const noexcept { return size_ <= N ? inline_ : heap_.data(); }
@@ -68,21 +70,11 @@ class small_vector {
 
   template <class Archive>
   void save(Archive& ar) const {
-    const std::uint64_t n = size_;
-    ar(n);
-    for (const T& x : *this) ar(x);
+    save_sequence(ar, *this);
   }
   template <class Archive>
   void load(Archive& ar) {
-    std::uint64_t n = 0;
-    ar(n);
-    if (n > (std::uint64_t{1} << 40)) throw std::runtime_error("skewless: corrupt length");
-    clear();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      T x{};
-      ar(x);
-      push_back(x);
-    }
+    load_sequence(ar, *this);
   }
 
  private:
