@@ -221,3 +221,50 @@ TEST_CASE("exact_sum: compact form stays inline for typical data and spills when
   copy.add(1e-300);
   CHECK_FALSE(copy == wide);
 }
+
+TEST_CASE("exact_sum: inline sums round correctly at ties, subnormals, overflow and any divisor",
+          "[kernels][exact_sum]") {
+  // Sums of a value and fractions of its last place: exact ties, just above and
+  // below, in every binade, divided by small, power-of-two and 64-bit divisors.
+  std::mt19937_64 rng(skewless_test::base_seed() + 7);
+  const int cases = skewless_test::scaled(3000);
+  int inline_cases = 0;
+  for (int c = 0; c < cases; ++c) {
+    const int biased = static_cast<int>(rng() % 2047);  // 0: subnormal
+    const std::uint64_t frac = rng() & ((std::uint64_t{1} << 52) - 1);
+    const double x = std::bit_cast<double>((std::uint64_t(biased) << 52) | frac) * (rng() & 1 ? -1 : 1);
+    const int ulp_exp = (biased == 0 ? 1 : biased) - 1075;  // the last place of x
+    exact_sum s;
+    model m;
+    s.add(x);
+    m.add(x, +1);
+    for (int k = 0, n = static_cast<int>(rng() % 3); k <= n; ++k) {
+      // +-(1/2, 1/4 or 3/4) ulp, or one ulp below the half: where ties are decided.
+      const int sub = 1 + static_cast<int>(rng() % 3);
+      double y = std::ldexp(static_cast<double>(1 + rng() % 3), ulp_exp - sub);
+      if (rng() % 4 == 0) y = std::ldexp(1.0, ulp_exp - 1) - std::ldexp(1.0, ulp_exp - 40);
+      if (y == 0 || !std::isfinite(y)) continue;
+      y *= rng() & 1 ? -1 : 1;
+      s.add(y);
+      m.add(y, +1);
+    }
+    if (rng() % 8 == 0) {  // cancel to a small or zero remainder
+      s.add(-x);
+      m.add(-x, +1);
+    }
+    std::uint64_t div = 1;
+    switch (rng() % 5) {
+      case 0: div = 1; break;
+      case 1: div = 1 + rng() % 1000; break;
+      case 2: div = std::uint64_t{1} << (rng() % 64); break;
+      case 3: div = (std::uint64_t{1} << (32 + rng() % 32)) + (rng() % 3) - 1; break;
+      default: div = rng() | 1; break;  // up to 2^64 - 1
+    }
+    inline_cases += s.is_inline();
+    INFO("case " << c << " x " << std::hexfloat << x << " divisor " << div << " got "
+                 << s.divide_round(div) << " want " << m.expect(div) << std::defaultfloat);
+    CHECK(same_bits(s.round(), m.expect(1)));
+    CHECK(same_bits(s.divide_round(div), m.expect(div)));
+  }
+  CHECK(inline_cases > cases / 2);  // the path under test
+}

@@ -40,8 +40,9 @@ namespace kernels_internal {
 
 __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenced for -pedantic
 
-// Rounds the non-negative value (L * 2^e0 + something in (0, 2^e0) if sticky) to the
-// nearest double, ties to even, with subnormals and overflow to infinity. L is a
+// Rounds the value (L * 2^e0 + something in (0, 2^e0) if sticky), negated if
+// negative, to the nearest double, ties to even, with subnormals and overflow to
+// infinity; a non-zero value keeps its sign when it rounds to zero (-0.0). L is a
 // little-endian array of n 32-bit limbs. Requires: if sticky, the result grid's unit is
 // at least 4 * 2^e0 (callers keep two guard bits), so sticky only breaks ties.
 [[nodiscard]] inline double round_limbs(const std::uint32_t* limbs, int n, int e0,
@@ -98,7 +99,37 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
     bits = biased >= 2047 ? (std::uint64_t{2047} << 52)
                           : (static_cast<std::uint64_t>(biased) << 52) | (q - hidden);
   }
-  if (negative && q != 0) bits |= std::uint64_t{1} << 63;
+  // The sign of a non-zero value, even one that rounds to zero (as IEEE does).
+  if (negative && (q != 0 || top >= 0)) bits |= std::uint64_t{1} << 63;
+  return std::bit_cast<double>(bits);
+}
+
+// Rounds (t + something in (0, 1) if sticky) * 2^e, negated if negative, to the
+// nearest double, ties to even, subnormals, overflow and signs as in round_limbs
+// (t != 0, so the value is never an exact zero). Requires t >= 2^63 (normalized), so that
+// the result keeps at most 53 of t's 64 bits and sticky only breaks ties.
+[[nodiscard]] inline double round_u64(std::uint64_t t, int e, bool sticky, bool negative) noexcept {
+  // The result's unit: 2^(e + 11) for a normal result, 2^-1074 below the normal range.
+  const int shift = e + 63 >= -1022 ? 11 : -1074 - e;
+  std::uint64_t bits = 0;
+  if (shift < 64) [[likely]] {
+    // Branch-free: whether to round up depends on the data and would mispredict.
+    const std::uint64_t q = t >> shift;
+    const std::uint64_t half = std::uint64_t{1} << (shift - 1);
+    const std::uint64_t rest = t & ((half << 1) - 1);
+    const std::uint64_t up =
+        (rest >= half ? 1u : 0u) & ((sticky || (rest & (half - 1)) != 0 ? 1u : 0u) | (q & 1));
+    // (exponent field - 1) << 52 plus q (whose bit 52 is the hidden bit) is the
+    // double's bits; adding the round-up carries into the exponent when q overflows
+    // 53 bits, up to infinity. For a subnormal, re + 1074 == 0 and q < 2^52.
+    const int field = e + shift + 1074;  // >= 0
+    constexpr std::uint64_t inf_bits = std::uint64_t{2047} << 52;
+    bits = field >= 2047 ? inf_bits
+                         : std::min((static_cast<std::uint64_t>(field) << 52) + q + up, inf_bits);
+  } else if (shift == 64) {  // t / 2^64 is in [1/2, 1): 0 or the least subnormal
+    bits = (t > (std::uint64_t{1} << 63) || sticky) ? 1 : 0;
+  }
+  if (negative) bits |= std::uint64_t{1} << 63;  // t != 0: even -0.0 when it underflows
   return std::bit_cast<double>(bits);
 }
 
@@ -145,7 +176,7 @@ class exact_sum {
   [[nodiscard]] double divide_round(std::uint64_t divisor) const noexcept {
     if (auto special = special_value()) return *special;
     if (full_) return rounded_quotient(full_->data(), chunk_count, 0, divisor);
-    return rounded_quotient(inline_.data(), inline_count, base_, divisor);
+    return inline_quotient(divisor);
   }
 
   // The finite part of the sum as a magnitude: limbs[0..n) little-endian 32-bit, with
@@ -223,47 +254,78 @@ class exact_sum {
     throw std::runtime_error("skewless: corrupt exact_sum in archive");
   }
 
+  // Adds sign * x (sign is +1 or -1). The hot path of every sum: no branch depends on
+  // the value's bits except the rare ones (infinities, NaNs, zeros, a value outside
+  // the inline chunks), and every value touches three chunks, so the add is the same
+  // few instructions whatever the mantissa's alignment.
   void accumulate(double x, int sign) noexcept {
     const auto b = std::bit_cast<std::uint64_t>(x);
-    const auto biased = static_cast<int>((b >> 52) & 0x7ff);
-    const bool neg = (b >> 63) != 0;
-    if (biased == 0x7ff) {
-      if ((b & ((std::uint64_t{1} << 52) - 1)) != 0) {
-        nan_ += sign;
-      } else if (neg) {
-        neg_inf_ += sign;
-      } else {
-        pos_inf_ += sign;
-      }
+    const auto biased = static_cast<unsigned>(b >> 52) & 0x7ffu;
+    if (biased == 0x7ffu) [[unlikely]] {
+      accumulate_special(b, sign);
       return;
     }
-    std::uint64_t m = b & ((std::uint64_t{1} << 52) - 1);
-    if (biased != 0) m |= std::uint64_t{1} << 52;
-    if (m == 0) return;  // +-0 adds nothing
-    const int pos = biased == 0 ? 0 : biased - 1;  // weight of m's bit 0 is 2^(pos-1074)
-    const int idx = pos / chunk_bits;
-    const auto v = static_cast<kernels_internal::uint128>(m) << (pos % chunk_bits);
-    const std::int64_t s = (neg ? -1 : 1) * sign;
-    const std::int64_t d0 = s * static_cast<std::int64_t>(static_cast<std::uint32_t>(v));
-    const std::int64_t d1 = s * static_cast<std::int64_t>(static_cast<std::uint32_t>(v >> 32));
-    const std::int64_t d2 = s * static_cast<std::int64_t>(v >> 64);
-    const int top = d2 != 0 ? idx + 2 : idx + 1;
-    std::int64_t* c = nullptr;
-    if (full_) {
-      c = full_->data() + idx;
-    } else if (idx >= base_ && top < base_ + inline_count) {
-      c = inline_.data() + (idx - base_);
-    } else {
-      store(canonical(), idx, top);
-      c = full_ ? full_->data() + idx : inline_.data() + (idx - base_);
-    }
-    c[0] += d0;
-    c[1] += d1;
-    if (d2 != 0) c[2] += d2;
+    const std::uint64_t normal = biased != 0 ? 1 : 0;
+    const std::uint64_t m = (b & ((std::uint64_t{1} << 52) - 1)) | (normal << 52);
+    if (m == 0) [[unlikely]] return;  // +-0 adds nothing
+    // The weight of m's bit 0 is 2^(pos - 1074); m << sh spans chunks idx .. idx + 2.
+    const auto pos = biased - static_cast<unsigned>(normal);
+    const auto idx = static_cast<int>(pos / chunk_bits);
+    const auto sh = pos % chunk_bits;
+    const std::uint64_t low = m << sh;
+    const std::uint64_t high = (m >> 1) >> (63 - sh);  // bits 64.. of m << sh; sh < 32
+    // Conditional negation: s is 0 to add, -1 to subtract.
+    const std::int64_t s = -static_cast<std::int64_t>((b >> 63) ^ (sign < 0 ? 1u : 0u));
+    const auto d0 = (static_cast<std::int64_t>(low & 0xffffffffu) ^ s) - s;
+    const auto d1 = (static_cast<std::int64_t>(low >> 32) ^ s) - s;
+    const auto d2 = (static_cast<std::int64_t>(high) ^ s) - s;
+    const auto rel = static_cast<unsigned>(idx - base_);
+    std::int64_t* const c = !full_ && rel <= inline_count - 3 ? inline_.data() + rel
+                                                              : chunks_for(idx);
+    // Three scalar adds. Kept scalar on purpose: a vectorized pair of chunk adds
+    // stores 16 bytes that the next value, landing one chunk over, cannot load
+    // back by store forwarding, and that stall cost more than the adds.
+    add_scalar(c[0], d0);
+    add_scalar(c[1], d1);
+    add_scalar(c[2], d2);
     // Each addition moves a chunk by less than 2^32: 2^30 of them cannot overflow.
-    if (++pending_ >= (1u << 30)) {
-      pending_ = 0;
-      store(canonical());
+    if (++pending_ >= (1u << 30)) [[unlikely]] normalize();
+  }
+
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  void normalize() {
+    pending_ = 0;
+    store(canonical());
+  }
+
+  static void add_scalar(std::int64_t& chunk, std::int64_t d) noexcept {
+    chunk += d;
+#if defined(__GNUC__)
+    __asm__("" : "+m"(chunk));  // no instruction; keeps this store apart from the next
+#endif
+  }
+
+  // The chunks from idx on, when they are not among the inline ones: the full array,
+  // after moving the inline chunks (or spilling) so that idx .. idx + 2 fit. Out of
+  // line so that the hot path of accumulate stays small enough to inline.
+#if defined(__GNUC__)
+  [[gnu::noinline, gnu::cold]]
+#endif
+  std::int64_t* chunks_for(int idx) {
+    if (full_) return full_->data() + idx;
+    store(canonical(), idx, idx + 2);
+    return full_ ? full_->data() + idx : inline_.data() + (idx - base_);
+  }
+
+  void accumulate_special(std::uint64_t b, int sign) noexcept {
+    if ((b & ((std::uint64_t{1} << 52) - 1)) != 0) {
+      nan_ += sign;
+    } else if ((b >> 63) != 0) {
+      neg_inf_ += sign;
+    } else {
+      pos_inf_ += sign;
     }
   }
 
@@ -412,6 +474,63 @@ class exact_sum {
       inexact = rem != 0;
     }
     return kernels_internal::round_limbs(shifted, nl, e0 - s, inexact, negative);
+  }
+
+  // rounded_quotient for the inline chunks, in 64-bit words: the five signed chunks
+  // are under 2^62 in magnitude (pending_ bounds them), so their value is a 192-bit
+  // two's complement integer. Its top 128 bits (normalized) divided once by the
+  // divisor give a quotient of more than 63 bits; the remainder and the dropped low
+  // word are the sticky bit.
+  [[nodiscard]] double inline_quotient(std::uint64_t divisor) const noexcept {
+    using kernels_internal::uint128;
+    __extension__ using int128 = __int128;
+    static_assert(inline_count == 5, "inline_quotient reads five chunks");
+    const auto& c = inline_;
+    const int128 lo = int128{c[0]} + (int128{c[1]} * (std::int64_t{1} << 32));
+    const int128 mid = int128{c[2]} + (int128{c[3]} * (std::int64_t{1} << 32)) + (lo >> 64);
+    const int128 top = int128{c[4]} + (mid >> 64);
+    std::uint64_t w0 = static_cast<std::uint64_t>(lo);
+    std::uint64_t w1 = static_cast<std::uint64_t>(mid);
+    std::uint64_t w2 = static_cast<std::uint64_t>(top);  // |top| < 2^63
+    const bool negative = top < 0;
+    if (negative) {  // two's complement negation of (w2, w1, w0)
+      w0 = ~w0 + 1;
+      w1 = ~w1 + (w0 == 0 ? 1 : 0);
+      w2 = ~w2 + ((w0 == 0 && w1 == 0) ? 1 : 0);
+    }
+    int e = 32 * base_ - 1074;  // weight of w0's bit 0
+    // Normalize so that w2's top bit is set, moving whole words first.
+    if (w2 == 0) {
+      w2 = w1;
+      w1 = w0;
+      w0 = 0;
+      e -= 64;
+      if (w2 == 0) {
+        w2 = w1;
+        w1 = 0;
+        e -= 64;
+        if (w2 == 0) return 0.0;
+      }
+    }
+    if (const int z = std::countl_zero(w2); z != 0) {
+      w2 = (w2 << z) | (w1 >> (64 - z));
+      w1 = (w1 << z) | (w0 >> (64 - z));
+      w0 <<= z;
+      e -= z;
+    }
+    if (divisor == 1) {
+      return kernels_internal::round_u64(w2, e + 128, (w1 | w0) != 0, negative);
+    }
+    const uint128 n = (uint128{w2} << 64) | w1;  // n >= 2^127
+    const uint128 q = n / divisor;                // q > 2^63
+    const bool sticky = w0 != 0 || n % divisor != 0;
+    const auto qh = static_cast<std::uint64_t>(q >> 64);
+    const auto ql = static_cast<std::uint64_t>(q);
+    if (qh == 0) return kernels_internal::round_u64(ql, e + 64, sticky, negative);
+    const int z = std::countl_zero(qh);
+    const std::uint64_t t = (qh << z) | (z == 0 ? 0 : ql >> (64 - z));
+    const bool dropped = (ql << z) != 0;
+    return kernels_internal::round_u64(t, e + 128 - z, sticky || dropped, negative);
   }
 
   std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4
