@@ -1,6 +1,7 @@
 // Tests for skewless/online/window_state.hpp: each window's state under random
 // insertion order and eviction equals a brute-force recomputation over the same entries.
-// (Sliding windows keep their entries in stream groups: tests/online/stream_group.cpp.)
+// (Sliding windows keep their entries in stream groups: tests/online/stream_group.cpp and
+// tests/conformance/parity_streams.cpp.)
 #include <skewless/online/window_state.hpp>
 
 #include "support.hpp"

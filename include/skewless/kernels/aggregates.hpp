@@ -387,6 +387,20 @@ struct sums_of {
     if constexpr (has_sum) sum.subtract(o.sum);
     if constexpr (has_sum2) sum2.subtract(o.sum2);
   }
+  // These sums set to o's, whose parts are among these (the others zero).
+  template <unsigned Q>
+  void assign(const sums_of<Q>& o) {
+    if constexpr (Q == Parts) {
+      *this = o;
+    } else {
+      static_assert(!sums_of<Q>::has_sum || has_sum, "skewless internal: assign drops a sum");
+      static_assert(!sums_of<Q>::has_sum2 || has_sum2, "skewless internal: assign drops a sum2");
+      *this = sums_of{};
+      count = o.count;
+      if constexpr (sums_of<Q>::has_sum) sum = o.sum;
+      if constexpr (sums_of<Q>::has_sum2) sum2 = o.sum2;
+    }
+  }
   // Points p's count and sums at these.
   void export_to(window_parts& p) const noexcept {
     p.count = count;

@@ -154,7 +154,8 @@ class evaluator {
     }
   };
 
-  explicit evaluator(const FS& fs) : fs_(fs), aggs_(fs.aggregates()) {}
+  explicit evaluator(const FS& fs)
+      : fs_(fs), aggs_(fs.aggregates()), layouts_(stream_layouts_of(aggs_)) {}
 
   [[nodiscard]] const FS& definition() const noexcept { return fs_; }
   [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fs_.fingerprint(); }
@@ -275,7 +276,7 @@ class evaluator {
       key_type k{};
       entity_state st;
       ar(k, st);
-      std::apply([&](auto&... g) { (g.restore(aggs_, st.floor(), st.newest), ...); }, st.groups);
+      for_each_group(st, [&](auto& g, const auto& layout) { g.restore(aggs_, layout, st.floor(), st.newest); });
       if (!entities_.emplace(std::move(k), std::move(st)).second) {
         throw std::runtime_error("skewless: duplicate entity in snapshot");
       }
@@ -283,6 +284,14 @@ class evaluator {
   }
 
  private:
+  // f(group, its layout) for each stream group of st.
+  template <class F>
+  void for_each_group(entity_state& st, F&& f) const {
+    [&]<std::size_t... G>(std::index_sequence<G...>) {
+      (f(std::get<G>(st.groups), std::get<G>(layouts_)), ...);
+    }(std::make_index_sequence<plan::group_count>{});
+  }
+
   ingest_outcome count(ingest_outcome o) noexcept {
     ++counters_.by_outcome[static_cast<std::size_t>(o)];
     return o;
@@ -299,16 +308,10 @@ class evaluator {
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
-    std::apply(
-        [&](auto&... g) {
-          (
-              [&](auto& group) {
-                if (floor > old_floor) group.release(aggs_, floor);
-                if (const auto entry = group.entry_of(aggs_, e, t)) group.insert(aggs_, *entry, floor);
-              }(g),
-              ...);
-        },
-        st.groups);
+    for_each_group(st, [&](auto& group, const auto& layout) {
+      if (floor > old_floor) group.release(aggs_, layout, floor);
+      if (const auto entry = group.entry_of(aggs_, e, t)) group.insert(aggs_, layout, *entry, floor);
+    });
   }
 
   // Entries before window_start(floor) are invisible to every query still allowed;
@@ -350,7 +353,7 @@ class evaluator {
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
-    std::apply([&](auto&... g) { (g.release(aggs_, st.floor()), ...); }, st.groups);
+    for_each_group(st, [&](auto& g, const auto& layout) { g.release(aggs_, layout, st.floor()); });
   }
 
   void fill(const entity_state& st, double* values, std::int64_t t) const {
@@ -363,7 +366,7 @@ class evaluator {
               constexpr std::size_t member = plan::member_of[A];
               window_parts p;
               typename std::remove_cvref_t<decltype(group)>::template scratch_type<member> scratch;
-              group.template query<member>(aggs_, t, p, scratch);
+              group.template query<member>(aggs_, std::get<plan::group_of[A]>(layouts_), t, p, scratch);
               write_values(std::get<A>(aggs_), p, t, out);
             } else {
               write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t, out);
@@ -429,6 +432,7 @@ class evaluator {
 
   FS fs_;
   aggregates_type aggs_;
+  stream_layouts_t<aggregates_type> layouts_;  // which group members ride on which
   // Node-based: an entity's state is allocated once and never moved by a rehash
   // (states are hundreds of bytes; moving them on growth dominated ingest).
   absl::node_hash_map<key_type, entity_state> entities_;

@@ -14,6 +14,13 @@
 // references and operators only), so equal types mean equal streams. Any other sliding
 // aggregate gets a buffer of its own through the same code.
 //
+// Members of equal window ride on one another: a member whose window equals an earlier
+// member's, whose sums and first/last that member computes too and which takes the same
+// entries (count, sum and mean over 1h; sum and mean over 7d) keeps no range and no sums
+// of its own and reads the earlier one's. Windows are values, so which member rides on
+// which is found once per evaluator (layout_of) and passed to every operation; a
+// rider's state stays empty.
+//
 // A member's range, for the entity's floor f (its earliest allowed query time), is
 // [lo, hi): the entries with ts >= window_start(w, f), and for a lagged window
 // ts < f - lag (a window without lag covers every newer entry, and a query at T = f
@@ -209,6 +216,8 @@ class stream_group {
     static constexpr unsigned parts = parts_of_v<Agg>;
     static constexpr bool all_entries = online_internal::counts_events_of_v<Agg> || !keeps_missing;
     static constexpr unsigned sum_parts = part::count | (parts & (part::sum | part::sum2));
+    // What a query computes for this member.
+    static constexpr unsigned computed = sum_parts | (parts & (part::first | part::last));
     static_assert((parts & (part::min | part::max)) == 0,
                   "skewless: min and max over sliding windows keep a monotonic queue "
                   "(window_state), not a stream group's entries");
@@ -250,10 +259,46 @@ class stream_group {
     return window_lag(w) == 0 ? std::numeric_limits<std::int64_t>::max() : window_end(w, f);
   }
 
- public:
-  // Room for member K's sums when a query adjusts them.
   template <std::size_t K>
-  using scratch_type = sums_of<member<agg_t<member_index[K]>>::sum_parts>;
+  using member_t = member<agg_t<member_index[K]>>;
+  // Whether member K may ride on member J (given equal windows): J computes all K
+  // needs, over the same entries, with values where K reads values.
+  template <std::size_t J, std::size_t K>
+  static constexpr bool can_host =
+      J < K && (member_t<J>::computed & member_t<K>::computed) == member_t<K>::computed &&
+      member_t<J>::all_entries == member_t<K>::all_entries &&
+      (online_internal::counts_events_of_v<agg_t<member_index[K]>> ||
+       !online_internal::counts_events_of_v<agg_t<member_index[J]>>);
+  template <std::size_t K>
+  static constexpr bool may_ride = []<std::size_t... J>(std::index_sequence<J...>) {
+    return (can_host<J, K> || ...);
+  }(std::make_index_sequence<K>{});
+  // The sums parts of K and of every member it may ride on: K's query scratch.
+  template <std::size_t K>
+  static constexpr unsigned scratch_parts = [] {
+    unsigned r = member_t<K>::sum_parts;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      ((r |= can_host<J, K> ? member_t<J>::sum_parts : 0u), ...);
+    }(std::make_index_sequence<K>{});
+    return r;
+  }();
+
+ public:
+  // Room for member K's sums (or its host's) when a query adjusts them.
+  template <std::size_t K>
+  using scratch_type = sums_of<scratch_parts<K>>;
+
+  // layout[K]: the member whose range and sums member K reads, K itself or the first
+  // earlier member of equal window it may ride on. One per evaluator: from the windows.
+  using layout = std::array<std::uint8_t, member_count>;
+  static_assert(member_count < 256);
+  [[nodiscard]] static layout layout_of(const Aggs& aggs) {
+    layout r{};
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ((r[K] = static_cast<std::uint8_t>(host_of<K>(aggs, r))), ...);
+    }(std::make_index_sequence<member_count>{});
+    return r;
+  }
 
   // The entry event `e` puts in the stream, if any.
   template <class E>
@@ -274,14 +319,14 @@ class stream_group {
 
   // Applies entry e (from entry_of) for an entity whose floor is f. A late entry lands in
   // place; one that no member's window can see any more is dropped.
-  void insert(const Aggs& aggs, const entry& e, std::int64_t f) {
+  void insert(const Aggs& aggs, const layout& hosts, const entry& e, std::int64_t f) {
     const std::int64_t ts = ts_of(e);
     if (((ts < window_start(std::get<M>(aggs).window, f)) && ...)) return;
     std::size_t i = entries_.size();
     while (i > 0 && entry_less(e, entries_[i - 1])) --i;
     entries_.insert(i, e);
     if (i + 1 == entries_.size()) back_ = e;
-    for_each_member([&](auto& m, const sliding_window& w) {
+    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
       if (ts < window_start(w, f)) {
         ++m.lo;
         ++m.hi;
@@ -297,10 +342,10 @@ class stream_group {
 
   // The floor rose to f: each member's ranges move to f's windows, and entries no
   // member can see any more leave the buffer.
-  void release(const Aggs& aggs, std::int64_t f) {
+  void release(const Aggs& aggs, const layout& hosts, std::int64_t f) {
     const std::size_t n = entries_.size();
     std::size_t keep_from = n;
-    for_each_member([&](auto& m, const sliding_window& w) {
+    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
       const std::int64_t bound = sums_bound(w, f);
       while (m.hi < n && ts_of(entries_[m.hi]) < bound) m.enter(entries_[m.hi++]);
       const std::int64_t start = window_start(w, f);
@@ -310,7 +355,7 @@ class stream_group {
     }, aggs);
     if (keep_from == 0) return;
     for (std::size_t k = 0; k < keep_from; ++k) entries_.pop_front();
-    for_each_member([&](auto& m, const sliding_window&) {
+    for_each_member(hosts, [&](auto& m, const sliding_window&) {
       m.lo -= keep_from;
       m.hi -= keep_from;
     }, aggs);
@@ -319,9 +364,29 @@ class stream_group {
   // The parts of member K's window at t (t >= the entity's floor). p's sums point into
   // this state or into `scratch`.
   template <std::size_t K, class Scratch>
-  void query(const Aggs& aggs, std::int64_t t, window_parts& p, Scratch& scratch) const {
-    using Agg = agg_t<member_index[K]>;
-    using Member = member<Agg>;
+  void query(const Aggs& aggs, const layout& hosts, std::int64_t t, window_parts& p,
+             Scratch& scratch) const {
+    if constexpr (may_ride<K>) {
+      if (hosts[K] != K) {
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+          (
+              [&] {
+                if constexpr (can_host<J, K>) {
+                  if (hosts[K] == J) query_own<J>(aggs, t, p, scratch);
+                }
+              }(),
+              ...);
+        }(std::make_index_sequence<K>{});
+        return;
+      }
+    }
+    query_own<K>(aggs, t, p, scratch);
+  }
+
+ private:
+  template <std::size_t K, class Scratch>
+  void query_own(const Aggs& aggs, std::int64_t t, window_parts& p, Scratch& scratch) const {
+    using Member = member_t<K>;
     const Member& m = std::get<K>(members_);
     const sliding_window& w = std::get<member_index[K]>(aggs).window;
     const std::size_t n = entries_.size();
@@ -360,6 +425,7 @@ class stream_group {
     }
   }
 
+ public:
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = entries_.heap_bytes();
     std::apply([&](const auto&... m) { ((b += m.sums.heap_bytes()), ...); }, members_);
@@ -374,7 +440,7 @@ class stream_group {
   // After load, for an entity whose floor is f and whose newest event is at `newest`:
   // refuses entries out of order, newer than the entity, older than every window or
   // missing where the stream keeps no missing values; then rebuilds the members.
-  void restore(const Aggs& aggs, std::int64_t f, std::int64_t newest) {
+  void restore(const Aggs& aggs, const layout& hosts, std::int64_t f, std::int64_t newest) {
     const std::size_t n = entries_.size();
     std::int64_t oldest_start = std::numeric_limits<std::int64_t>::max();
     ((oldest_start = std::min(oldest_start, window_start(std::get<M>(aggs).window, f))), ...);
@@ -387,7 +453,7 @@ class stream_group {
     }
     if (n != 0) back_ = entries_[n - 1];
     members_ = {};
-    for_each_member([&](auto& m, const sliding_window& w) {
+    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
       const auto first_from = [&](std::int64_t ts) {
         return entries_.partition_point([&](const entry& e) { return ts_of(e) < ts; });
       };
@@ -399,11 +465,29 @@ class stream_group {
   }
 
  private:
+  // f(member, its window) for each member that keeps its own state.
   template <class F>
-  void for_each_member(F&& f, const Aggs& aggs) {
+  void for_each_member(const layout& hosts, F&& f, const Aggs& aggs) {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
-      (f(std::get<K>(members_), std::get<member_index[K]>(aggs).window), ...);
+      ((hosts[K] == K ? f(std::get<K>(members_), std::get<member_index[K]>(aggs).window) : void()), ...);
     }(std::make_index_sequence<member_count>{});
+  }
+
+  template <std::size_t K>
+  static std::size_t host_of(const Aggs& aggs, const layout& decided) {
+    const sliding_window& w = std::get<member_index[K]>(aggs).window;
+    std::size_t h = K;
+    [&]<std::size_t... J>(std::index_sequence<J...>) {
+      (
+          [&] {
+            if constexpr (can_host<J, K>) {
+              const sliding_window& v = std::get<member_index[J]>(aggs).window;
+              if (h == K && decided[J] == J && v.width_us == w.width_us && v.offset_us == w.offset_us) h = J;
+            }
+          }(),
+          ...);
+    }(std::make_index_sequence<K>{});
+    return h;
   }
 
   // The first index at or after `from` whose entry's time is >= ts, galloping (the
@@ -450,5 +534,23 @@ struct stream_groups_of<Aggs, std::index_sequence<G...>> {
 
 template <class Aggs>
 using stream_groups_t = typename online_internal::stream_groups_of<Aggs>::type;
+
+namespace online_internal {
+template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>>
+struct stream_layouts_of;
+template <class Aggs, std::size_t... G>
+struct stream_layouts_of<Aggs, std::index_sequence<G...>> {
+  using type = std::tuple<typename stream_group_of<Aggs, G>::type::layout...>;
+  static type make(const Aggs& aggs) { return type{stream_group_of<Aggs, G>::type::layout_of(aggs)...}; }
+};
+}  // namespace online_internal
+
+// Each group's layout (which member rides on which), found from the windows.
+template <class Aggs>
+using stream_layouts_t = typename online_internal::stream_layouts_of<Aggs>::type;
+template <class Aggs>
+[[nodiscard]] stream_layouts_t<Aggs> stream_layouts_of(const Aggs& aggs) {
+  return online_internal::stream_layouts_of<Aggs>::make(aggs);
+}
 
 }  // namespace skewless::inline v1::online

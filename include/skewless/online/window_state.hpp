@@ -38,9 +38,10 @@ namespace online_internal {
 // The sums of items [lo, hi) of a sequence, given `total`, their sums over [tlo, thi):
 // the total itself, the total adjusted at both ends, or the items added up afresh —
 // whichever touches fewer items — exported to p (through `scratch` unless it is the
-// total). remove/add apply one item to a sums_of.
-template <class Sums, class Seq, class Remove, class Add>
-void sums_between(window_parts& p, Sums& scratch, const Sums& total, const Seq& seq,
+// total). remove/add apply one item to a sums_of. The scratch may hold more parts than
+// the total (a stream-group member reading the sums it rides on).
+template <class Scratch, class Sums, class Seq, class Remove, class Add>
+void sums_between(window_parts& p, Scratch& scratch, const Sums& total, const Seq& seq,
                   std::size_t tlo, std::size_t thi, std::size_t lo, std::size_t hi, Remove remove,
                   Add add) {
   if (lo == tlo && hi == thi) {
@@ -50,13 +51,13 @@ void sums_between(window_parts& p, Sums& scratch, const Sums& total, const Seq& 
   const auto gap = [](std::size_t a, std::size_t b) { return a > b ? a - b : b - a; };
   const bool overlap = lo <= thi && tlo <= hi;
   if (overlap && gap(lo, tlo) + gap(hi, thi) <= hi - lo) {
-    scratch = total;
+    scratch.assign(total);
     for (std::size_t i = tlo; i < lo; ++i) remove(scratch, seq[i]);
     for (std::size_t i = lo; i < tlo; ++i) add(scratch, seq[i]);
     for (std::size_t i = thi; i < hi; ++i) add(scratch, seq[i]);
     for (std::size_t i = hi; i < thi; ++i) remove(scratch, seq[i]);
   } else {
-    scratch = Sums{};
+    scratch = Scratch{};
     for (std::size_t i = lo; i < hi; ++i) add(scratch, seq[i]);
   }
   scratch.export_to(p);
