@@ -261,42 +261,61 @@ class stream_group {
 
   template <std::size_t K>
   using member_t = member<agg_t<member_index[K]>>;
-  // Whether member K may ride on member J (given equal windows): J computes all K
-  // needs, over the same entries, with values where K reads values.
-  template <std::size_t J, std::size_t K>
-  static constexpr bool can_host =
-      J < K && (member_t<J>::computed & member_t<K>::computed) == member_t<K>::computed &&
-      member_t<J>::all_entries == member_t<K>::all_entries &&
-      (online_internal::counts_events_of_v<agg_t<member_index[K]>> ||
-       !online_internal::counts_events_of_v<agg_t<member_index[J]>>);
+  // Riding is decided over plain arrays (constexpr loops, not a template per pair of
+  // members, which a 50-aggregate group would pay for in compile time).
+  static constexpr std::array<unsigned, member_count> computed_{member<agg_t<M>>::computed...};
+  static constexpr std::array<unsigned, member_count> sum_parts_{member<agg_t<M>>::sum_parts...};
+  static constexpr std::array<bool, member_count> all_entries_{member<agg_t<M>>::all_entries...};
+  static constexpr std::array<bool, member_count> no_value_{online_internal::counts_events_of_v<agg_t<M>>...};
+  // Whether member k may ride on member j (given equal windows): j computes all k
+  // needs, over the same entries, with values where k reads values.
+  static constexpr bool can_host(std::size_t j, std::size_t k) noexcept {
+    return j < k && (computed_[j] & computed_[k]) == computed_[k] && all_entries_[j] == all_entries_[k] &&
+           (no_value_[k] || !no_value_[j]);
+  }
+  // The sums parts of k and of every member it may ride on: k's query scratch.
+  static constexpr unsigned scratch_parts(std::size_t k) noexcept {
+    unsigned r = sum_parts_[k];
+    for (std::size_t j = 0; j < k; ++j) r |= can_host(j, k) ? sum_parts_[j] : 0u;
+    return r;
+  }
+  // The members k may ride on.
   template <std::size_t K>
-  static constexpr bool may_ride = []<std::size_t... J>(std::index_sequence<J...>) {
-    return (can_host<J, K> || ...);
-  }(std::make_index_sequence<K>{});
-  // The sums parts of K and of every member it may ride on: K's query scratch.
-  template <std::size_t K>
-  static constexpr unsigned scratch_parts = [] {
-    unsigned r = member_t<K>::sum_parts;
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      ((r |= can_host<J, K> ? member_t<J>::sum_parts : 0u), ...);
-    }(std::make_index_sequence<K>{});
+  static constexpr auto hosts_for = [] {
+    constexpr std::size_t n = [] {
+      std::size_t c = 0;
+      for (std::size_t j = 0; j < K; ++j) c += can_host(j, K);
+      return c;
+    }();
+    std::array<std::size_t, n> r{};
+    for (std::size_t j = 0, c = 0; j < K; ++j) {
+      if (can_host(j, K)) r[c++] = j;
+    }
     return r;
   }();
 
  public:
   // Room for member K's sums (or its host's) when a query adjusts them.
   template <std::size_t K>
-  using scratch_type = sums_of<scratch_parts<K>>;
+  using scratch_type = sums_of<scratch_parts(K)>;
 
   // layout[K]: the member whose range and sums member K reads, K itself or the first
   // earlier member of equal window it may ride on. One per evaluator: from the windows.
   using layout = std::array<std::uint8_t, member_count>;
   static_assert(member_count < 256);
   [[nodiscard]] static layout layout_of(const Aggs& aggs) {
+    const std::array<const sliding_window*, member_count> w{&std::get<M>(aggs).window...};
     layout r{};
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-      ((r[K] = static_cast<std::uint8_t>(host_of<K>(aggs, r))), ...);
-    }(std::make_index_sequence<member_count>{});
+    for (std::size_t k = 0; k < member_count; ++k) {
+      r[k] = static_cast<std::uint8_t>(k);
+      for (std::size_t j = 0; j < k; ++j) {
+        if (can_host(j, k) && r[j] == j && w[j]->width_us == w[k]->width_us &&
+            w[j]->offset_us == w[k]->offset_us) {
+          r[k] = static_cast<std::uint8_t>(j);
+          break;
+        }
+      }
+    }
     return r;
   }
 
@@ -366,17 +385,12 @@ class stream_group {
   template <std::size_t K, class Scratch>
   void query(const Aggs& aggs, const layout& hosts, std::int64_t t, window_parts& p,
              Scratch& scratch) const {
-    if constexpr (may_ride<K>) {
+    constexpr auto& candidates = hosts_for<K>;
+    if constexpr (!candidates.empty()) {
       if (hosts[K] != K) {
-        [&]<std::size_t... J>(std::index_sequence<J...>) {
-          (
-              [&] {
-                if constexpr (can_host<J, K>) {
-                  if (hosts[K] == J) query_own<J>(aggs, t, p, scratch);
-                }
-              }(),
-              ...);
-        }(std::make_index_sequence<K>{});
+        [&]<std::size_t... C>(std::index_sequence<C...>) {
+          ((hosts[K] == candidates[C] ? query_own<candidates[C]>(aggs, t, p, scratch) : void()), ...);
+        }(std::make_index_sequence<candidates.size()>{});
         return;
       }
     }
@@ -471,23 +485,6 @@ class stream_group {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ((hosts[K] == K ? f(std::get<K>(members_), std::get<member_index[K]>(aggs).window) : void()), ...);
     }(std::make_index_sequence<member_count>{});
-  }
-
-  template <std::size_t K>
-  static std::size_t host_of(const Aggs& aggs, const layout& decided) {
-    const sliding_window& w = std::get<member_index[K]>(aggs).window;
-    std::size_t h = K;
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      (
-          [&] {
-            if constexpr (can_host<J, K>) {
-              const sliding_window& v = std::get<member_index[J]>(aggs).window;
-              if (h == K && decided[J] == J && v.width_us == w.width_us && v.offset_us == w.offset_us) h = J;
-            }
-          }(),
-          ...);
-    }(std::make_index_sequence<K>{});
-    return h;
   }
 
   // The first index at or after `from` whose entry's time is >= ts, galloping (the
