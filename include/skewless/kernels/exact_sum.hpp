@@ -40,74 +40,11 @@ namespace kernels_internal {
 
 __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenced for -pedantic
 
-// Rounds the value (L * 2^e0 + something in (0, 2^e0) if sticky), negated if
-// negative, to the nearest double, ties to even, with subnormals and overflow to
-// infinity; a non-zero value keeps its sign when it rounds to zero (-0.0). L is a
-// little-endian array of n 32-bit limbs. Requires: if sticky, the result grid's unit is
-// at least 4 * 2^e0 (callers keep two guard bits), so sticky only breaks ties.
-[[nodiscard]] inline double round_limbs(const std::uint32_t* limbs, int n, int e0,
-                                        bool sticky, bool negative) noexcept {
-  int top = n - 1;
-  while (top >= 0 && limbs[top] == 0) --top;
-  std::uint64_t q = 0;
-  int e = e0;
-  if (top >= 0) {
-    const int p = top * 32 + (32 - std::countl_zero(limbs[top]));  // bit length
-    const int shift = (p - 1 + e0 >= -1022) ? p - 53 : -1074 - e0;
-    // Bits [lo, lo + count) of L as an integer, count <= 64; bits outside L are 0.
-    auto bits_at = [&](int lo, int count) -> std::uint64_t {
-      uint128 w = 0;
-      const int first = lo >= 0 ? lo / 32 : -((-lo + 31) / 32);
-      for (int k = 2; k >= 0; --k) {
-        const int li = first + k;
-        w = (w << 32) | ((li >= 0 && li < n) ? limbs[li] : 0u);
-      }
-      w >>= (lo - first * 32);
-      return count == 64 ? static_cast<std::uint64_t>(w)
-                         : static_cast<std::uint64_t>(w) & ((std::uint64_t{1} << count) - 1);
-    };
-    if (shift <= 0) {
-      q = bits_at(0, p) << -shift;  // exact: p <= 53
-      e = e0 + shift;
-    } else {
-      q = bits_at(shift, p - shift);
-      const bool round_bit = bits_at(shift - 1, 1) != 0;
-      bool below = sticky;
-      const int guard = shift - 1;  // bits [0, guard) are below the round bit
-      for (int w = 0; w < guard / 32 && w < n && !below; ++w) below = limbs[w] != 0;
-      if (!below && guard % 32 != 0 && guard / 32 < n) {
-        below = (limbs[guard / 32] & ((std::uint32_t{1} << (guard % 32)) - 1)) != 0;
-      }
-      e = e0 + shift;
-      if (round_bit && (below || (q & 1) != 0)) {
-        ++q;
-        if (q == (std::uint64_t{1} << 53)) {
-          q >>= 1;
-          ++e;
-        }
-      }
-    }
-  }
-  std::uint64_t bits = 0;
-  constexpr std::uint64_t hidden = std::uint64_t{1} << 52;
-  if (q == 0) {
-    bits = 0;
-  } else if (q < hidden) {
-    bits = q;  // subnormal (e == -1074): the fraction field is q itself
-  } else {
-    const std::int64_t biased = std::int64_t{e} + 1075;
-    bits = biased >= 2047 ? (std::uint64_t{2047} << 52)
-                          : (static_cast<std::uint64_t>(biased) << 52) | (q - hidden);
-  }
-  // The sign of a non-zero value, even one that rounds to zero (as IEEE does).
-  if (negative && (q != 0 || top >= 0)) bits |= std::uint64_t{1} << 63;
-  return std::bit_cast<double>(bits);
-}
-
 // Rounds (t + something in (0, 1) if sticky) * 2^e, negated if negative, to the
-// nearest double, ties to even, subnormals, overflow and signs as in round_limbs
-// (t != 0, so the value is never an exact zero). Requires t >= 2^63 (normalized), so that
-// the result keeps at most 53 of t's 64 bits and sticky only breaks ties.
+// nearest double, ties to even, with subnormals and overflow to infinity; t != 0, so
+// the value is never an exact zero and keeps its sign even when it rounds to zero
+// (-0.0, as IEEE does). Requires t >= 2^63 (normalized), so that the result keeps at
+// most 53 of t's 64 bits and sticky only breaks ties. The one rounding routine.
 [[nodiscard]] inline double round_u64(std::uint64_t t, int e, bool sticky, bool negative) noexcept {
   // The result's unit: 2^(e + 11) for a normal result, 2^-1074 below the normal range.
   const int shift = e + 63 >= -1022 ? 11 : -1074 - e;
@@ -121,7 +58,7 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
         (rest >= half ? 1u : 0u) & ((sticky || (rest & (half - 1)) != 0 ? 1u : 0u) | (q & 1));
     // (exponent field - 1) << 52 plus q (whose bit 52 is the hidden bit) is the
     // double's bits; adding the round-up carries into the exponent when q overflows
-    // 53 bits, up to infinity. For a subnormal, re + 1074 == 0 and q < 2^52.
+    // 53 bits, up to infinity. For a subnormal, field == 0 and q < 2^52.
     const int field = e + shift + 1074;  // >= 0
     constexpr std::uint64_t inf_bits = std::uint64_t{2047} << 52;
     bits = field >= 2047 ? inf_bits
@@ -131,6 +68,34 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
   }
   if (negative) bits |= std::uint64_t{1} << 63;  // t != 0: even -0.0 when it underflows
   return std::bit_cast<double>(bits);
+}
+
+// Rounds the value (L * 2^e0 + something in (0, 2^e0) if sticky), negated if
+// negative, as round_u64 does; an exact zero is +0.0. L is a little-endian array of n
+// 32-bit limbs. Requires: if sticky, the result grid's unit is at least 4 * 2^e0
+// (callers keep two guard bits), so sticky only breaks ties.
+[[nodiscard]] inline double round_limbs(const std::uint32_t* limbs, int n, int e0,
+                                        bool sticky, bool negative) noexcept {
+  int top = n - 1;
+  while (top >= 0 && limbs[top] == 0) --top;
+  if (top < 0) return 0.0;
+  const int p = top * 32 + (32 - std::countl_zero(limbs[top]));  // bit length
+  // The 64 bits of L below its top (zeros below bit 0), and whether any bit under
+  // them is set.
+  const int lo = p - 64;
+  const int first = lo >= 0 ? lo / 32 : -((-lo + 31) / 32);
+  uint128 w = 0;
+  for (int k = 2; k >= 0; --k) {
+    const int li = first + k;
+    w = (w << 32) | ((li >= 0 && li < n) ? limbs[li] : 0u);
+  }
+  const auto t = static_cast<std::uint64_t>(w >> (lo - first * 32));
+  bool below = sticky;
+  for (int i = 0; i < lo / 32 && !below; ++i) below = limbs[i] != 0;
+  if (!below && lo > 0 && lo % 32 != 0) {
+    below = (limbs[lo / 32] & ((std::uint32_t{1} << (lo % 32)) - 1)) != 0;
+  }
+  return round_u64(t, e0 + lo, below, negative);
 }
 
 }  // namespace kernels_internal
