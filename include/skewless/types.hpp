@@ -11,6 +11,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <type_traits>
 
 namespace skewless::inline v1 {
 
@@ -25,8 +26,9 @@ struct spine_row {
 // Rows are spine rows (in input order), columns are features (in definition order).
 using feature_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-// One entity's features, sized at compile time.
+// One entity's features, sized at compile time (feature_vector<decltype(features)>).
 template <class FeatureSet>
-using feature_vector = Eigen::Matrix<double, static_cast<int>(FeatureSet::size), 1>;
+using feature_vector =
+    Eigen::Matrix<double, static_cast<int>(std::remove_cvref_t<FeatureSet>::size), 1>;
 
 }  // namespace skewless::inline v1

@@ -10,6 +10,8 @@
 
 #include <random>
 #include <ranges>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace batch_test {
@@ -99,4 +101,48 @@ TEST_CASE("batch: events from any input range", "[batch]") {
   CHECK(from_vector.values(0, 0) == -1.0);
   CHECK(from_view.values(0, 0) == 3.0);
   CHECK(from_view.values(1, 0) == 5.0);
+}
+
+namespace batch_test {
+struct named_ev {
+  std::string user;
+  std::int64_t ts;
+  double x;
+};
+}  // namespace batch_test
+BOOST_HANA_ADAPT_STRUCT(batch_test::named_ev, user, ts, x);
+
+TEST_CASE("batch: spine keys of a value-preserving type name the same entities", "[batch]") {
+  // A narrower integer type widens to the key type (a wider one does not compile:
+  // tests/diagnostics/key_narrowing_batch.cpp).
+  const std::vector<ev> events = {{1, 0, 1}, {2, 0, 5}, {1, 500'000, 2}};
+  const std::vector<spine_row<std::int32_t>> exact = {{2, 10}, {1, 600'000}};
+  const std::vector<spine_row<std::int16_t>> narrow = {{2, 10}, {1, 600'000}};
+  CHECK(same(batch::evaluate(features, events, exact).values,
+             batch::evaluate(features, events, narrow).values));
+  // A std::string key takes std::string_view and const char* spines.
+  constexpr auto nx = field<batch_test::named_ev, "x">;
+  constexpr auto named = define_features<batch_test::named_ev, "user", "ts">(
+      feature<"sum">(sum(nx, lifetime())));
+  const std::vector<batch_test::named_ev> named_events = {{"a", 0, 1.5}, {"b", 0, 4}, {"a", 5, 2}};
+  const std::vector<spine_row<std::string>> owned = {{"a", 10}, {"b", 10}, {"c", 10}};
+  const std::vector<spine_row<std::string_view>> viewed = {{"a", 10}, {"b", 10}, {"c", 10}};
+  const std::vector<spine_row<const char*>> literal = {{"a", 10}, {"b", 10}, {"c", 10}};
+  const auto r = batch::evaluate(named, named_events, owned);
+  CHECK(r.values(0, 0) == 3.5);
+  CHECK(r.values(1, 0) == 4.0);
+  CHECK(same(r.values, batch::evaluate(named, named_events, viewed).values));
+  CHECK(same(r.values, batch::evaluate(named, named_events, literal).values));
+  CHECK(same(r.values, reference::evaluate(named, named_events, viewed)));
+}
+
+TEST_CASE("batch: result<decltype(features)> names the result", "[batch]") {
+  const std::vector<ev> events = {{1, 0, 1}};
+  const std::vector<spine_row<std::int32_t>> spine = {{1, 10}};
+  batch::result<decltype(features)> r = batch::evaluate(features, events, spine);
+  CHECK(r.values(0, 0) == 1.0);
+  CHECK(r.columns[3] == "last");
+  // A row copies into a feature_vector with .transpose() (the matrix is row-major).
+  feature_vector<decltype(features)> v = r.values.row(0).transpose();
+  CHECK(v[0] == 1.0);
 }

@@ -10,7 +10,10 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 namespace online_test {
 struct ev {
@@ -141,4 +144,133 @@ TEST_CASE("online: advance_to declares the past and changes no later answer", "[
   CHECK_FALSE(on.features("a", 59'000'000, after).ok());
   CHECK(on.features("b", 59'000'000, after).ok());
   CHECK(on.advance_to(std::int64_t{1} << 62 | 7).code() == absl::StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("online: a failed read fills the output with NaN, on every failure path", "[online]") {
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"a", 10'000'000, 1.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"b", 20'000'000, 2.0}) == online::ingest_outcome::accepted);
+  vec v;
+  auto all_missing = [&] { return v.array().isNaN().all(); };
+  // Each failure follows a good read of another entity, whose values must not leak.
+  auto fail_after_good_read = [&](auto&& failing_read) {
+    REQUIRE(on.features("b", 30'000'000, v).ok());
+    REQUIRE_FALSE(all_missing());
+    const absl::Status s = failing_read();
+    CHECK_FALSE(s.ok());
+    CHECK(all_missing());
+    return s.code();
+  };
+  // T before the entity's newest event.
+  CHECK(fail_after_good_read([&] { return on.features("a", 9'000'000, v); }) ==
+        absl::StatusCode::kFailedPrecondition);
+  // T outside the accepted time range, for a known and an unknown entity.
+  CHECK(fail_after_good_read([&] { return on.features("a", std::int64_t{1} << 62 | 1, v); }) ==
+        absl::StatusCode::kInvalidArgument);
+  CHECK(fail_after_good_read([&] { return on.features("zz", -(std::int64_t{1} << 62) - 1, v); }) ==
+        absl::StatusCode::kInvalidArgument);
+  // T before the time the state was advanced to, for a known and an unknown entity.
+  REQUIRE(on.advance_to(25'000'000).ok());
+  CHECK(fail_after_good_read([&] { return on.features("a", 24'000'000, v); }) ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK(fail_after_good_read([&] { return on.features("zz", 24'000'000, v); }) ==
+        absl::StatusCode::kFailedPrecondition);
+  // With a read_info, too, which then says nothing was found.
+  online::read_info info;
+  CHECK(fail_after_good_read([&] { return on.features("zz", 24'000'000, v, info); }) ==
+        absl::StatusCode::kFailedPrecondition);
+  CHECK_FALSE(info.known_entity);
+}
+
+TEST_CASE("online: a read says whether the entity is known, without changing values", "[online]") {
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"a", 10'000'000, 1.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"a", 12'000'000, 2.0}) == online::ingest_outcome::accepted);
+  vec known, unknown, plain;
+  online::read_info info;
+  REQUIRE(on.features("a", 12'000'000, known, info).ok());
+  CHECK(info.known_entity);
+  CHECK(info.newest_event_us == 12'000'000);
+  REQUIRE(on.features("a", 12'000'000, plain).ok());
+  CHECK(known == plain);  // the read_info overload gives the same values
+  // An idle known entity whose windows are empty reads what an unknown one reads...
+  REQUIRE(on.features("a", 100'000'000, known, info).ok());
+  CHECK(info.known_entity);
+  REQUIRE(on.features("nobody", 100'000'000, unknown, info).ok());
+  // ... but the read_info and contains() tell them apart.
+  CHECK_FALSE(info.known_entity);
+  CHECK(info.newest_event_us == std::numeric_limits<std::int64_t>::min());
+  CHECK(on.contains("a"));
+  CHECK(on.contains(std::string("a")));
+  CHECK_FALSE(on.contains("nobody"));
+  CHECK(known[0] == unknown[0]);  // sum over 10 s: both empty
+  CHECK(known[1] == 2.0);         // lifetime count: only the known entity has events
+  CHECK(unknown[1] == 0.0);
+}
+
+TEST_CASE("online: keys are taken by value-preserving types only", "[online]") {
+  // std::string keys: std::string, std::string_view and const char* name the same entity.
+  online::evaluator on(features);
+  REQUIRE(on.ingest({"user-1", 1'000'000, 3.0}) == online::ingest_outcome::accepted);
+  vec a, b, c;
+  const std::string owned = "user-1";
+  REQUIRE(on.features(owned, 2'000'000, a).ok());
+  REQUIRE(on.features(std::string_view(owned), 2'000'000, b).ok());
+  REQUIRE(on.features("user-1", 2'000'000, c).ok());
+  CHECK(a[0] == 3.0);
+  CHECK(a == b);
+  CHECK(a == c);
+  REQUIRE(on.advance_to(std::string_view("user-1"), 1'500'000).ok());
+  CHECK_FALSE(on.features(owned, 1'400'000, a).ok());
+
+  // Integer keys: narrower integer types widen; wider ones do not compile
+  // (tests/diagnostics/key_narrowing_*.cpp).
+  constexpr auto tx = field<online_test::timed_ev, "x">;
+  STATIC_REQUIRE(key_type_accepts<std::int64_t, std::int32_t>);
+  STATIC_REQUIRE(key_type_accepts<std::int64_t, std::uint32_t>);
+  STATIC_REQUIRE(key_type_accepts<std::int32_t, std::int16_t>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int32_t, std::int64_t>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int32_t, std::uint32_t>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::uint64_t, std::int64_t>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int64_t, std::uint64_t>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int64_t, bool>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int64_t, double>);
+  STATIC_REQUIRE(key_type_accepts<std::string, std::string_view>);
+  STATIC_REQUIRE(key_type_accepts<std::string, const char*>);
+  STATIC_REQUIRE(key_type_accepts<std::string, char[4]>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::string, int>);
+  STATIC_REQUIRE_FALSE(key_type_accepts<std::int64_t, std::string>);
+  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(
+      feature<"sum_1m">(sum(tx, sliding(1min))));
+  online::evaluator timed(tf);
+  const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
+  REQUIRE(timed.ingest({7, t0, 2.5}) == online::ingest_outcome::accepted);
+  feature_vector<decltype(tf)> w;
+  REQUIRE(timed.features(std::int16_t{7}, t0 + absl::Seconds(1), w).ok());
+  CHECK(w[0] == 2.5);
+  CHECK(timed.contains(std::uint8_t{7}));
+}
+
+TEST_CASE("online: evaluator<decltype(features)> is the evaluator of the definition", "[online]") {
+  // decltype of a constexpr definition is const-qualified; every type a user names with
+  // it must work as with the plain type.
+  online::evaluator<decltype(features)> on(features);
+  online::evaluator<const std::remove_cvref_t<decltype(features)>&> by_ref(features);
+  REQUIRE(on.ingest({"a", 1'000'000, 1.5}) == online::ingest_outcome::accepted);
+  const auto bytes = serial::snapshot(on);
+  REQUIRE(bytes.ok());
+  online::evaluator<decltype(features)> restored(features);
+  REQUIRE(serial::restore(restored, *bytes).ok());
+  REQUIRE(serial::restore(by_ref, *bytes).ok());
+  feature_vector<decltype(features)> a;
+  feature_vector<const std::remove_cvref_t<decltype(features)>&> b;
+  REQUIRE(restored.features("a", 2'000'000, a).ok());
+  REQUIRE(by_ref.features("a", 2'000'000, b).ok());
+  CHECK(a[0] == 1.5);
+  CHECK(a == b);
+  // It is the same evaluator: it binds where the plain type is expected.
+  online::evaluator<std::remove_cvref_t<decltype(features)>>& plain = on;
+  CHECK(plain.entity_count() == 1);
+  on = std::move(restored);
+  CHECK(on.entity_count() == 1);
 }

@@ -9,18 +9,34 @@
 #include <atomic>
 #include <cstdlib>
 #include <new>
+#include <string>
+#include <string_view>
+#include <vector>
 
 namespace {
 std::atomic<long> allocations{0};
 }  // namespace
 
+// Every replaceable form that allocates with malloc is replaced together, so memory
+// from one form is never freed by another's library version (an alloc-dealloc mismatch
+// under AddressSanitizer).
 void* operator new(std::size_t n) {
   ++allocations;
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  ++allocations;
+  return std::malloc(n == 0 ? 1 : n);
+}
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
 void operator delete(void* p) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 namespace noalloc_test {
 struct ev {
@@ -28,8 +44,14 @@ struct ev {
   std::int64_t ts;
   double x;
 };
+struct named_ev {
+  std::string user;
+  std::int64_t ts;
+  double x;
+};
 }  // namespace noalloc_test
 BOOST_HANA_ADAPT_STRUCT(noalloc_test::ev, k, ts, x);
+BOOST_HANA_ADAPT_STRUCT(noalloc_test::named_ev, user, ts, x);
 
 using namespace skewless;
 using namespace std::chrono_literals;
@@ -73,4 +95,28 @@ TEST_CASE("online: reads and steady-state ingest do not allocate", "[online][all
     REQUIRE(on.ingest(event(i)) == online::ingest_outcome::accepted);
   }
   CHECK(allocations.load() - before_ingest == 0);
+}
+
+TEST_CASE("online: reads of std::string keys by view do not allocate", "[online][allocation]") {
+  constexpr auto nx = field<noalloc_test::named_ev, "x">;
+  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(
+      feature<"sum">(sum(nx, sliding(1s))), feature<"n">(count(lifetime())));
+  online::evaluator on(named);
+  // Keys longer than any small-string buffer, so a std::string copy would allocate.
+  auto key = [](int k) { return "a-user-name-longer-than-sso-" + std::to_string(k); };
+  for (int i = 0; i < 1000; ++i) {
+    REQUIRE(on.ingest({key(i % 10), i * 1000, 1.0}) == online::ingest_outcome::accepted);
+  }
+  std::vector<std::string> keys;
+  for (int k = 0; k < 11; ++k) keys.push_back(key(k));
+  feature_vector<decltype(named)> v;
+  online::read_info info;
+  const long before = allocations.load();
+  for (const std::string& k : keys) {
+    REQUIRE(on.features(std::string_view(k), 2'000'000, v, info).ok());
+    REQUIRE(on.features(k.c_str(), 2'000'000, v).ok());
+    (void)on.contains(std::string_view(k));
+  }
+  CHECK(allocations.load() - before == 0);
+  CHECK_FALSE(info.known_entity);  // the last key was never ingested
 }

@@ -14,6 +14,7 @@
 //   training.columns;   // feature names
 #pragma once
 
+#include <skewless/expr/key.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
@@ -43,13 +44,16 @@ struct options {
   std::size_t min_parallel_size = 50'000;
 };
 
+namespace batch_internal {
+
 template <class FS>
-struct result {
+struct training_set {
+  // One row per spine row, in spine order; one column per feature column.
   feature_matrix values;
+  // The column names, FS::names(): a feature's name, or name[suffix] for each column
+  // of a multi-column feature.
   std::array<std::string_view, FS::size> columns = FS::names();
 };
-
-namespace batch_internal {
 
 template <class Key>
 struct keyed_event {
@@ -222,8 +226,15 @@ void sweep(const Agg& a, const Events& events,
 
 }  // namespace batch_internal
 
+// What batch::evaluate returns: the values (an Eigen row-major matrix, spine rows x
+// feature columns) and the column names. result<decltype(features)> names it too.
+template <class FS>
+using result = batch_internal::training_set<std::remove_cvref_t<FS>>;
+
 // Features of entity `key` as of `time_us` for each spine row, in spine order. Events
-// may be any input range of the feature set's event struct, in any order.
+// may be any input range of the feature set's event struct, in any order. The spine's
+// key type is the key field's (or one that converts without changing a value: see
+// key_type_accepts).
 template <class FS, std::ranges::input_range Events, class Key>
 [[nodiscard]] result<FS> evaluate(const FS& fs, Events&& events,
                                   const std::vector<spine_row<Key>>& spine,
@@ -235,7 +246,9 @@ template <class FS, std::ranges::input_range Events, class Key>
                                       const event_type&>,
                 "skewless::batch::evaluate: the events must be a range of the feature "
                 "set's event struct (e.g. std::vector<event>).");
-  if constexpr (!std::ranges::random_access_range<const std::remove_reference_t<Events>&> ||
+  if constexpr (!expr_internal::check_key_argument<key_type, Key>()) {
+    return {};
+  } else if constexpr (!std::ranges::random_access_range<const std::remove_reference_t<Events>&> ||
                 !std::ranges::sized_range<const std::remove_reference_t<Events>&>) {
     // One pass to materialise; the sweep needs random access by index.
     std::vector<event_type> copy;

@@ -17,6 +17,7 @@
 
 #include <skewless/expr/canonical.hpp>
 #include <skewless/expr/dsl.hpp>
+#include <skewless/expr/key.hpp>
 #include <skewless/kernels/operators.hpp>
 
 #include <array>
@@ -24,17 +25,14 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 
 namespace skewless::inline v1 {
-
-// Entity keys are hashed and compared by value with fixed, documented functions:
-// integers and std::string.
-template <class K>
-inline constexpr bool is_key_type_v = std::is_integral_v<K> || std::is_same_v<K, std::string>;
 
 namespace expr_internal {
 
@@ -260,7 +258,8 @@ template <class E, fixed_string Key, fixed_string Time, class... Features>
                 (is_named_feature<Features>::value && ...)) {
     static_assert(is_key_type_v<field_type_t<E, Key>>,
                   "skewless: the entity key field must be hashable by skewless: an "
-                  "integer type or std::string.");
+                  "integer type or std::string (a std::string_view or const char* field "
+                  "does not own its text; make the field a std::string).");
     static_assert(TimeType<field_type_t<E, Time>>,
                   "skewless: the event time field must be std::int64_t (microseconds "
                   "since the Unix epoch) or absl::Time (include skewless/skewless.hpp), "

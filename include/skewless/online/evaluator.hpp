@@ -12,7 +12,12 @@
 // Late events: an event more than allowed_lateness older than its entity's newest
 // event is rejected (state untouched) and counted by reason; later ones are applied in
 // place, so any arrival order within the lateness gives the same state. A query needs
-// T >= the entity's newest ingested time; the past is the batch evaluator's job.
+// T >= the entity's newest ingested time; the past is the batch evaluator's job. A read
+// that fails fills its output with NaN (missing), never with an earlier read's values.
+//
+// Keys: a read takes the key field's own type, an integer type every value of which
+// the key type holds, or, for a std::string key, anything a std::string_view binds to
+// (looked up without allocating). Any other key type does not compile.
 //
 // Reads are const, so by default an idle entity keeps window entries that only an
 // early query could still see. advance_to(now) — e.g. from a periodic maintenance task —
@@ -21,6 +26,7 @@
 #pragma once
 
 #include <skewless/expr/time_traits.hpp>
+#include <skewless/expr/key.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/detail/small_vector.hpp>
@@ -31,6 +37,7 @@
 #include <absl/container/node_hash_map.h>
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/string_view.h>
 
 #include <algorithm>
 #include <array>
@@ -38,8 +45,10 @@
 #include <cstdint>
 #include <limits>
 #include <stdexcept>
+#include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -123,8 +132,20 @@ struct slots_of<Aggs, std::index_sequence<I...>> {
 
 }  // namespace online_internal
 
+// What a read found besides the values: whether the entity has state (some event of
+// its key was accepted), and the time of its newest accepted event. An unknown entity
+// reads the empty-window values, which an idle known entity can read too; this tells
+// them apart.
+struct read_info {
+  bool known_entity = false;
+  std::int64_t newest_event_us = std::numeric_limits<std::int64_t>::min();  // when known
+};
+
 template <class FS>
 class evaluator {
+  static_assert(std::is_same_v<FS, std::remove_cvref_t<FS>>,
+                "skewless internal: evaluator<const FS> is the specialisation below");
+
  public:
   using feature_set_type = FS;
   using key_type = typename FS::key_type;
@@ -179,35 +200,63 @@ class evaluator {
   }
 
   // Features of `key` as of t_us (events with ts < t_us). An entity never seen gets the
-  // empty-window values (0 for count and sum, NaN otherwise).
-  [[nodiscard]] absl::Status features(const key_type& key, std::int64_t t_us,
+  // empty-window values (0 for count and sum, NaN otherwise); pass a read_info to tell
+  // it from an idle one. On any status but OK, `out` is all NaN.
+  template <class K>
+  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us,
                                       feature_vector<FS>& out) const {
-    if (t_us < min_time_us || t_us > max_time_us) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("skewless: query time ", t_us, " us is outside the supported range"));
-    }
-    std::array<double, FS::value_count + 1> values{};
-    const auto it = entities_.find(key);
-    if (it == entities_.end()) {
-      if (t_us < horizon_) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "skewless: online query at T=", t_us, " us is before the time the state was "
-            "advanced to (", horizon_, " us). Use skewless::batch::evaluate for past times."));
-      }
-      fill_empty(values.data(), t_us);
+    read_info info;
+    return features(key, t_us, out, info);
+  }
+  template <class K>
+  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us, feature_vector<FS>& out,
+                                      read_info& info) const {
+    info = read_info{};
+    if constexpr (!check_key<K>()) {
+      return refuse(out, absl::InvalidArgumentError("skewless: key type mismatch"));
     } else {
-      if (t_us < it->second.floor()) {
-        const bool by_event = it->second.newest >= it->second.horizon;
-        return absl::FailedPreconditionError(absl::StrCat(
-            "skewless: online query at T=", t_us, " us is before ",
-            by_event ? "the entity's newest ingested event (" : "the time the state was advanced to (",
-            it->second.floor(), " us); online state answers T >= that. Use "
-            "skewless::batch::evaluate for past times."));
+      if (t_us < min_time_us || t_us > max_time_us) {
+        return refuse(out, absl::InvalidArgumentError(absl::StrCat(
+                               "skewless: query time ", t_us, " us is outside the supported range")));
       }
-      fill(it->second, values.data(), t_us);
+      std::array<double, FS::value_count + 1> values{};
+      const auto it = entities_.find(lookup_key(key));
+      if (it == entities_.end()) {
+        if (t_us < horizon_) {
+          return refuse(out, absl::FailedPreconditionError(absl::StrCat(
+                                 "skewless: online query at T=", t_us,
+                                 " us is before the time the state was advanced to (", horizon_,
+                                 " us). Use skewless::batch::evaluate for past times.")));
+        }
+        fill_empty(values.data(), t_us);
+      } else {
+        info.known_entity = true;
+        info.newest_event_us = it->second.newest;
+        if (t_us < it->second.floor()) {
+          const bool by_event = it->second.newest >= it->second.horizon;
+          return refuse(out, absl::FailedPreconditionError(absl::StrCat(
+                                 "skewless: online query at T=", t_us, " us is before ",
+                                 by_event ? "the entity's newest ingested event ("
+                                          : "the time the state was advanced to (",
+                                 it->second.floor(),
+                                 " us); online state answers T >= that. Use "
+                                 "skewless::batch::evaluate for past times.")));
+        }
+        fill(it->second, values.data(), t_us);
+      }
+      fs_.eval_columns(values.data(), out.data());
+      return absl::OkStatus();
     }
-    fs_.eval_columns(values.data(), out.data());
-    return absl::OkStatus();
+  }
+
+  // Whether `key` has state: some event of it was accepted.
+  template <class K>
+  [[nodiscard]] bool contains(const K& key) const {
+    if constexpr (!check_key<K>()) {
+      return false;
+    } else {
+      return entities_.find(lookup_key(key)) != entities_.end();
+    }
   }
 
   // Declares that no query will ask for a time before t_us, for every entity: drops the
@@ -222,20 +271,31 @@ class evaluator {
     return absl::OkStatus();
   }
   // The same for one entity.
-  [[nodiscard]] absl::Status advance_to(const key_type& key, std::int64_t t_us) {
-    if (t_us < min_time_us || t_us > max_time_us) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
+  template <class K>
+  [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
+    if constexpr (!check_key<K>()) {
+      return absl::InvalidArgumentError("skewless: key type mismatch");
+    } else {
+      if (t_us < min_time_us || t_us > max_time_us) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
+      }
+      if (auto it = entities_.find(lookup_key(key)); it != entities_.end()) advance(it->second, t_us);
+      return absl::OkStatus();
     }
-    if (auto it = entities_.find(key); it != entities_.end()) advance(it->second, t_us);
-    return absl::OkStatus();
   }
 
-  // Time-typed overload (e.g. absl::Time) for sets whose time field is not int64.
-  template <class Time>
+  // Time-typed overloads (e.g. absl::Time) for sets whose time field is not int64.
+  template <class K, class Time>
     requires(!std::is_same_v<Time, std::int64_t> && std::is_same_v<Time, typename FS::time_type>)
-  [[nodiscard]] absl::Status features(const key_type& key, Time t, feature_vector<FS>& out) const {
+  [[nodiscard]] absl::Status features(const K& key, Time t, feature_vector<FS>& out) const {
     return features(key, time_traits<Time>::to_micros(t), out);
+  }
+  template <class K, class Time>
+    requires(!std::is_same_v<Time, std::int64_t> && std::is_same_v<Time, typename FS::time_type>)
+  [[nodiscard]] absl::Status features(const K& key, Time t, feature_vector<FS>& out,
+                                      read_info& info) const {
+    return features(key, time_traits<Time>::to_micros(t), out, info);
   }
 
   // Bytes of heap memory held by per-entity window buffers (not counting the map).
@@ -284,6 +344,29 @@ class evaluator {
   }
 
  private:
+  template <class K>
+  static constexpr bool check_key() {
+    return expr_internal::check_key_argument<key_type, K>();
+  }
+  // The key as the map looks it up: a std::string key through a string view (no
+  // allocation), an integer key widened to the key type.
+  template <class K>
+  static decltype(auto) lookup_key(const K& key) noexcept {
+    if constexpr (std::is_same_v<key_type, std::string>) {
+      const std::string_view v(key);
+      return absl::string_view(v.data(), v.size());
+    } else if constexpr (std::is_same_v<K, key_type>) {
+      return (key);
+    } else {
+      return static_cast<key_type>(key);
+    }
+  }
+
+  static absl::Status refuse(feature_vector<FS>& out, absl::Status s) noexcept {
+    out.setConstant(std::numeric_limits<double>::quiet_NaN());
+    return s;
+  }
+
   // f(group, its layout) for each stream group of st.
   template <class F>
   void for_each_group(entity_state& st, F&& f) const {
@@ -443,5 +526,13 @@ class evaluator {
 
 template <class FS>
 evaluator(const FS&) -> evaluator<FS>;
+
+// evaluator<decltype(features)> names evaluator<const FS>: it is the evaluator of FS.
+template <class FS>
+  requires(!std::is_same_v<FS, std::remove_cvref_t<FS>>)
+class evaluator<FS> : public evaluator<std::remove_cvref_t<FS>> {
+ public:
+  using evaluator<std::remove_cvref_t<FS>>::evaluator;
+};
 
 }  // namespace skewless::inline v1::online
