@@ -87,3 +87,68 @@ TEST_CASE("reference: missing values and ties", "[reference]") {
   CHECK(r[7] == 3.0);            // last: greatest (ts, value) among non-missing
   CHECK(r[8] == 2e-6);           // time since first *event* (count-like, no value)
 }
+
+// An event time type that counts how often the evaluator reads a time: the reference
+// indexes the events once, so a row does not rescan the input.
+namespace ref_test {
+struct counted_time {
+  std::int64_t us;
+};
+inline long time_reads = 0;
+struct counted_ev {
+  std::int64_t k;
+  counted_time ts;
+  double x;
+};
+}  // namespace ref_test
+template <>
+struct skewless::time_traits<ref_test::counted_time> {
+  static constexpr std::string_view name = "counted_us";
+  static std::int64_t to_micros(ref_test::counted_time t) noexcept {
+    ++ref_test::time_reads;
+    return t.us;
+  }
+};
+BOOST_HANA_ADAPT_STRUCT(ref_test::counted_ev, k, ts, x);
+
+TEST_CASE("reference: each event is read once, not once per row", "[reference]") {
+  constexpr auto cx = field<ref_test::counted_ev, "x">;
+  constexpr auto counted = define_features<ref_test::counted_ev, "k", "ts">(
+      feature<"sum">(sum(cx, sliding_window{50})), feature<"n">(count(last_n(3))),
+      feature<"max">(max(cx, lifetime())));
+  std::vector<ref_test::counted_ev> events;
+  std::vector<ev> plain;
+  for (int i = 0; i < 2000; ++i) {
+    const std::int64_t k = i % 40, ts = (i * 7919) % 1000;
+    const double v = static_cast<double>((i * 31) % 17) - 8.0;
+    events.push_back({k, {ts}, v});
+    plain.push_back({k, ts, v});
+  }
+  std::vector<spine_row<std::int64_t>> spine;
+  for (int r = 0; r < 500; ++r) spine.push_back({r % 45, (r * 37) % 1100});
+  ref_test::time_reads = 0;
+  const auto m = reference::evaluate(counted, events, spine);
+  CHECK(ref_test::time_reads == static_cast<long>(events.size()));  // was rows x aggregates x events
+  // And the values are those of the same definition over int64 times.
+  const auto same_def = define_features<ev, "k", "ts">(
+      feature<"sum">(sum(x, sliding_window{50})), feature<"n">(count(last_n(3))),
+      feature<"max">(max(x, lifetime())));
+  const auto expect = reference::evaluate(same_def, plain, spine);
+  for (Eigen::Index r = 0; r < m.rows(); ++r) {
+    for (Eigen::Index c = 0; c < m.cols(); ++c) CHECK(same_bits(m(r, c), expect(r, c)));
+  }
+}
+
+TEST_CASE("reference: last_n keeps the n greatest (ts, value) across equal times", "[reference]") {
+  // Six events at one time, the cut inside them: the index must not cut by position.
+  const std::vector<ev> events = {{1, 5, 4.0}, {1, 5, -1.0}, {1, 5, 9.0}, {1, 5, 2.0},
+                                  {1, 5, 7.0}, {1, 3, 100.0}, {1, 6, missing}};
+  const auto fs = define_features<ev, "k", "ts">(feature<"sum3">(sum(x, last_n(3))),
+                                                 feature<"min2">(min(x, last_n(2))));
+  const std::vector<spine_row<std::int64_t>> spine = {{1, 6}, {1, 7}};
+  const auto m = reference::evaluate(fs, events, spine);
+  CHECK(m(0, 0) == 20.0);  // 4, 7, 9 at ts 5
+  CHECK(m(0, 1) == 7.0);   // 7, 9
+  CHECK(m(1, 0) == 16.0);  // the missing value at 6 takes a place: 7, 9
+  CHECK(m(1, 1) == 9.0);   // missing at 6 and 9
+}

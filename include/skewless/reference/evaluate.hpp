@@ -1,9 +1,13 @@
 // skewless/reference/evaluate.hpp — the oracle: recompute every row from scratch.
 //
-// For each spine row and each aggregate, the reference evaluator scans every event,
-// selects the window's events with in_window() and window_slot() (sorting them and
-// keeping the n most recent for last_n), folds them into the parts and finalizes. No sorting, no incremental state,
-// no sharing between rows: slow (rows x events x aggregates) and obviously right.
+// For each spine row and each aggregate, the reference evaluator takes the events of
+// the row's key whose time is in the window's range, selects what each puts in the
+// window with window_slot() (sorting them and keeping the n most recent for last_n),
+// folds them into fresh parts or a fresh state and finalizes. Nothing is shared between
+// rows or aggregates and nothing is incremental: obviously right. The only speed-up is
+// an index built once — each key's events sorted by time — so a row costs the events of
+// its key in the window's range, not every event of the input. It shares no code with
+// the batch or online evaluators beyond the kernels (what each aggregate means).
 // Ship it in your own tests to check your definitions against batch and online.
 //
 //   auto expected = skewless::reference::evaluate(features, events, spine);
@@ -11,6 +15,7 @@
 //   // compare bit patterns of expected and actual.values
 #pragma once
 
+#include <skewless/expr/key.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
@@ -18,7 +23,14 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <ranges>
+#include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -26,23 +38,68 @@ namespace skewless::inline v1::reference {
 
 namespace reference_internal {
 
-// Writes aggregate a's values at t for `key` into out.
-template <class Agg, class Events, class Key, class FS>
-void aggregate_values(const FS&, const Agg& a, const Events& events, const Key& key,
-                      std::int64_t t, double* out) {
-  // Every event of the key in the window's time range, with what it puts in the window.
-  std::vector<timed_value> slots;
-  for (const auto& e : events) {
-    if (!(FS::key_of(e) == key)) continue;
-    const std::int64_t ts = FS::time_of(e);
-    if (!in_window(a.window, ts, t)) continue;
-    if (const auto v = window_slot(a, e)) slots.push_back({ts, *v});
+// Each key's events, sorted by time (ties in input order: their order never matters).
+template <class FS>
+class event_index {
+ public:
+  using key_type = typename FS::key_type;
+  using event_type = typename FS::event_type;
+  struct timed_event {
+    std::int64_t ts;
+    const event_type* event;
+  };
+  using run = std::vector<timed_event>;
+
+  template <class Events>
+  explicit event_index(const Events& events) {
+    for (const event_type& e : events) by_key_[FS::key_of(e)].push_back({FS::time_of(e), &e});
+    for (auto& [k, events_of_key] : by_key_) {
+      std::stable_sort(events_of_key.begin(), events_of_key.end(),
+                       [](const timed_event& a, const timed_event& b) { return a.ts < b.ts; });
+    }
   }
-  // A window that counts events keeps the n greatest in event order.
+
+  // The events of `key`, sorted by time; empty for a key without events.
+  template <class K>
+  [[nodiscard]] const run& of(const K& key) const {
+    static const run none;
+    auto it = [&] {
+      if constexpr (std::is_same_v<key_type, std::string>) return by_key_.find(std::string_view(key));
+      else return by_key_.find(static_cast<key_type>(key));
+    }();
+    return it == by_key_.end() ? none : it->second;
+  }
+
+ private:
+  std::map<key_type, run, std::less<>> by_key_;
+};
+
+// Writes aggregate a's values at t into out, from the events of one key sorted by time.
+template <class Agg, class Run>
+void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* out) {
+  // The events in the window's time range [start, end).
+  const std::int64_t start = window_start(a.window, t);
+  const std::int64_t end = window_end(a.window, t);
+  auto ts_less = [](const auto& e, std::int64_t v) { return e.ts < v; };
+  std::size_t lo = static_cast<std::size_t>(
+      std::lower_bound(events.begin(), events.end(), start, ts_less) - events.begin());
+  const std::size_t hi = static_cast<std::size_t>(
+      std::lower_bound(events.begin(), events.end(), end, ts_less) - events.begin());
+  // A window that counts events keeps the n greatest in event order: they are among
+  // the events at or after the time of the n-th newest, so start there.
+  const std::size_t n = window_max_events(a.window);
+  if (hi - lo > n) {
+    lo = hi - n;
+    while (lo > 0 && events[lo - 1].ts == events[lo].ts) --lo;
+  }
+  std::vector<timed_value> slots;
+  for (std::size_t i = lo; i < hi; ++i) {
+    if (!in_window(a.window, events[i].ts, t)) continue;  // the range, checked again
+    if (const auto v = window_slot(a, *events[i].event)) slots.push_back({events[i].ts, *v});
+  }
   std::size_t from = 0;
   if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
     std::sort(slots.begin(), slots.end(), event_order_less);
-    const std::size_t n = window_max_events(a.window);
     if (slots.size() > n) from = slots.size() - n;
   }
   if constexpr (has_state_v<Agg>) {
@@ -67,24 +124,38 @@ void aggregate_values(const FS&, const Agg& a, const Events& events, const Key& 
 
 }  // namespace reference_internal
 
-// Features of each spine row, recomputed from the raw events.
+// Features of each spine row, recomputed from the raw events. The spine's key type is
+// the key field's, or one that converts without changing a value (key_type_accepts).
 template <class FS, class Events, class Key>
 [[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events,
                                       const std::vector<spine_row<Key>>& spine) {
-  const auto aggs = fs.aggregates();
-  constexpr std::size_t n_aggs = FS::aggregate_count;
-  feature_matrix out(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
-  std::array<double, FS::value_count + 1> values{};
-  for (std::size_t r = 0; r < spine.size(); ++r) {
-    const auto& row = spine[r];
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (reference_internal::aggregate_values(fs, std::get<I>(aggs), events, row.key, row.time_us,
-                                            values.data() + FS::aggregate_value_offsets[I]),
-       ...);
-    }(std::make_index_sequence<n_aggs>{});
-    fs.eval_columns(values.data(), &out(static_cast<Eigen::Index>(r), 0));
+  using event_type = typename FS::event_type;
+  if constexpr (!expr_internal::check_key_argument<typename FS::key_type, Key>()) {
+    return {};
+  } else if constexpr (!std::is_same_v<std::ranges::range_reference_t<const Events&>,
+                                       const event_type&>) {
+    // The index points at the events: hold them in a vector first.
+    std::vector<event_type> copy;
+    for (const auto& e : events) copy.push_back(e);
+    return evaluate(fs, copy, spine);
+  } else {
+    const reference_internal::event_index<FS> index(events);
+    const auto aggs = fs.aggregates();
+    constexpr std::size_t n_aggs = FS::aggregate_count;
+    feature_matrix out(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
+    std::array<double, FS::value_count + 1> values{};
+    for (std::size_t r = 0; r < spine.size(); ++r) {
+      const auto& row = spine[r];
+      const auto& events_of_key = index.of(row.key);
+      [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (reference_internal::aggregate_values(std::get<I>(aggs), events_of_key, row.time_us,
+                                              values.data() + FS::aggregate_value_offsets[I]),
+         ...);
+      }(std::make_index_sequence<n_aggs>{});
+      fs.eval_columns(values.data(), &out(static_cast<Eigen::Index>(r), 0));
+    }
+    return out;
   }
-  return out;
 }
 
 // The events themselves as the spine: one row per event, as of its own time.
