@@ -1,6 +1,7 @@
 // Parity laws for the aggregates with a state of their own — first_k, last_k,
 // distinct_count, approx_distinct_count, most_frequent, top_k_frequency,
 // approx_quantile, ewma, decayed_sum — and for count_by / sum_by over string and enum categories,
+// enum fields compared with their enumerators and a one-value count_by in arithmetic,
 // crossed with every window (plain and lagged sliding, tiled, last_n, lifetime).
 // See harness.hpp.
 #include <skewless/expr/feature_set.hpp>
@@ -49,7 +50,11 @@ auto all_of(const W& w) {
       feature<P + fixed_string("decayed_n")>(decayed_sum<std::chrono::microseconds(40)>(1.0, w)),
       feature<P + fixed_string("by_brand")>(count_by(brand, vocabulary<"visa", "amex", "">, w)),
       feature<P + fixed_string("spend_by_ch")>(
-          sum_by(x, ch, vocabulary<channel::web, channel::pos>, w).where(x < 1e200)));
+          sum_by(x, ch, vocabulary<channel::web, channel::pos>, w).where(x < 1e200)),
+      // An enum field filtered by its own enumerators, and a one-value count_by as a scalar.
+      feature<P + fixed_string("not_web_x")>(sum(x, w).where(ch != channel::web)),
+      feature<P + fixed_string("app_share")>(count_by(ch, vocabulary<channel::app>, w) /
+                                             max(count(w).where(ch == channel::app || x > 0), 1.0)));
 }
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {

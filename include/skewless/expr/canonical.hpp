@@ -8,6 +8,7 @@
 //   constexpr auto fp = skewless::fnv1a64("abc");   // 0xe71fa2190541574b
 #pragma once
 
+#include <skewless/expr/category.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/expr/time_traits.hpp>
 #include <skewless/version.hpp>
@@ -240,6 +241,17 @@ constexpr std::string vocabulary_entry(vocabulary_t<V...>*, std::size_t i) {
   std::size_t j = 0;
   ((j++ == i ? (out = vocabulary_text(V), 0) : 0), ...);
   return out;
+}
+// An enum's value by its name from enum_names<E>, or its number.
+template <class E, category_literal... V>
+constexpr std::string vocabulary_entry(enum_vocabulary<E, vocabulary_t<V...>>*, std::size_t i) {
+  if constexpr (NamedEnum<E>) {
+    std::string_view name;
+    std::size_t j = 0;
+    ((j++ == i ? (name = enum_names<E>::name(static_cast<E>(V.number)), 0) : 0), ...);
+    if (!name.empty()) return std::string(name);
+  }
+  return vocabulary_entry(static_cast<vocabulary_t<V...>*>(nullptr), i);
 }
 
 }  // namespace expr_internal

@@ -15,6 +15,7 @@
 
 #include <skewless/config.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -47,6 +48,29 @@ namespace skewless::inline v1 {
 template <class T>
 inline constexpr bool is_categorical_v =
     std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, std::string>;
+
+// Names of an enum's values, for column names: count_by / sum_by over an enum field
+// name their columns feature[name] instead of feature[number]. Specialise it for your
+// enum with a constexpr function; a value it gives no name ("") keeps its number:
+//
+//   template <> struct skewless::enum_names<ad::event_type> {
+//     static constexpr std::string_view name(ad::event_type e) noexcept {
+//       switch (e) {
+//         case ad::event_type::view: return "view";
+//         case ad::event_type::click: return "click";
+//       }
+//       return {};
+//     }
+//   };
+//
+// Names are labels only: they are not part of the fingerprint and change no value.
+template <class E>
+struct enum_names {};
+
+template <class E>
+concept NamedEnum = std::is_enum_v<E> && requires(E e) {
+  { enum_names<E>::name(e) } -> std::convertible_to<std::string_view>;
+};
 
 // The number a categorical (or numeric) field value enters an aggregate as.
 template <class T>

@@ -71,6 +71,8 @@ template <class T>
 constexpr auto as_node(const T& v) {
   if constexpr (std::is_arithmetic_v<T>) {
     return literal{static_cast<double>(v)};
+  } else if constexpr (std::is_enum_v<T>) {
+    return literal{category_value(v)};  // its underlying value, as the field enters
   } else {
     return v;
   }
@@ -80,8 +82,50 @@ template <class T>
 using node_t = decltype(as_node(std::declval<const T&>()));
 
 template <class T>
-inline constexpr bool is_operand_v =
-    is_skewless_v<std::remove_cvref_t<T>> || std::is_arithmetic_v<std::remove_cvref_t<T>>;
+inline constexpr bool is_operand_v = is_skewless_v<std::remove_cvref_t<T>> ||
+                                     std::is_arithmetic_v<std::remove_cvref_t<T>> ||
+                                     std::is_enum_v<std::remove_cvref_t<T>>;
+
+// The enum type an operand carries: an enumerator's type, or an enum field's; else void.
+template <class T, class = void>
+struct enum_operand { using type = void; };
+template <class T>
+  requires std::is_enum_v<T>
+struct enum_operand<T> { using type = T; };
+template <class E, fixed_string N>
+  requires std::is_enum_v<field_type_t<E, N>>
+struct enum_operand<field_ref<E, N>> { using type = field_type_t<E, N>; };
+template <class T>
+using enum_operand_t = typename enum_operand<std::remove_cvref_t<T>>::type;
+
+// An enum field is a category: it compares with == and != against an enumerator of
+// its own type (or another field of that type), and takes part in nothing else.
+template <class Op, class L, class R>
+constexpr bool check_enum_operands() {
+  using LE = enum_operand_t<L>;
+  using RE = enum_operand_t<R>;
+  constexpr bool equality = std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>;
+  constexpr bool feature_side = level_v<node_t<L>> == expr_level::feature ||
+                                level_v<node_t<R>> == expr_level::feature;
+  if constexpr (feature_side) {
+    static_assert(!feature_side,
+                  "skewless: an aggregate is compared with an enumerator. Aggregates are "
+                  "numbers: compare with the enumerator's number, e.g. most_frequent(type, w) "
+                  "== skewless::category_value(event_type::click).");
+  } else if constexpr (!equality) {
+    static_assert(equality,
+                  "skewless: an enum field is a category: it only takes == and != with an "
+                  "enumerator of its own type, e.g. count(w).where(type == event_type::click); "
+                  "it has no arithmetic and no order. Use count_by(type, vocabulary<...>, w) "
+                  "to count per value.");
+  } else {
+    static_assert(std::is_same_v<LE, RE>,
+                  "skewless: an enum field is compared with something that is not a value of "
+                  "its own enum type (a bare integer, a number, or another enum's enumerator). "
+                  "Write type == event_type::click with the field's own enum type.");
+  }
+  return !feature_side && equality && std::is_same_v<LE, RE>;
+}
 
 template <class L, class R>
 concept BinaryOperands = is_operand_v<L> && is_operand_v<R> &&
@@ -98,6 +142,17 @@ constexpr auto make_binary(const L& l, const R& r) {
   } else {
     using LN = node_t<L>;
     using RN = node_t<R>;
+    if constexpr (!std::is_void_v<enum_operand_t<L>> || !std::is_void_v<enum_operand_t<R>>) {
+      if constexpr (check_enum_operands<Op, L, R>()) {
+        static_assert(same_event_v<LN, RN>,
+                      "skewless: an expression mixes fields of two different event structs. "
+                      "A feature set reads one event type; define features of the other "
+                      "event type in a feature set of their own.");
+        return binary<Op, LN, RN>{as_node(l), as_node(r)};
+      } else {
+        return literal{0};
+      }
+    } else {
     static_assert(feature_columns_v<LN> == 1 && feature_columns_v<RN> == 1,
                   "skewless: an aggregate with several columns (first_k, last_k, "
                   "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
@@ -119,6 +174,7 @@ constexpr auto make_binary(const L& l, const R& r) {
                     "operand is a non-numeric field (a string?).");
     }
     return binary<Op, LN, RN>{as_node(l), as_node(r)};
+    }
   }
 }
 
@@ -131,11 +187,15 @@ constexpr auto make_unary(const A& a) {
     return literal{0};
   } else {
     using AN = node_t<A>;
+    static_assert(std::is_void_v<enum_operand_t<A>>,
+                  "skewless: an enum field is a category: it only takes == and != with an "
+                  "enumerator of its own type, e.g. !(type == event_type::click); abs, log1p, "
+                  "negation and ! do not apply to it.");
     static_assert(feature_columns_v<AN> == 1,
                   "skewless: an aggregate with several columns (first_k, last_k, "
                   "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
                   "own and cannot be used in arithmetic.");
-    if constexpr (level_v<AN> != expr_level::feature) {
+    if constexpr (level_v<AN> != expr_level::feature && std::is_void_v<enum_operand_t<A>>) {
       static_assert(is_numeric_expr_v<AN>,
                     "skewless: abs, log1p, negation and ! need a numeric operand; this "
                     "one is a non-numeric field (a string?).");
@@ -168,8 +228,8 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Kind& kind 
       static_assert(is_numeric_expr_v<AN>,
                     "skewless: sum, mean, min, max, first, last, variance, stddev, "
                     "first_k, last_k and approx_quantile need a numeric argument; this one is "
-                    "a non-numeric field (a string?). Use count(x, w) to count its values, or "
-                    "distinct_count, most_frequent or count_by for categories.");
+                    "a non-numeric field (a string or an enum?). Use count(x, w) to count its "
+                    "values, or distinct_count, most_frequent or count_by for categories.");
     }
     if constexpr (is_window_v<Window> && !is_window_v<Arg>) {
       return aggregate<Kind, AN, Window, Pred>{as_node(arg), w, Pred{}, kind};
@@ -579,7 +639,10 @@ constexpr auto by_vocabulary(MakeOne make_one, const Key& key, vocabulary_t<V...
                     "string key and integers (or enum values) for an integer or enum key.");
     }
     using eq = binary<op::eq, KN, literal>;
-    return column_group<vocabulary_t<V...>, repeat_t<V, decltype(make_one(eq{}))>...>{
+    using names = std::conditional_t<std::is_enum_v<row_type_t<KN>>,
+                                     enum_vocabulary<row_type_t<KN>, vocabulary_t<V...>>,
+                                     vocabulary_t<V...>>;
+    return column_group<names, repeat_t<V, decltype(make_one(eq{}))>...>{
         {make_one(eq{as_node(key), literal{vocabulary_value(V)}})...}};
   } else {
     return literal{0};

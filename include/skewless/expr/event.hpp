@@ -54,10 +54,25 @@ inline constexpr bool has_field_v = [] {
   }
 }();
 
-// The declared type of field Name of E (E must have it).
+// What field_type_t names for a field E does not have. field<E, "name"> has already
+// reported the misspelling, so every later check accepts it: the error stands alone.
+struct missing_field {};
+
+namespace expr_internal {
+template <class E, fixed_string Name, bool = has_field_v<E, Name>>
+struct field_type {
+  using type = missing_field;
+};
 template <class E, fixed_string Name>
-using field_type_t = std::remove_cvref_t<decltype(boost::hana::at_key(
-    std::declval<const E&>(), hana_name<Name>))>;
+struct field_type<E, Name, true> {
+  using type = std::remove_cvref_t<decltype(boost::hana::at_key(std::declval<const E&>(),
+                                                                hana_name<Name>))>;
+};
+}  // namespace expr_internal
+
+// The declared type of field Name of E (missing_field if E has none).
+template <class E, fixed_string Name>
+using field_type_t = typename expr_internal::field_type<E, Name>::type;
 
 template <fixed_string Name, class E>
 [[nodiscard]] constexpr decltype(auto) get_field(const E& e) noexcept {
@@ -66,7 +81,7 @@ template <fixed_string Name, class E>
 
 // Numeric fields take part in arithmetic and numeric aggregates; bool counts as 0/1.
 template <class T>
-inline constexpr bool is_numeric_v = std::is_arithmetic_v<T>;
+inline constexpr bool is_numeric_v = std::is_arithmetic_v<T> || std::is_same_v<T, missing_field>;
 
 // Canonical names of field types, for the fingerprint (never typeid, which differs
 // between compilers).
@@ -85,6 +100,21 @@ constexpr std::string_view type_name() noexcept {
     else if constexpr (sizeof(T) == 2) return "u16";
     else if constexpr (sizeof(T) == 4) return "u32";
     else return "u64";
+  } else if constexpr (std::is_enum_v<T>) {
+    // An enum is its underlying integer to every aggregate: named by it, not by the
+    // enum's (compiler-dependent) spelling.
+    using U = std::underlying_type_t<T>;
+    if constexpr (std::is_signed_v<U>) {
+      if constexpr (sizeof(U) == 1) return "enum_i8";
+      else if constexpr (sizeof(U) == 2) return "enum_i16";
+      else if constexpr (sizeof(U) == 4) return "enum_i32";
+      else return "enum_i64";
+    } else {
+      if constexpr (sizeof(U) == 1) return "enum_u8";
+      else if constexpr (sizeof(U) == 2) return "enum_u16";
+      else if constexpr (sizeof(U) == 4) return "enum_u32";
+      else return "enum_u64";
+    }
   } else if constexpr (std::is_same_v<T, std::string>) return "string";
   else if constexpr (std::is_same_v<T, long double>) return "f80";
   else return "opaque";

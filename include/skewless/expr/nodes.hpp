@@ -248,6 +248,13 @@ struct vocabulary_t {
 template <category_literal... Values>
 inline constexpr vocabulary_t<Values...> vocabulary{};
 
+// The column suffixes of count_by / sum_by over a field of enum type E: the
+// vocabulary's values, named through skewless::enum_names<E> where it has names.
+template <class E, class Vocabulary>
+struct enum_vocabulary {
+  static constexpr std::size_t size = Vocabulary::size;
+};
+
 // Kind over the events of the window that pass Pred and whose Arg is not missing.
 template <class Kind, class Arg, class Window, class Pred>
 struct aggregate {
@@ -267,7 +274,7 @@ struct aggregate {
 // count_by and sum_by build (one filtered aggregate per vocabulary value).
 template <class Names, class... Items>
 struct column_group {
-  using names_type = Names;  // a vocabulary_t: the column suffixes
+  using names_type = Names;  // a vocabulary_t or enum_vocabulary: the column suffixes
   std::tuple<Items...> items;
 
   // Restricts every aggregate of the group to events for which `p` is true.

@@ -77,7 +77,9 @@ template <class T, class E>
 [[nodiscard]] inline double eval_row(const T& node, const E& event) noexcept {
   if constexpr (is_field_ref<T>::value) {
     using F = field_type_t<typename T::event_type, T::name>;
-    if constexpr (is_numeric_v<F> || is_categorical_v<F>) {
+    if constexpr (std::is_same_v<F, missing_field>) {
+      return kernels_internal::missing;  // reported by field<E, "name">; never compiled further
+    } else if constexpr (is_numeric_v<F> || is_categorical_v<F>) {
       return category_value(get_field<T::name>(event));  // a string: its category code
     } else {
       return 0.0;  // another non-numeric field is never missing; only count(x) reads it
@@ -155,6 +157,11 @@ template <std::size_t Offset, class T>
     return eval_feature_binary<Offset, value_count_v<L>>(node, agg_values);
   } else if constexpr (is_cosine<T>::value) {
     return eval_feature_cosine<Offset>(node, agg_values);
+  } else if constexpr (is_column_group<T>::value) {
+    // A group of one column (count_by over a one-value vocabulary) is that column.
+    static_assert(std::tuple_size_v<decltype(node.items)> == 1,
+                  "skewless internal: only a one-column group is a scalar");
+    return eval_feature<Offset>(std::get<0>(node.items), agg_values);
   } else {
     return eval_feature_unary<Offset>(node, agg_values);
   }
