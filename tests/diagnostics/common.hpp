@@ -11,12 +11,15 @@
 #include <string>
 
 namespace diag {
+enum class kind_t : std::int32_t { view = 0, click = 1 };
+enum class color_t : std::int32_t { red = 0 };
 struct payment {
   std::int64_t user;
   std::int64_t ts;
   double amount;
   std::string merchant;
   double score;
+  kind_t kind;
 };
 struct click {
   std::int64_t user;
@@ -24,9 +27,10 @@ struct click {
   double dwell;
 };
 }  // namespace diag
-BOOST_HANA_ADAPT_STRUCT(diag::payment, user, ts, amount, merchant, score);
+BOOST_HANA_ADAPT_STRUCT(diag::payment, user, ts, amount, merchant, score, kind);
 BOOST_HANA_ADAPT_STRUCT(diag::click, user, ts, dwell);
 
 using namespace std::chrono_literals;
 inline constexpr auto amount = skewless::field<diag::payment, "amount">;
 inline constexpr auto merchant = skewless::field<diag::payment, "merchant">;
+inline constexpr auto kind = skewless::field<diag::payment, "kind">;

@@ -1,0 +1,6 @@
+#include "common.hpp"
+#ifdef SKEWLESS_DIAG_FAIL
+constexpr auto f = skewless::count(skewless::sliding(1h)).where(kind == 1);
+#else
+constexpr auto f = skewless::count(skewless::sliding(1h)).where(kind == diag::kind_t::click);
+#endif
