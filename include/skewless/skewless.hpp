@@ -17,6 +17,7 @@
 #include <skewless/online/evaluator.hpp>
 #include <skewless/reference/evaluate.hpp>
 #include <skewless/serial/catalog.hpp>
+#include <skewless/serial/categories.hpp>
 #include <skewless/serial/snapshot.hpp>
 
 #include <boost/hana/adapt_struct.hpp>

@@ -134,3 +134,51 @@ TEST_CASE("category codes: fixed values, exact integers below 2^52", "[expr][cat
   CHECK(static_cast<std::int64_t>(category_code("visa")) == static_cast<std::int64_t>(mix64(fnv1a64("visa")) >> 12));
   STATIC_REQUIRE(mix64(1) == 0xb456bcfc34c2cb2cull);
 }
+
+namespace fs_test {
+enum class event_kind : std::uint8_t { view = 0, click = 1, purchase = 2, refund = 3 };
+enum class unnamed_kind : std::int16_t { a = -4, b = 9 };
+struct ad_event {
+  std::int64_t user;
+  std::int64_t ts;
+  event_kind kind;
+  unnamed_kind other;
+};
+}  // namespace fs_test
+BOOST_HANA_ADAPT_STRUCT(fs_test::ad_event, user, ts, kind, other);
+template <>
+struct skewless::enum_names<fs_test::event_kind> {
+  static constexpr std::string_view name(fs_test::event_kind k) noexcept {
+    switch (k) {
+      case fs_test::event_kind::view: return "view";
+      case fs_test::event_kind::click: return "click";
+      case fs_test::event_kind::purchase: return "purchase";
+      default: return {};  // refund: no name, keeps its number
+    }
+  }
+};
+
+TEST_CASE("feature_set: enum vocabulary columns are named by enum_names, else numbered",
+          "[expr][feature_set]") {
+  using fs_test::event_kind;
+  using fs_test::unnamed_kind;
+  constexpr auto kind = field<fs_test::ad_event, "kind">;
+  constexpr auto other = field<fs_test::ad_event, "other">;
+  constexpr auto ads = define_features<fs_test::ad_event, "user", "ts">(
+      feature<"n">(count_by(kind, vocabulary<event_kind::view, event_kind::click, event_kind::refund>,
+                            lifetime())),
+      feature<"o">(count_by(other, vocabulary<unnamed_kind::a, unnamed_kind::b>, lifetime())),
+      feature<"clicks">(count(lifetime()).where(kind == event_kind::click)));
+  constexpr auto names = decltype(ads)::names();
+  CHECK(names[0] == "n[view]");
+  CHECK(names[1] == "n[click]");
+  CHECK(names[2] == "n[3]");
+  CHECK(names[3] == "o[-4]");
+  CHECK(names[4] == "o[9]");
+  // Names are labels: the canonical text (and fingerprint) names the enum by its
+  // underlying type and its values by number.
+  CHECK_THAT(ads.canonical_text(),
+             Catch::Contains("feature clicks = count(*,lifetime(),where=eq(field(kind:enum_u8),"
+                             "lit(0x3ff0000000000000)))"));
+  CHECK_THAT(ads.canonical_text(), Catch::Contains("field(other:enum_i16)"));
+}

@@ -5,10 +5,13 @@
 // The catalog lists the fingerprint, the key and time fields, the online lateness and,
 // for each feature, its name and its canonical definition (the text the fingerprint
 // hashes), so a registry, a model artifact or a reviewer can see exactly what a column
-// means and check it against the fingerprint stored with a model or a snapshot.
+// means and check it against the fingerprint stored with a model or a snapshot. A
+// feature whose columns hold category codes of a string field names the field
+// (category_codes_of); serial/categories.hpp maps the codes back to strings.
 #pragma once
 
 #include <skewless/expr/canonical.hpp>
+#include <skewless/serial/categories.hpp>
 #include <skewless/version.hpp>
 
 #include <absl/strings/str_cat.h>
@@ -41,10 +44,14 @@ struct catalog_feature {
   // Its output columns: the name itself, or name[suffix] for each column of a
   // multi-column feature (first_k, count_by, approx_quantile, ...).
   std::vector<std::string> columns;
+  // The std::string field whose category codes the columns hold (most_frequent and
+  // top_k_frequency of a string field; see categories.hpp to map codes back), or "".
+  std::string category_codes_of;
   template <class Archive>
   void serialize(Archive& ar) {
     ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition),
-       cereal::make_nvp("columns", columns));
+       cereal::make_nvp("columns", columns),
+       cereal::make_nvp("category_codes_of", category_codes_of));
   }
 };
 
@@ -85,7 +92,8 @@ template <class FS>
     (
         [&] {
           const auto& f = std::get<F>(fs.features);
-          catalog_feature cf{std::string(f.name.view()), canonical_text(f.expr), {}};
+          catalog_feature cf{std::string(f.name.view()), canonical_text(f.expr), {},
+                             std::string(category_codes_field_of(f.expr))};
           for (std::size_t i = 0; i < feature_columns_v<decltype(f.expr)>; ++i) {
             cf.columns.emplace_back(names[FS::template column_offset<F> + i]);
           }
