@@ -5,8 +5,9 @@
 // window with window_slot() (sorting them and keeping the n most recent for last_n),
 // folds them into fresh parts or a fresh state and finalizes. Nothing is shared between
 // rows or aggregates and nothing is incremental: obviously right. The only speed-up is
-// an index built once — each key's events sorted by time — so a row costs the events of
-// its key in the window's range, not every event of the input. It shares no code with
+// an index built once — a copy of the events grouped by key, each key's sorted by time —
+// so a row costs the events of its key in the window's range, not every event of the
+// input (it holds a second copy of the events while it runs). It shares no code with
 // the batch or online evaluators beyond the kernels (what each aggregate means).
 // Ship it in your own tests to check your definitions against batch and online.
 //
@@ -27,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <ranges>
+#include <span>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -38,7 +40,8 @@ namespace skewless::inline v1::reference {
 
 namespace reference_internal {
 
-// Each key's events, sorted by time (ties in input order: their order never matters).
+// The events grouped by key, each key's sorted by time (ties in input order: their
+// order never matters), held as copies so a key's events are contiguous in memory.
 template <class FS>
 class event_index {
  public:
@@ -46,37 +49,68 @@ class event_index {
   using event_type = typename FS::event_type;
   struct timed_event {
     std::int64_t ts;
-    const event_type* event;
+    event_type event;
   };
-  using run = std::vector<timed_event>;
+  using run = std::span<const timed_event>;
 
   template <class Events>
   explicit event_index(const Events& events) {
-    for (const event_type& e : events) by_key_[FS::key_of(e)].push_back({FS::time_of(e), &e});
-    for (auto& [k, events_of_key] : by_key_) {
-      std::stable_sort(events_of_key.begin(), events_of_key.end(),
-                       [](const timed_event& a, const timed_event& b) { return a.ts < b.ts; });
+    struct keyed {
+      key_type key;
+      std::int64_t ts;
+      std::size_t at;
+    };
+    std::vector<keyed> order;
+    std::vector<const event_type*> at;
+    for (const event_type& e : events) {
+      order.push_back({FS::key_of(e), FS::time_of(e), at.size()});
+      at.push_back(&e);
+    }
+    std::sort(order.begin(), order.end(), [](const keyed& x, const keyed& y) {
+      if (x.key != y.key) return x.key < y.key;
+      return x.ts != y.ts ? x.ts < y.ts : x.at < y.at;
+    });
+    events_.reserve(order.size());
+    for (const keyed& k : order) {
+      auto [it, first] = by_key_.try_emplace(k.key, events_.size(), events_.size());
+      it->second.second = events_.size() + 1;
+      events_.push_back({k.ts, *at[k.at]});
     }
   }
 
   // The events of `key`, sorted by time; empty for a key without events.
   template <class K>
-  [[nodiscard]] const run& of(const K& key) const {
-    static const run none;
-    auto it = [&] {
+  [[nodiscard]] run of(const K& key) const {
+    const auto it = [&] {
       if constexpr (std::is_same_v<key_type, std::string>) return by_key_.find(std::string_view(key));
       else return by_key_.find(static_cast<key_type>(key));
     }();
-    return it == by_key_.end() ? none : it->second;
+    if (it == by_key_.end()) return {};
+    return run(events_).subspan(it->second.first, it->second.second - it->second.first);
   }
 
  private:
-  std::map<key_type, run, std::less<>> by_key_;
+  std::vector<timed_event> events_;
+  std::map<key_type, std::pair<std::size_t, std::size_t>, std::less<>> by_key_;  // [begin, end)
 };
 
 // Writes aggregate a's values at t into out, from the events of one key sorted by time.
 template <class Agg, class Run>
 void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* out) {
+  // Fresh parts, or a fresh state, that the window's entries are folded into.
+  constexpr unsigned parts = parts_of_v<Agg>;
+  window_parts p;
+  sums_of<parts> sums;
+  state_or_absent_t<Agg> state;
+  auto add = [&](timed_value e) {
+    if constexpr (has_state_v<Agg>) {
+      state.add(e);
+    } else {
+      sums.add(e.value);
+      fold_parts<parts & ~part::count>(p, e);
+    }
+  };
+
   // The events in the window's time range [start, end).
   const std::int64_t start = window_start(a.window, t);
   const std::int64_t end = window_end(a.window, t);
@@ -85,38 +119,30 @@ void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* o
       std::lower_bound(events.begin(), events.end(), start, ts_less) - events.begin());
   const std::size_t hi = static_cast<std::size_t>(
       std::lower_bound(events.begin(), events.end(), end, ts_less) - events.begin());
-  // A window that counts events keeps the n greatest in event order: they are among
-  // the events at or after the time of the n-th newest, so start there.
-  const std::size_t n = window_max_events(a.window);
-  if (hi - lo > n) {
-    lo = hi - n;
-    while (lo > 0 && events[lo - 1].ts == events[lo].ts) --lo;
-  }
-  std::vector<timed_value> slots;
-  for (std::size_t i = lo; i < hi; ++i) {
-    if (!in_window(a.window, events[i].ts, t)) continue;  // the range, checked again
-    if (const auto v = window_slot(a, *events[i].event)) slots.push_back({events[i].ts, *v});
-  }
-  std::size_t from = 0;
   if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
-    std::sort(slots.begin(), slots.end(), event_order_less);
-    if (slots.size() > n) from = slots.size() - n;
-  }
-  if constexpr (has_state_v<Agg>) {
-    state_of_t<Agg> state;
-    for (std::size_t i = from; i < slots.size(); ++i) {
-      if (!is_no_entry(slots[i].value)) state.add(slots[i]);
+    // The window keeps the n greatest events in event order, with what each puts in
+    // it (an entry, or no_entry); they are among the events at or after the time of
+    // the n-th newest, ties included.
+    const std::size_t n = window_max_events(a.window);
+    if (hi - lo > n) {
+      lo = hi - n;
+      while (lo > 0 && events[lo - 1].ts == events[lo].ts) --lo;
     }
+    std::vector<timed_value> slots;
+    for (std::size_t i = lo; i < hi; ++i) slots.push_back({events[i].ts, *window_slot(a, events[i].event)});
+    std::sort(slots.begin(), slots.end(), event_order_less);
+    for (std::size_t i = slots.size() > n ? slots.size() - n : 0; i < slots.size(); ++i) {
+      if (!is_no_entry(slots[i].value)) add(slots[i]);
+    }
+  } else {
+    for (std::size_t i = lo; i < hi; ++i) {
+      if (const auto v = entry_value(a, events[i].event)) add({events[i].ts, *v});
+    }
+  }
+
+  if constexpr (has_state_v<Agg>) {
     write_values(a, state, t, out);
   } else {
-    constexpr unsigned parts = parts_of_v<Agg>;
-    window_parts p;
-    sums_of<parts> sums;
-    for (std::size_t i = from; i < slots.size(); ++i) {
-      if (is_no_entry(slots[i].value)) continue;
-      sums.add(slots[i].value);
-      fold_parts<parts & ~part::count>(p, slots[i]);
-    }
     sums.export_to(p);
     write_values(a, p, t, out);
   }
