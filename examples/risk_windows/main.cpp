@@ -11,7 +11,9 @@
 //   - merchants: how many distinct in 7 days (exact) and 30 days (HyperLogLog), whether
 //     the most frequent one in 30 days is "acme" (strings compare by category code);
 //   - the median and 99th percentile amount over 30 days (DDSketch, 1% accuracy);
-//   - the last 3 amounts, spend per channel (an enum) in a day, a 1-day-half-life EWMA;
+//   - the last 3 amounts, spend per channel (an enum, its columns named by enum_names)
+//     in a day, the share of app payments in a day, a 1-day-half-life EWMA;
+//   - the most frequent merchant in 30 days, decoded back to its name;
 //   - device drift: cosine between the day's mean device embedding and the lifetime one.
 // It replays the events into the online evaluator in arrival order (up to 5 minutes
 // late), serves every user, builds the training set for the same (user, time) rows
@@ -46,6 +48,19 @@ struct payment {
 }  // namespace risk
 BOOST_HANA_ADAPT_STRUCT(risk::payment, user, ts, amount, declined, merchant, via, device);
 
+// Column names for the channel enum: spend_1d_by[web], spend_1d_by[app].
+template <>
+struct skewless::enum_names<risk::channel> {
+  static constexpr std::string_view name(risk::channel c) noexcept {
+    switch (c) {
+      case risk::channel::web: return "web";
+      case risk::channel::app: return "app";
+      case risk::channel::pos: return "pos";
+    }
+    return {};
+  }
+};
+
 namespace risk {
 using namespace std::chrono_literals;
 using namespace skewless;
@@ -71,7 +86,10 @@ inline constexpr auto features =
                                         category_code("acme")),
         feature<"amount_30d">(approx_quantile<0.5, 0.99>(amount, tiled(30 * 24h, 1h))),
         feature<"last_amounts">(last_k<3>(amount, last_n(20))),
+        feature<"top_merchant_30d">(most_frequent(merchant, tiled(30 * 24h, 24h))),
         feature<"spend_1d_by">(sum_by(amount, via, vocabulary<channel::web, channel::app>, sliding(24h))),
+        feature<"app_share_1d">(count(sliding(24h)).where(via == channel::app) /
+                                max(count(sliding(24h)), 1.0)),
         feature<"amount_ewma">(ewma<24h>(amount, lifetime())),
         feature<"device_drift">(cosine(mean(device, sliding(24h)), mean(device, lifetime()))))
         .with_allowed_lateness(5min);
@@ -148,7 +166,18 @@ int main(int argc, char** argv) {
     std::printf(" %s=%.6g", std::string(training.columns[static_cast<std::size_t>(c)]).c_str(),
                 training.values(0, c));
   }
-  std::printf("\nonline state: %zu users, %zu heap bytes in windows\n", online.entity_count(),
+  // Category codes back to strings, from the events the training set was built from.
+  const auto merchants = skewless::serial::collect_categories(risk::features, events);
+  const auto column = std::find(training.columns.begin(), training.columns.end(), "top_merchant_30d");
+  const auto top = merchants.find(training.values(0, column - training.columns.begin()));
+  std::printf("\nfirst row's top merchant: %s (%zu merchant names known)\n",
+              top ? std::string(*top).c_str() : "none", merchants.size());
+  skewless::online::read_info info;
+  if (!online.features(users + 1, start + span, v, info).ok() || info.known_entity) {
+    std::printf("FAILED: a user never seen must read as unknown\n");
+    return 1;
+  }
+  std::printf("online state: %zu users, %zu heap bytes in windows\n", online.entity_count(),
               online.state_heap_bytes());
   if (mismatches != 0) {
     std::printf("FAILED: %ld served values differ from their training rows\n", mismatches);
