@@ -8,6 +8,8 @@
 // point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
 // legal), min and max come from a monotonic deque, first and last from the pointers.
 // Keys are split across threads; a row's value never depends on the thread count.
+// Events and rows outside the accepted time range (kernels/window.hpp) are left out and
+// counted; such a row's values are NaN and result::status() names it.
 //
 //   auto training = skewless::batch::evaluate(features, events, spine);
 //   training.values;    // Eigen row-major matrix: spine rows x features
@@ -19,6 +21,9 @@
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
 
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+
 #include <range/v3/view/chunk_by.hpp>
 
 #include <algorithm>
@@ -27,6 +32,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <limits>
 #include <ranges>
 #include <string_view>
 #include <thread>
@@ -53,6 +59,23 @@ struct training_set {
   // The column names, FS::names(): a feature's name, or name[suffix] for each column
   // of a multi-column feature.
   std::array<std::string_view, FS::size> columns = FS::names();
+  // Events whose time is outside the accepted time range [min_time_us, max_time_us]:
+  // left out of every window, as the online evaluator rejects them.
+  std::uint64_t events_out_of_range = 0;
+  // Spine rows whose time is outside it: their values are all NaN (an online read at
+  // such a time is an error). status() names the first.
+  std::uint64_t rows_out_of_range = 0;
+  std::size_t first_row_out_of_range = 0;
+  std::int64_t first_row_out_of_range_time_us = 0;
+
+  // OK, or InvalidArgument naming the first spine row outside the accepted time range.
+  [[nodiscard]] absl::Status status() const {
+    if (rows_out_of_range == 0) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "skewless: ", rows_out_of_range, " spine row(s) ask for a time outside the accepted "
+        "range [", min_time_us, ", ", max_time_us, "] us; the first is row ", first_row_out_of_range,
+        " at ", first_row_out_of_range_time_us, " us. Their values are NaN."));
+  }
 };
 
 template <class Key>
@@ -264,14 +287,27 @@ template <class FS, std::ranges::input_range Events, class Key>
   sorted_events.reserve(n_events);
   {
     std::uint32_t i = 0;
-    for (const auto& e : events) sorted_events.push_back({FS::key_of(e), FS::time_of(e), i++});
+    for (const auto& e : events) {
+      const std::int64_t ts = FS::time_of(e);
+      if (in_time_range(ts)) sorted_events.push_back({FS::key_of(e), ts, i});
+      ++i;
+    }
   }
   std::sort(sorted_events.begin(), sorted_events.end(), [](const auto& a, const auto& b) {
     return a.key != b.key ? a.key < b.key : a.ts < b.ts;
   });
   std::vector<keyed_row<key_type>> sorted_rows;
   sorted_rows.reserve(spine.size());
+  result<FS> out;
+  out.events_out_of_range = n_events - sorted_events.size();
   for (std::uint32_t r = 0; r < spine.size(); ++r) {
+    if (!in_time_range(spine[r].time_us)) {
+      if (out.rows_out_of_range++ == 0) {
+        out.first_row_out_of_range = r;
+        out.first_row_out_of_range_time_us = spine[r].time_us;
+      }
+      continue;
+    }
     sorted_rows.push_back({static_cast<key_type>(spine[r].key), spine[r].time_us, r});
   }
   std::sort(sorted_rows.begin(), sorted_rows.end(), [](const auto& a, const auto& b) {
@@ -296,8 +332,8 @@ template <class FS, std::ranges::input_range Events, class Key>
   }
 
   std::vector<double> agg_values(spine.size() * n_values);
-  result<FS> out;
   out.values.resize(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
+  if (out.rows_out_of_range != 0) out.values.setConstant(std::numeric_limits<double>::quiet_NaN());
 
   auto run = [&](std::atomic<std::size_t>& next) {
     scratch s;

@@ -129,7 +129,10 @@ struct feature_set {
 
   [[nodiscard]] constexpr feature_set with_allowed_lateness(std::chrono::microseconds l) const {
     feature_set copy = *this;
-    copy.allowed_lateness_us = l.count() < 0 ? 0 : l.count();
+    // At most 2^62 us (the accepted time range's half-width): a longer lateness accepts
+    // nothing more, and the cap keeps the late-event check free of overflow.
+    constexpr std::int64_t cap = std::int64_t{1} << 62;
+    copy.allowed_lateness_us = l.count() < 0 ? 0 : (l.count() > cap ? cap : l.count());
     return copy;
   }
 

@@ -75,13 +75,6 @@ inline void fold_last(std::optional<timed_value>& l, timed_value e) noexcept {
   if (!l || event_order_less(*l, e)) l = e;
 }
 
-namespace kernels_internal {
-[[nodiscard]] inline double seconds_between(std::int64_t from_us, std::int64_t to_us) noexcept {
-  // Exact integer difference, converted once and divided once: deterministic.
-  return static_cast<double>(to_us - from_us) / 1e6;
-}
-}  // namespace kernels_internal
-
 template <class Kind>
 struct aggregate_kernel {
   static_assert(sizeof(Kind) == 0,
@@ -149,7 +142,7 @@ template <>
 struct aggregate_kernel<agg::time_since_first> {
   static constexpr unsigned parts = part::first;
   static double finalize(const window_parts& p, std::int64_t t) noexcept {
-    return p.first ? kernels_internal::seconds_between(p.first->ts, t) : kernels_internal::missing;
+    return p.first ? seconds_between(p.first->ts, t) : kernels_internal::missing;
   }
 };
 
@@ -157,7 +150,7 @@ template <>
 struct aggregate_kernel<agg::time_since_last> {
   static constexpr unsigned parts = part::last;
   static double finalize(const window_parts& p, std::int64_t t) noexcept {
-    return p.last ? kernels_internal::seconds_between(p.last->ts, t) : kernels_internal::missing;
+    return p.last ? seconds_between(p.last->ts, t) : kernels_internal::missing;
   }
 };
 

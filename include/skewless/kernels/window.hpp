@@ -22,10 +22,30 @@
 
 namespace skewless::inline v1 {
 
-// Event times the library accepts: far enough from the int64 limits that T - W and
-// T - lateness never overflow (about +-146,000 years around 1970).
+// The accepted time range, one for event times and query times in every back-end:
+// [-2^62, 2^62] us, about +-146,000 years around 1970. Windows are at most 2^61 wide
+// and lagged by at most 2^61 (checked where they are made), hops and half-lives are
+// below that, and the allowed lateness is capped at 2^62, so inside the range no
+// window bound, tile index, lateness check or time difference overflows: T - W - D,
+// floor((T - W) / H) * H and newest - lateness all stay within [-2^63, 2^63). Outside
+// it an event is a counted rejection and a query an error (online), or a counted
+// rejection and a row of NaN (batch and reference).
 inline constexpr std::int64_t min_time_us = -(std::int64_t{1} << 62);
 inline constexpr std::int64_t max_time_us = std::int64_t{1} << 62;
+inline constexpr std::int64_t max_window_us = std::int64_t{1} << 61;
+inline constexpr std::int64_t max_lateness_us = std::int64_t{1} << 62;
+
+[[nodiscard]] constexpr bool in_time_range(std::int64_t t) noexcept {
+  return t >= min_time_us && t <= max_time_us;
+}
+
+// (to - from) in seconds, double(to - from) / 1e6, for any two accepted times: their
+// difference (up to 2^63 in magnitude) is taken in unsigned arithmetic, where it
+// cannot overflow, and converted once (correctly rounded), then divided once.
+[[nodiscard]] constexpr double seconds_between(std::int64_t from_us, std::int64_t to_us) noexcept {
+  const auto a = static_cast<std::uint64_t>(from_us), b = static_cast<std::uint64_t>(to_us);
+  return to_us >= from_us ? static_cast<double>(b - a) / 1e6 : -(static_cast<double>(a - b) / 1e6);
+}
 
 [[nodiscard]] constexpr std::int64_t saturating_sub(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t r = 0;

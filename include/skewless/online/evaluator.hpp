@@ -186,13 +186,14 @@ class evaluator {
   // Applies one event, or rejects it (leaving every state as it was) and counts why.
   [[nodiscard]] ingest_outcome ingest(const event_type& e) {
     const std::int64_t t = FS::time_of(e);
-    if (t < min_time_us || t > max_time_us) return count(ingest_outcome::rejected_time_out_of_range);
+    if (!in_time_range(t)) return count(ingest_outcome::rejected_time_out_of_range);
     auto it = entities_.find(FS::key_of(e));
     if (it == entities_.end()) {
       it = entities_.try_emplace(FS::key_of(e)).first;
       it->second.newest = t;
       it->second.horizon = horizon_;
-    } else if (t < it->second.newest && it->second.newest - t > fs_.allowed_lateness_us) {
+    } else if (t < it->second.newest - std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us)) {
+      // newest and t are accepted times and the lateness is capped: no overflow.
       return count(ingest_outcome::rejected_too_late);
     }
     apply(it->second, e, t);
@@ -215,7 +216,7 @@ class evaluator {
     if constexpr (!check_key<K>()) {
       return refuse(out, absl::InvalidArgumentError("skewless: key type mismatch"));
     } else {
-      if (t_us < min_time_us || t_us > max_time_us) {
+      if (!in_time_range(t_us)) {
         return refuse(out, absl::InvalidArgumentError(absl::StrCat(
                                "skewless: query time ", t_us, " us is outside the supported range")));
       }
@@ -262,7 +263,7 @@ class evaluator {
   // Declares that no query will ask for a time before t_us, for every entity: drops the
   // window entries only earlier queries could see. Later queries before t_us fail.
   [[nodiscard]] absl::Status advance_to(std::int64_t t_us) {
-    if (t_us < min_time_us || t_us > max_time_us) {
+    if (!in_time_range(t_us)) {
       return absl::InvalidArgumentError(
           absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
     }
@@ -276,7 +277,7 @@ class evaluator {
     if constexpr (!check_key<K>()) {
       return absl::InvalidArgumentError("skewless: key type mismatch");
     } else {
-      if (t_us < min_time_us || t_us > max_time_us) {
+      if (!in_time_range(t_us)) {
         return absl::InvalidArgumentError(
             absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
       }

@@ -26,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <ranges>
 #include <span>
@@ -63,7 +64,9 @@ class event_index {
     std::vector<keyed> order;
     std::vector<const event_type*> at;
     for (const event_type& e : events) {
-      order.push_back({FS::key_of(e), FS::time_of(e), at.size()});
+      const std::int64_t ts = FS::time_of(e);
+      if (!in_time_range(ts)) continue;  // left out, as every back-end leaves it out
+      order.push_back({FS::key_of(e), ts, at.size()});
       at.push_back(&e);
     }
     std::sort(order.begin(), order.end(), [](const keyed& x, const keyed& y) {
@@ -152,6 +155,7 @@ void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* o
 
 // Features of each spine row, recomputed from the raw events. The spine's key type is
 // the key field's, or one that converts without changing a value (key_type_accepts).
+// Events outside the accepted time range are left out; a row outside it is all NaN.
 template <class FS, class Events, class Key>
 [[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events,
                                       const std::vector<spine_row<Key>>& spine) {
@@ -172,6 +176,10 @@ template <class FS, class Events, class Key>
     std::array<double, FS::value_count + 1> values{};
     for (std::size_t r = 0; r < spine.size(); ++r) {
       const auto& row = spine[r];
+      if (!in_time_range(row.time_us)) {  // no back-end answers outside the accepted range
+        out.row(static_cast<Eigen::Index>(r)).setConstant(std::numeric_limits<double>::quiet_NaN());
+        continue;
+      }
       const auto& events_of_key = index.of(row.key);
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (reference_internal::aggregate_values(std::get<I>(aggs), events_of_key, row.time_us,
