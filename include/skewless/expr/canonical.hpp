@@ -229,29 +229,29 @@ constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
 }
 
 // A vocabulary value as text: a string as itself, an integer in decimal.
-constexpr std::string vocabulary_text(const category_literal& v) {
-  if (v.is_text) return std::string(v.view());
-  string_sink s;
-  put_int(s, v.number);
-  return std::move(s.text);
+template <class Sink>
+constexpr void put_vocabulary_text(Sink& out, const category_literal& v) {
+  if (v.is_text) out.put(v.view());
+  else put_int(out, v.number);
 }
-template <category_literal... V>
-constexpr std::string vocabulary_entry(vocabulary_t<V...>*, std::size_t i) {
-  std::string out;
+template <class Sink, category_literal... V>
+constexpr void put_vocabulary_entry(Sink& out, vocabulary_t<V...>*, std::size_t i) {
   std::size_t j = 0;
-  ((j++ == i ? (out = vocabulary_text(V), 0) : 0), ...);
-  return out;
+  ((j++ == i ? put_vocabulary_text(out, V) : void()), ...);
 }
 // An enum's value by its name from enum_names<E>, or its number.
-template <class E, category_literal... V>
-constexpr std::string vocabulary_entry(enum_vocabulary<E, vocabulary_t<V...>>*, std::size_t i) {
+template <class Sink, class E, category_literal... V>
+constexpr void put_vocabulary_entry(Sink& out, enum_vocabulary<E, vocabulary_t<V...>>*, std::size_t i) {
   if constexpr (NamedEnum<E>) {
     std::string_view name;
     std::size_t j = 0;
     ((j++ == i ? (name = enum_names<E>::name(static_cast<E>(V.number)), 0) : 0), ...);
-    if (!name.empty()) return std::string(name);
+    if (!name.empty()) {
+      out.put(name);
+      return;
+    }
   }
-  return vocabulary_entry(static_cast<vocabulary_t<V...>*>(nullptr), i);
+  put_vocabulary_entry(out, static_cast<vocabulary_t<V...>*>(nullptr), i);
 }
 
 }  // namespace expr_internal

@@ -36,75 +36,98 @@ namespace skewless::inline v1 {
 
 namespace expr_internal {
 
-constexpr std::string decimal(std::int64_t v) {
-  string_sink s;
-  put_int(s, v);
-  return std::move(s.text);
-}
+// Column names are built at compile time through a sink with put(string_view), without
+// a constexpr std::string (which clang cannot evaluate over libstdc++ 12): one pass
+// counts the characters, a second writes them into a static array.
 
 // A quantile as a percentile name: 0.5 -> p50, 0.999 -> p99.9 (to 1e-6 percent).
-constexpr std::string percentile_text(double q) {
+template <class Sink>
+constexpr void put_percentile(Sink& out, double q) {
   const auto micro = static_cast<std::int64_t>(q * 1e8 + 0.5);  // q * 100 in units of 1e-6
-  std::string s = "p" + decimal(micro / 1000000);
+  out.put("p");
+  put_int(out, micro / 1000000);
   std::int64_t frac = micro % 1000000;
   if (frac != 0) {
-    std::string digits = decimal(frac + 1000000).substr(1);  // six digits, leading zeros
-    while (digits.back() == '0') digits.pop_back();
-    s += "." + digits;
+    char digits[6]{};
+    for (int d = 5; d >= 0; --d, frac /= 10) digits[d] = static_cast<char>('0' + frac % 10);
+    std::size_t n = 6;
+    while (digits[n - 1] == '0') --n;
+    out.put(".");
+    out.put(std::string_view(digits, n));
   }
-  return s;
 }
 
 // The name of column i of a multi-column feature, after the feature's name in [ ]:
 // a vocabulary value, the quantile (p50), or the index.
-template <class Expr>
-constexpr std::string column_suffix(std::size_t i) {
+template <class Expr, class Sink>
+constexpr void put_column_suffix(Sink& out, std::size_t i) {
   if constexpr (is_column_group<Expr>::value) {
-    return vocabulary_entry(static_cast<typename Expr::names_type*>(nullptr), i);
+    put_vocabulary_entry(out, static_cast<typename Expr::names_type*>(nullptr), i);
   } else if constexpr (is_aggregate_v<Expr>) {
     if constexpr (requires { kind_of_t<Expr>::quantiles[0]; }) {
-      return percentile_text(kind_of_t<Expr>::quantiles[i]);
+      put_percentile(out, kind_of_t<Expr>::quantiles[i]);
     } else {
-      return decimal(static_cast<std::int64_t>(i));
+      put_uint(out, i);
     }
   } else {
-    return decimal(static_cast<std::int64_t>(i));
+    put_uint(out, i);
   }
 }
+
+// Counts what is put; or writes it into a buffer of the counted size.
+struct length_sink {
+  std::size_t n = 0;
+  constexpr void put(std::string_view s) { n += s.size(); }
+};
+template <std::size_t N>
+struct array_sink {
+  std::array<char, N + 1> text{};
+  std::size_t n = 0;
+  constexpr void put(std::string_view s) {
+    for (char c : s) text[n++] = c;
+  }
+};
 
 // Every column name of a feature set, joined in one static buffer.
 template <class... Features>
 struct column_names {
   static constexpr std::size_t count = (feature_columns_v<decltype(Features::expr)> + ... + 0);
 
-  template <class F>
-  static constexpr void append(std::string& all, std::array<std::size_t, count + 1>& ends,
-                               std::size_t& col) {
+  template <class F, class Sink>
+  static constexpr void append(Sink& out, std::array<std::size_t, count + 1>& ends, std::size_t& col) {
     constexpr std::size_t n = feature_columns_v<decltype(F::expr)>;
     for (std::size_t i = 0; i < n; ++i) {
-      all += F::name.view();
+      out.put(F::name.view());
       if constexpr (n > 1) {
-        all += "[";
-        all += column_suffix<std::remove_cvref_t<decltype(F::expr)>>(i);
-        all += "]";
+        out.put("[");
+        put_column_suffix<std::remove_cvref_t<decltype(F::expr)>>(out, i);
+        out.put("]");
       }
-      ends[++col] = all.size();
+      ends[++col] = out.n;
     }
   }
-  static constexpr std::pair<std::string, std::array<std::size_t, count + 1>> build() {
-    std::pair<std::string, std::array<std::size_t, count + 1>> r{};
+  template <class Sink>
+  static constexpr std::array<std::size_t, count + 1> write(Sink& out) {
+    std::array<std::size_t, count + 1> ends{};
     std::size_t col = 0;
-    (append<Features>(r.first, r.second, col), ...);
-    return r;
+    (append<Features>(out, ends, col), ...);
+    return ends;
   }
-  static constexpr std::size_t chars = build().first.size();
-  static constexpr std::array<std::size_t, count + 1> ends = build().second;
-  static constexpr std::array<char, chars + 1> text = [] {
-    std::array<char, chars + 1> t{};
-    const std::string s = build().first;
-    for (std::size_t i = 0; i < chars; ++i) t[i] = s[i];
-    return t;
+  static constexpr std::size_t chars = [] {
+    length_sink l;
+    write(l);
+    return l.n;
   }();
+  static constexpr array_sink<chars> filled = [] {
+    array_sink<chars> a;
+    write(a);
+    return a;
+  }();
+  static constexpr std::array<std::size_t, count + 1> ends = [] {
+    length_sink l;
+    return write(l);
+  }();
+  static constexpr std::array<char, chars + 1> text = filled.text;
 };
 
 }  // namespace expr_internal

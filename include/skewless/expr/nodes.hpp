@@ -208,7 +208,7 @@ struct approx_quantile {
   static constexpr std::string_view name = "approx_quantile";
   static constexpr std::size_t columns = sizeof...(Qs);
   static constexpr double alpha = Alpha;
-  static constexpr double quantiles[] = {Qs...};
+  static constexpr double quantiles[sizeof...(Qs)] = {Qs...};
 };
 // The most frequent value; the K most frequent values, most frequent first.
 struct most_frequent { static constexpr std::string_view name = "most_frequent"; };

@@ -23,16 +23,12 @@
 #include <absl/status/statusor.h>
 #include <absl/strings/str_cat.h>
 
-#include <cereal/archives/json.hpp>
-#include <cereal/types/string.hpp>
-#include <cereal/types/vector.hpp>
+#include <skewless/detail/json.hpp>
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <exception>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -73,16 +69,19 @@ template <class Expr>
   return category_codes_field_v<Expr>;
 }
 
+class category_dictionary;
+namespace serial_internal {
+// Adds the strings of Expr's field to dict, if Expr outputs codes of a string field.
+template <class Expr, class Events>
+void collect_field(category_dictionary& dict, const Events& events);
+}  // namespace serial_internal
+
 // Strings by their category code.
 class category_dictionary {
  public:
   struct entry {
     std::uint64_t code = 0;  // category_code(text), an integer below 2^52
     std::string text;
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(cereal::make_nvp("code", code), cereal::make_nvp("text", text));
-    }
   };
 
   // Records s under its code. A second string with the same code (probability 2^-52
@@ -121,57 +120,63 @@ class category_dictionary {
   std::size_t collisions_ = 0;
 };
 
+namespace serial_internal {
+template <class Expr, class Events>
+void collect_field(category_dictionary& dict, const Events& events) {
+  if constexpr (!category_codes_field_v<Expr>.empty()) {
+    using arg = typename aggregate_traits<Expr>::arg;
+    for (const auto& e : events) dict.add(get_field<arg::name>(e));
+  }
+}
+}  // namespace serial_internal
+
 // The strings, in the events, of every field whose codes a feature of fs outputs.
 template <class FS, class Events>
 [[nodiscard]] category_dictionary collect_categories(const FS& fs, const Events& events) {
   category_dictionary dict;
-  std::apply(
-      [&](const auto&... f) {
-        (
-            [&] {
-              using Expr = std::remove_cvref_t<decltype(f.expr)>;
-              if constexpr (!category_codes_field_v<Expr>.empty()) {
-                using arg = typename aggregate_traits<Expr>::arg;
-                for (const auto& e : events) dict.add(get_field<arg::name>(e));
-              }
-            }(),
-            ...);
-      },
-      fs.features);
+  [&]<std::size_t... F>(std::index_sequence<F...>) {
+    (serial_internal::collect_field<std::remove_cvref_t<decltype(std::get<F>(fs.features).expr)>>(dict, events),
+     ...);
+  }(std::make_index_sequence<FS::feature_count>{});
   return dict;
 }
 
 // The dictionary as JSON: {"skewless_categories": [{"code": 123, "text": "acme"}, ...]},
 // by increasing code.
 [[nodiscard]] inline std::string categories_json(const category_dictionary& dict) {
-  const std::vector<category_dictionary::entry> entries = dict.entries();
-  std::ostringstream out;
-  {
-    cereal::JSONOutputArchive ar(out);
-    ar(cereal::make_nvp("skewless_categories", entries));
+  using detail::json;
+  json entries = json::array_of();
+  for (const auto& e : dict.entries()) {
+    json item = json::object_of();
+    item.add("code", json::integer_of(e.code));
+    item.add("text", json::string_of(e.text));
+    entries.items.push_back(std::move(item));
   }
-  return std::move(out).str();
+  json root = json::object_of();
+  root.add("skewless_categories", std::move(entries));
+  return detail::dump(root);
 }
 
 // Reads categories_json's output back; a text whose code is not its category_code (an
 // edited or corrupt file) is refused.
-[[nodiscard]] inline absl::StatusOr<category_dictionary> parse_categories_json(std::string_view json) {
-  std::vector<category_dictionary::entry> entries;
-  try {
-    std::istringstream in{std::string(json)};
-    cereal::JSONInputArchive ar(in);
-    ar(cereal::make_nvp("skewless_categories", entries));
-  } catch (const std::exception& e) {
-    return absl::InvalidArgumentError(absl::StrCat("skewless: not a categories JSON: ", e.what()));
-  }
+[[nodiscard]] inline absl::StatusOr<category_dictionary> parse_categories_json(std::string_view text) {
+  using detail::json;
+  auto root = detail::parse_json(text);
+  if (!root.ok()) return root.status();
+  auto entries = detail::member(*root, "skewless_categories", json::kind::array);
+  if (!entries.ok()) return entries.status();
   category_dictionary dict;
-  for (const auto& e : entries) {
-    if (static_cast<std::uint64_t>(category_code(e.text)) != e.code) {
-      return absl::InvalidArgumentError(absl::StrCat("skewless: categories JSON: \"", e.text,
-                                                     "\" is listed under code ", e.code,
+  for (const json& e : (*entries)->items) {
+    auto code = detail::integer_member<std::uint64_t>(e, "code");
+    auto t = detail::string_member(e, "text");
+    if (!code.ok()) return code.status();
+    if (!t.ok()) return t.status();
+    if (static_cast<std::uint64_t>(category_code(*t)) != *code) {
+      return absl::InvalidArgumentError(absl::StrCat("skewless: categories JSON: \"", *t,
+                                                     "\" is listed under code ", *code,
                                                      ", which is not its category_code"));
     }
-    dict.add(e.text);
+    dict.add(*t);
   }
   return dict;
 }
