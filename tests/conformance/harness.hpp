@@ -230,7 +230,9 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
       const auto bytes = serial::snapshot(on);
       REQUIRE(bytes.ok());
       online::evaluator<FS> fresh(fs);
-      REQUIRE(serial::restore(fresh, *bytes).ok());
+      const absl::Status restored = serial::restore(fresh, *bytes);
+      INFO(why.str() << " restore: " << restored.message());
+      REQUIRE(restored.ok());
       REQUIRE(*serial::snapshot(fresh) == *bytes);
       on = std::move(fresh);
       ++stats.snapshots;

@@ -2,6 +2,9 @@
 // a global operator new that counts, in a test executable of its own.
 #include <skewless/expr/feature_set.hpp>
 #include <skewless/online/evaluator.hpp>
+#include <skewless/serial/snapshot.hpp>
+
+#include "serial/snapshot_bytes.hpp"
 
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
@@ -11,10 +14,12 @@
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace {
 std::atomic<long> allocations{0};
+std::atomic<std::size_t> largest{0};  // the largest single allocation since reset
 }  // namespace
 
 // Every replaceable form that allocates with malloc is replaced together, so memory
@@ -22,12 +27,16 @@ std::atomic<long> allocations{0};
 // under AddressSanitizer).
 void* operator new(std::size_t n) {
   ++allocations;
+  for (std::size_t l = largest.load(); n > l && !largest.compare_exchange_weak(l, n);) {
+  }
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
 void* operator new[](std::size_t n) { return operator new(n); }
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   ++allocations;
+  for (std::size_t l = largest.load(); n > l && !largest.compare_exchange_weak(l, n);) {
+  }
   return std::malloc(n == 0 ? 1 : n);
 }
 void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
@@ -119,4 +128,27 @@ TEST_CASE("online: reads of std::string keys by view do not allocate", "[online]
   }
   CHECK(allocations.load() - before == 0);
   CHECK_FALSE(info.known_entity);  // the last key was never ingested
+}
+
+TEST_CASE("snapshot: a length claiming gigabytes in a small file allocates nothing large",
+          "[online][allocation][serial]") {
+  constexpr auto nx = field<noalloc_test::named_ev, "x">;
+  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(
+      feature<"sum">(sum(nx, sliding(1s))), feature<"n">(count(last_n(4))));
+  online::evaluator on(named);
+  REQUIRE(on.ingest({"user", 1, 1.0}) == online::ingest_outcome::accepted);
+  const std::string good = *serial::snapshot(on);
+  using skewless_test::le;
+  for (const auto& [from, to] :
+       {std::pair{le<std::uint64_t>(4) + "user", le<std::uint64_t>(std::uint64_t{1} << 31) + "user"},
+        std::pair{le<std::uint64_t>(1) + le<std::int64_t>(1), le<std::uint64_t>(std::uint64_t{1} << 35) + le<std::int64_t>(1)}}) {
+    std::string p = skewless_test::payload(good);
+    REQUIRE(skewless_test::replace_once(p, from, to));
+    const std::string hostile = skewless_test::reframe(good, p);
+    REQUIRE(hostile.size() < 400);
+    online::evaluator target(named);
+    largest = 0;
+    CHECK(serial::restore(target, hostile).code() == absl::StatusCode::kDataLoss);
+    CHECK(largest.load() < (std::size_t{1} << 16));  // the payload's own copy and small state
+  }
 }

@@ -18,6 +18,7 @@
 // equal numbers (so -0.0 and +0.0 are one category), ordered by totalOrder.
 #pragma once
 
+#include <skewless/detail/archive.hpp>
 #include <skewless/kernels/total_order.hpp>
 
 #include <algorithm>
@@ -115,6 +116,15 @@ class kept_entries {
     for (std::size_t i = 0; i < n_; ++i) out[pad + i] = kept_[i].value;
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return 0; }
+  [[nodiscard]] bool empty() const noexcept { return n_ == 0; }
+  // For a restore: entries with times in [from, to), never missing.
+  void check(std::int64_t from, std::int64_t to) const {
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (!(kept_[i].ts >= from && kept_[i].ts < to) || kept_[i].value != kept_[i].value) {
+        throw std::runtime_error("skewless: snapshot has a kept entry outside its window or missing");
+      }
+    }
+  }
 
   template <class Archive>
   void save(Archive& ar) const {
@@ -177,13 +187,16 @@ class key_counts {
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return items_.capacity() * sizeof(item); }
   template <class Archive>
   void save(Archive& ar) const {
-    ar(items_);
+    detail::save_vector(ar, items_);
   }
+  // Keys strictly increasing, counts positive, their total without overflow.
   template <class Archive>
   void load(Archive& ar) {
-    ar(items_);
+    detail::load_vector(ar, items_, 2 * sizeof(std::uint64_t));
+    std::uint64_t total = 0;
     for (std::size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i].count == 0 || (i > 0 && items_[i - 1].key >= items_[i].key)) {
+      if (items_[i].count == 0 || (i > 0 && items_[i - 1].key >= items_[i].key) ||
+          __builtin_add_overflow(total, items_[i].count, &total)) {
         throw std::runtime_error("skewless: snapshot has an invalid count table");
       }
     }
@@ -203,6 +216,17 @@ class category_counts {
   void remove(timed_value e) { counts_.drop(category_key(e.value)); }
   void merge(const category_counts& o) { counts_.merge(o.counts_); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return counts_.heap_bytes(); }
+  [[nodiscard]] bool empty() const noexcept { return counts_.items().empty(); }
+  // For a restore: every key is a category of a value ingest can add (not NaN, and
+  // -0.0 is counted as +0.0).
+  void check(std::int64_t, std::int64_t) const {
+    for (const item& x : counts_.items()) {
+      const double v = category_of_key(x.key);
+      if (v != v || category_key(v) != x.key) {
+        throw std::runtime_error("skewless: snapshot has a category that no value has");
+      }
+    }
+  }
   template <class Archive>
   void serialize(Archive& ar) {
     ar(counts_);

@@ -22,6 +22,7 @@
 // Intermediate values are up to 2^16 times the data: sums beyond ~1e303 overflow.
 #pragma once
 
+#include <skewless/detail/archive.hpp>
 #include <skewless/kernels/exact_sum.hpp>
 #include <skewless/kernels/total_order.hpp>
 #include <skewless/kernels/window.hpp>
@@ -129,18 +130,30 @@ class decayed_ticks {
     for (const tick& x : ticks_) b += x.sum.heap_bytes() + x.weight.heap_bytes();
     return b;
   }
+  [[nodiscard]] bool empty() const noexcept { return ticks_.empty(); }
+  // For a restore: ticks of entries with times in [from, to), in order, none empty,
+  // none dropped as too old, no weight sums in a decayed_sum.
+  void check(std::int64_t from, std::int64_t to) const {
+    const std::int64_t lo = floor_div(std::max(from, min_time_us), tick_us);
+    const std::int64_t hi = floor_div(std::min(to, max_time_us + 1) - 1, tick_us);
+    const auto invalid = [] { throw std::runtime_error("skewless: snapshot has invalid decay ticks"); };
+    for (std::size_t i = 0; i < ticks_.size(); ++i) {
+      const tick& x = ticks_[i];
+      if (x.n < lo || x.n > hi || x.entries == 0 || (i > 0 && ticks_[i - 1].n >= x.n) ||
+          (!Weighted && !x.weight.is_zero())) {
+        invalid();
+      }
+    }
+    if (!ticks_.empty() && ticks_.front().n < ticks_.back().n - horizon_ticks) invalid();  // in range now
+  }
+
   template <class Archive>
   void save(Archive& ar) const {
-    ar(ticks_);
+    detail::save_vector(ar, ticks_);
   }
   template <class Archive>
   void load(Archive& ar) {
-    ar(ticks_);
-    for (std::size_t i = 1; i < ticks_.size(); ++i) {
-      if (ticks_[i - 1].n >= ticks_[i].n || ticks_[i].entries == 0) {
-        throw std::runtime_error("skewless: snapshot has invalid decay ticks");
-      }
-    }
+    detail::load_vector(ar, ticks_, 16);
   }
 
  private:

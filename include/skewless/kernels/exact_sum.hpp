@@ -193,23 +193,45 @@ class exact_sum {
       if (c[i] != 0) ar(i, c[i]);
     }
   }
+  // Refuses anything save() cannot have written for a sum of at most 2^64 values:
+  // negative counts of infinities or NaNs, chunks out of order, zero, or outside their
+  // canonical range (chunks below the top in [0, 2^32); the top one, of weight 2^1038,
+  // under 2^50 in magnitude, since 2^64 doubles sum to less than 2^1088). Within those
+  // bounds no carry, negation or merge overflows.
   template <class Archive>
   void load(Archive& ar) {
     exact_sum x;
     ar(x.pos_inf_, x.neg_inf_, x.nan_);
+    if (x.pos_inf_ < 0 || x.neg_inf_ < 0 || x.nan_ < 0) throw_invalid();
     std::uint32_t nonzero = 0;
     ar(nonzero);
     if (nonzero > chunk_count) throw_invalid();
     full_array c{};
+    std::int64_t previous = -1;
     for (std::uint32_t k = 0; k < nonzero; ++k) {
       std::uint32_t i = 0;
       std::int64_t v = 0;
       ar(i, v);
-      if (i >= chunk_count) throw_invalid();
+      if (i >= chunk_count || static_cast<std::int64_t>(i) <= previous || v == 0) throw_invalid();
+      const bool top = i == chunk_count - 1;
+      if (top ? (v <= -(std::int64_t{1} << 50) || v >= (std::int64_t{1} << 50))
+              : (v < 0 || v >= (std::int64_t{1} << chunk_bits))) {
+        throw_invalid();
+      }
+      previous = i;
       c[i] = v;
     }
     x.store(c);
     *this = std::move(x);
+  }
+  // Whether the sum is exactly zero with no infinity or NaN in it.
+  [[nodiscard]] bool is_zero() const noexcept {
+    if (pos_inf_ != 0 || neg_inf_ != 0 || nan_ != 0) return false;
+    const full_array c = canonical();
+    for (auto v : c) {
+      if (v != 0) return false;
+    }
+    return true;
   }
 
  private:

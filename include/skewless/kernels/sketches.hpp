@@ -87,16 +87,25 @@ class hyperloglog {
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     return dense_.capacity() + sparse_.capacity() * sizeof(std::uint32_t);
   }
+  [[nodiscard]] bool empty() const noexcept { return dense_.empty() && sparse_.empty(); }
+  void check(std::int64_t, std::int64_t) const {}  // load checks every register
+
   template <class Archive>
   void save(Archive& ar) const {
-    ar(dense_, sparse_);
+    detail::save_vector(ar, dense_);
+    detail::save_vector(ar, sparse_);
   }
   template <class Archive>
   void load(Archive& ar) {
-    ar(dense_, sparse_);
+    detail::load_vector(ar, dense_, 1);
+    detail::load_vector(ar, sparse_, 4);
+    // A dense sketch comes from a sparse one of m / 4 registers: it has at least that many.
     const bool ok_dense = dense_.empty() || (dense_.size() == m && sparse_.empty() &&
                                              std::all_of(dense_.begin(), dense_.end(),
-                                                         [](std::uint8_t r) { return r <= q + 1; }));
+                                                         [](std::uint8_t r) { return r <= q + 1; }) &&
+                                             4 * static_cast<std::size_t>(std::count_if(
+                                                     dense_.begin(), dense_.end(),
+                                                     [](std::uint8_t r) { return r != 0; })) >= m);
     bool ok_sparse = 4 * sparse_.size() < m || sparse_.empty();
     for (std::size_t i = 0; ok_sparse && i < sparse_.size(); ++i) {
       const std::uint32_t r = sparse_[i] & 0xff;
@@ -222,6 +231,20 @@ class ddsketch {
     return representative(buckets_.items().back().key);
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return buckets_.heap_bytes(); }
+  [[nodiscard]] bool empty() const noexcept { return buckets_.items().empty(); }
+  // For a restore: every bucket is one a value can fall in (0, or a normal magnitude up
+  // to infinity, either sign); the table itself is checked on load.
+  void check(std::int64_t, std::int64_t) const {
+    constexpr std::int64_t least = static_cast<std::int64_t>(std::uint64_t{0x0010000000000000} >> shift);
+    constexpr std::int64_t most = static_cast<std::int64_t>(std::uint64_t{0x7ff0000000000000} >> shift);
+    for (const auto& b : buckets_.items()) {
+      if (b.key == 0) continue;
+      if (b.key < -most || b.key > most || (b.key > -least && b.key < least)) {
+        throw std::runtime_error("skewless: snapshot has a DDSketch bucket no value falls in");
+      }
+    }
+  }
+
   template <class Archive>
   void serialize(Archive& ar) {
     ar(buckets_);

@@ -25,6 +25,7 @@
 // cheaper and memory is returned to the windows. Queries before that time then fail.
 #pragma once
 
+#include <skewless/detail/archive.hpp>
 #include <skewless/expr/time_traits.hpp>
 #include <skewless/expr/key.hpp>
 #include <skewless/kernels/aggregates.hpp>
@@ -41,6 +42,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -102,6 +105,20 @@ struct window_of<Agg, true> {
   using type = state_window<state_of_t<Agg>, typename aggregate_traits<Agg>::window>;
 };
 
+// Throws unless v is a value ingest can have put in Agg's window: never missing, but
+// the no_entry place of a window that counts events; exactly 0 for count() entries.
+template <class Agg>
+void check_entry_value(double v) {
+  if (std::isnan(v)) {
+    if (!counts_events_v<typename aggregate_traits<Agg>::window> ||
+        std::bit_cast<std::uint64_t>(v) != std::bit_cast<std::uint64_t>(no_entry)) {
+      detail::corrupt("has a missing value inside a window");
+    }
+  } else if constexpr (std::is_same_v<typename aggregate_traits<Agg>::arg, no_arg>) {
+    if (std::bit_cast<std::uint64_t>(v) != 0) detail::corrupt("has a value in an entry of count()");
+  }
+}
+
 template <class Agg>
 struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
@@ -111,6 +128,15 @@ struct aggregate_state {
   template <class Archive>
   void serialize(Archive& ar) {
     ar(window, held);
+  }
+
+  // For a restore: what apply_one and release maintain for an entity whose floor and
+  // newest event are given. Held entries are at or after floor - lag and not after the
+  // newest event; the window's entries are before floor - lag.
+  void check(const Agg& a, std::int64_t floor, std::int64_t newest) const {
+    const std::int64_t release = floor - window_lag(a.window);
+    online_internal::check_sorted_entries(held, release, newest + 1, check_entry_value<Agg>);
+    window.check(a.window, floor, release, check_entry_value<Agg>);
   }
 };
 
@@ -182,6 +208,13 @@ class evaluator {
   [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fs_.fingerprint(); }
   [[nodiscard]] const ingest_counters& counters() const noexcept { return counters_; }
   [[nodiscard]] std::size_t entity_count() const noexcept { return entities_.size(); }
+  // Every key with state, in no particular order (allocates; for maintenance and tests).
+  [[nodiscard]] std::vector<key_type> keys() const {
+    std::vector<key_type> out;
+    out.reserve(entities_.size());
+    for (const auto& kv : entities_) out.push_back(kv.first);
+    return out;
+  }
 
   // Applies one event, or rejects it (leaving every state as it was) and counts why.
   [[nodiscard]] ingest_outcome ingest(const event_type& e) {
@@ -328,15 +361,26 @@ class evaluator {
     ar(counters_, horizon_, static_cast<std::uint64_t>(sorted.size()));
     for (const auto* kv : sorted) ar(kv->first, kv->second);
   }
+  // Reads what save() wrote and checks every invariant ingest maintains (see
+  // serial/snapshot.hpp for the principle); throws on the first violation.
   template <class Archive>
   void load(Archive& ar) {
     std::uint64_t n = 0;
     ar(counters_, horizon_, n);
+    if (horizon_ != std::numeric_limits<std::int64_t>::min() && !in_time_range(horizon_)) {
+      detail::corrupt("has a horizon outside the accepted time range");
+    }
     entities_.clear();
     for (std::uint64_t i = 0; i < n; ++i) {
       key_type k{};
+      if constexpr (std::is_same_v<key_type, std::string>) {
+        detail::load_string(ar, k);
+      } else {
+        ar(k);
+      }
       entity_state st;
-      ar(k, st);
+      ar(st);
+      check_entity(st);
       for_each_group(st, [&](auto& g, const auto& layout) { g.restore(aggs_, layout, st.floor(), st.newest); });
       if (!entities_.emplace(std::move(k), std::move(st)).second) {
         throw std::runtime_error("skewless: duplicate entity in snapshot");
@@ -345,6 +389,24 @@ class evaluator {
   }
 
  private:
+  // An entity's times are accepted ones, its horizon at least the evaluator's (new
+  // entities inherit it and advance_to raises both), and each aggregate's state valid.
+  void check_entity(const entity_state& st) const {
+    if (!in_time_range(st.newest)) detail::corrupt("has an entity whose newest event is outside the accepted range");
+    if (st.horizon < horizon_ ||
+        (st.horizon != std::numeric_limits<std::int64_t>::min() && !in_time_range(st.horizon))) {
+      detail::corrupt("has an entity horizon that advance_to cannot have set");
+    }
+    const std::int64_t floor = st.floor();
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      (
+          [&] {
+            if constexpr (!grouped<A>) std::get<A>(st.aggs).check(std::get<A>(aggs_), floor, st.newest);
+          }(),
+          ...);
+    }(std::make_index_sequence<aggregate_count>{});
+  }
+
   template <class K>
   static constexpr bool check_key() {
     return expr_internal::check_key_argument<key_type, K>();

@@ -460,7 +460,7 @@ class stream_group {
     ((oldest_start = std::min(oldest_start, window_start(std::get<M>(aggs).window, f))), ...);
     for (std::size_t i = 0; i < n; ++i) {
       const entry& e = entries_[i];
-      bool bad = ts_of(e) > newest || ts_of(e) < oldest_start ||
+      bool bad = !in_time_range(ts_of(e)) || ts_of(e) > newest || ts_of(e) < oldest_start ||
                  (i > 0 && entry_less(e, entries_[i - 1]));
       if constexpr (valued && !keeps_missing) bad = bad || std::isnan(e.value);
       if (bad) throw std::runtime_error("skewless: invalid stream buffer in snapshot");

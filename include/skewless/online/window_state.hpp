@@ -21,19 +21,104 @@
 // which keeps the entries in W once for all the aggregates that read them.
 #pragma once
 
+#include <skewless/detail/archive.hpp>
 #include <skewless/detail/queue_vector.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <type_traits>
 
 namespace skewless::inline v1::online {
 
 namespace online_internal {
+
+// ---- what a restore checks: every invariant ingest maintains (snapshot.hpp) ----------
+
+// An entry at an accepted time in [from, to) whose value `valid` accepts as one ingest
+// could have stored (valid(double) throws otherwise).
+template <class Valid>
+void check_entry_in(const timed_value& e, std::int64_t from, std::int64_t to, Valid valid) {
+  if (!(e.ts >= from && e.ts < to) || !in_time_range(e.ts)) {
+    detail::corrupt("has an entry outside its window's time range");
+  }
+  valid(e.value);
+}
+
+// Entries in event order (equal neighbours allowed) within [from, to).
+template <class Seq, class Valid>
+void check_sorted_entries(const Seq& seq, std::int64_t from, std::int64_t to, Valid valid) {
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    check_entry_in(seq[i], from, to, valid);
+    if (i > 0 && event_order_less(seq[i], seq[i - 1])) detail::corrupt("has entries out of order");
+  }
+}
+
+// Sums over no entries are exactly zero.
+template <unsigned Parts>
+void check_sums(const sums_of<Parts>& s) {
+  if (s.count != 0) return;
+  if constexpr (sums_of<Parts>::has_sum) {
+    if (!s.sum.is_zero()) detail::corrupt("has a sum over no entries");
+  }
+  if constexpr (sums_of<Parts>::has_sum2) {
+    if (!s.sum2.is_zero()) detail::corrupt("has a sum of squares over no entries");
+  }
+}
+
+// The order parts (min, max, first, last) of `count` entries in [from, to): present
+// exactly when there are entries (when the count is kept), valid values, min <= max,
+// first <= last, and first and last within [min, max].
+template <unsigned Parts, class Valid>
+void check_order_parts(const window_parts& p, std::uint64_t count, std::int64_t from, std::int64_t to,
+                       Valid valid) {
+  constexpr bool has_count = (Parts & part::count) != 0;
+  const auto present = [&](bool has) {
+    if (has_count && has != (count != 0)) detail::corrupt("has order parts that disagree with its count");
+  };
+  if constexpr ((Parts & part::min) != 0) {
+    present(p.min.has_value());
+    if (p.min) valid(*p.min);
+  }
+  if constexpr ((Parts & part::max) != 0) {
+    present(p.max.has_value());
+    if (p.max) valid(*p.max);
+  }
+  if constexpr ((Parts & part::first) != 0) {
+    present(p.first.has_value());
+    if (p.first) check_entry_in(*p.first, from, to, valid);
+  }
+  if constexpr ((Parts & part::last) != 0) {
+    present(p.last.has_value());
+    if (p.last) check_entry_in(*p.last, from, to, valid);
+  }
+  if (p.min && p.max && total_order_less(*p.max, *p.min)) detail::corrupt("has min above max");
+  if (p.first && p.last && event_order_less(*p.last, *p.first)) detail::corrupt("has first after last");
+  for (const auto& e : {p.first, p.last}) {
+    if (!e) continue;
+    if ((p.min && total_order_less(e->value, *p.min)) || (p.max && total_order_less(*p.max, e->value))) {
+      detail::corrupt("has first or last outside [min, max]");
+    }
+  }
+}
+
+// A tile's start: a multiple of the hop, within [start, release), after the previous.
+inline void check_tile_start(const tiled_window& w, std::int64_t tile_start, std::int64_t start,
+                             std::int64_t release, const std::int64_t* previous) {
+  // The tile of an accepted time starts at most one hop before it (checked first, so
+  // the alignment check cannot overflow).
+  if (tile_start <= min_time_us - w.hop_us || tile_start > max_time_us ||
+      floor_div(tile_start, w.hop_us) * w.hop_us != tile_start) {
+    detail::corrupt("has a tile that is not aligned to its hop");
+  }
+  if (tile_start < start || tile_start >= release) detail::corrupt("has a tile outside its window");
+  if (previous != nullptr && *previous >= tile_start) detail::corrupt("has tiles out of order");
+}
 
 // The sums of items [lo, hi) of a sequence, given `total`, their sums over [tlo, thi):
 // the total itself, the total adjusted at both ends, or the items added up afresh —
@@ -104,6 +189,18 @@ class extremum_queue {
     return q_[i];
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return q_.heap_bytes(); }
+  // What insert and evict_before keep: times non-decreasing within [start, release)
+  // (a better late entry may land just before a worse one of its own time), values
+  // strictly worse from the front on.
+  template <class Valid>
+  void check(std::int64_t start, std::int64_t release, Valid valid) const {
+    for (std::size_t i = 0; i < q_.size(); ++i) {
+      check_entry_in(q_[i], start, release, valid);
+      if (i > 0 && !(q_[i - 1].ts <= q_[i].ts && Better{}(q_[i - 1].value, q_[i].value))) {
+        detail::corrupt("has a min/max queue out of order");
+      }
+    }
+  }
   template <class Archive>
   void save(Archive& ar) const {
     ar(q_);
@@ -203,8 +300,27 @@ class window_state<Parts, lifetime_window> {
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return sums_.heap_bytes(); }
 
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(sums_, parts_.min, parts_.max, parts_.first, parts_.last);
+  void save(Archive& ar) const {
+    ar(sums_);
+    detail::save_optional(ar, parts_.min);
+    detail::save_optional(ar, parts_.max);
+    detail::save_optional(ar, parts_.first);
+    detail::save_optional(ar, parts_.last);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(sums_);
+    detail::load_optional(ar, parts_.min);
+    detail::load_optional(ar, parts_.max);
+    detail::load_optional(ar, parts_.first);
+    detail::load_optional(ar, parts_.last);
+  }
+  // Entries are before `release`: what ingest leaves in a lifetime window.
+  template <class Valid>
+  void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid valid) const {
+    online_internal::check_sums(sums_);
+    online_internal::check_order_parts<Parts>(parts_, sums_.count, std::numeric_limits<std::int64_t>::min(),
+                                              release, valid);
   }
 
  private:
@@ -266,8 +382,24 @@ class window_state<Parts, sliding_window> {
     return b;
   }
   template <class Archive>
-  void serialize(Archive& ar) {
-    ar(newest_, min_, max_);
+  void save(Archive& ar) const {
+    if constexpr (has_last) detail::save_optional(ar, newest_);
+    ar(min_, max_);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    if constexpr (has_last) detail::load_optional(ar, newest_);
+    ar(min_, max_);
+  }
+  // Entries are in [window_start(w, floor), release).
+  template <class Valid>
+  void check(const sliding_window& w, std::int64_t floor, std::int64_t release, Valid valid) const {
+    const std::int64_t start = window_start(w, floor);
+    if constexpr (has_last) {
+      if (newest_) online_internal::check_entry_in(*newest_, start, release, valid);
+    }
+    if constexpr (has_min) min_.check(start, release, valid);
+    if constexpr (has_max) max_.check(start, release, valid);
   }
 
  private:
@@ -371,7 +503,27 @@ class window_state<Parts, tiled_window> {
   void load(Archive& ar) {
     ar(tiles_);
     total_ = sums_of<Parts>{};
-    for (const auto& x : tiles_) total_.merge(x.sums);
+    for (const auto& x : tiles_) total_.merge(x.sums);  // exact sums are bounded on load
+  }
+  // Tiles epoch-aligned, in order, within [window_start(w, floor), release), none
+  // empty, each tile's parts those of entries within it.
+  template <class Valid>
+  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid valid) const {
+    const std::int64_t start = window_start(w, floor);
+    std::uint64_t total = 0;
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      const tile& x = tiles_[i];
+      online_internal::check_tile_start(w, x.start_ts, start, release, i == 0 ? nullptr : &tiles_[i - 1].start_ts);
+      if (x.sums.count == 0) detail::corrupt("has an empty tile");
+      if (__builtin_add_overflow(total, x.sums.count, &total)) detail::corrupt("has counts that overflow");
+      window_parts p;
+      if constexpr (has_min) p.min = x.min;
+      if constexpr (has_max) p.max = x.max;
+      if constexpr (has_first) p.first = x.first;
+      if constexpr (has_last) p.last = x.last;
+      online_internal::check_order_parts<Parts | part::count>(p, x.sums.count, x.start_ts,
+                                                               std::min(x.start_ts + w.hop_us, release), valid);
+    }
   }
 
  private:
@@ -419,6 +571,12 @@ class window_state<Parts, last_n_window> {
       if (!is_no_entry(x.value)) sums_.add(x.value);
     }
   }
+  // At most n places, in event order, before `release`.
+  template <class Valid>
+  void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
+    if (slots_.size() > w.n) detail::corrupt("keeps more places than last_n's n");
+    online_internal::check_sorted_entries(slots_, std::numeric_limits<std::int64_t>::min(), release, valid);
+  }
 
  private:
   detail::queue_vector<timed_value> slots_;
@@ -444,6 +602,10 @@ class state_window<S, lifetime_window> {
   template <class Archive>
   void serialize(Archive& ar) {
     ar(total_);
+  }
+  template <class Valid>
+  void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid) const {
+    total_.check(std::numeric_limits<std::int64_t>::min(), release);
   }
 
  private:
@@ -497,9 +659,18 @@ class state_window<S, sliding_window> {
   void load(Archive& ar) {
     ar(entries_);
     if constexpr (invertible) {
+      // Times are checked before they reach the state's arithmetic (a decayed sum's
+      // tick of an unaccepted time would overflow); the rest in check().
+      for (const auto& e : entries_) {
+        if (!in_time_range(e.ts) || std::isnan(e.value)) detail::corrupt("has an invalid entry");
+      }
       total_ = S{};
       for (const auto& e : entries_) total_.add(e);
     }
+  }
+  template <class Valid>
+  void check(const sliding_window& w, std::int64_t floor, std::int64_t release, Valid valid) const {
+    online_internal::check_sorted_entries(entries_, window_start(w, floor), release, valid);
   }
 
  private:
@@ -540,6 +711,16 @@ class state_window<S, tiled_window> {
   void serialize(Archive& ar) {
     ar(tiles_);
   }
+  template <class Valid>
+  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid) const {
+    const std::int64_t start = window_start(w, floor);
+    for (std::size_t i = 0; i < tiles_.size(); ++i) {
+      const tile& x = tiles_[i];
+      online_internal::check_tile_start(w, x.start_ts, start, release, i == 0 ? nullptr : &tiles_[i - 1].start_ts);
+      if (x.state.empty()) detail::corrupt("has an empty tile");
+      x.state.check(x.start_ts, std::min(x.start_ts + w.hop_us, release));
+    }
+  }
 
  private:
   detail::queue_vector<tile> tiles_;  // by start_ts, only tiles with entries
@@ -563,6 +744,11 @@ class state_window<S, last_n_window> {
   template <class Archive>
   void serialize(Archive& ar) {
     ar(slots_);
+  }
+  template <class Valid>
+  void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
+    if (slots_.size() > w.n) detail::corrupt("keeps more places than last_n's n");
+    online_internal::check_sorted_entries(slots_, std::numeric_limits<std::int64_t>::min(), release, valid);
   }
 
  private:

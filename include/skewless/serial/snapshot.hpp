@@ -17,8 +17,22 @@
 // definition, a newer format, a truncated file or any flipped byte is refused with a
 // status that says which; the evaluator is replaced only after the whole payload
 // decoded, so a refused snapshot changes nothing.
+//
+// The restore principle: a snapshot that restores is one that some sequence of
+// accepted events could have produced. The checksum only guards against accidents; the
+// payload is also checked as if hostile (it comes from shared storage): every length
+// against the bytes left before anything is allocated, every flag byte for 0 or 1, and
+// every invariant ingest maintains, per state — times inside the accepted range and
+// the entity's windows, entries and tiles in order and aligned, no empty tile, at most
+// n places for last_n, extremum queues monotone, exact-sum chunks canonical and
+// bounded, sketch registers and buckets ones a value can reach, counts that do not
+// overflow. What no state can show is whether two aggregates' states came from the
+// same events (a snapshot holds states, not events), so a crafted file can still pair
+// a count with another aggregate's unrelated sum; each value is still one some events
+// give.
 #pragma once
 
+#include <skewless/detail/archive.hpp>
 #include <skewless/expr/canonical.hpp>
 #include <skewless/online/evaluator.hpp>
 #include <skewless/version.hpp>
@@ -131,6 +145,7 @@ template <class FS>
   online::evaluator<FS> fresh(state.definition());
   try {
     std::istringstream in(std::string(payload), std::ios::binary);
+    const detail::load_budget budget(in, payload.size());  // every length is bounded by it
     cereal::PortableBinaryInputArchive ar(in);
     fresh.load(ar);
     if (in.peek() != std::char_traits<char>::eof()) {
