@@ -1,8 +1,8 @@
 // skewless/detail/queue_vector.hpp — internal; do not rely on anything here.
 //
 // A growable ring buffer with indexed access: push_back and pop_front are O(1), and
-// insertion in the middle shifts the elements after it (late events land near the
-// back). Window state is mostly push_back / pop_front with rare in-place inserts; a
+// insertion in the middle shifts the elements on its shorter side (late events land
+// near the back, or before a long run of equal times). Window state is mostly push_back / pop_front with rare in-place inserts; a
 // ring reuses the slots the front frees, so a sliding window's buffer is one block of
 // its live entries plus at most half again (it grows by 1.5x and halves when three
 // quarters are free), and nothing moves as the window slides.
@@ -84,10 +84,17 @@ class queue_vector {
   void compact() {
     if (buf_.size() > size_ + size_ / 2 + 1) reallocate(size_);
   }
+  // Shifts the shorter side: O(min(i, size - i)).
   void insert(std::size_t i, const T& x) {
     if (size_ == buf_.size()) grow();
-    ++size_;
-    for (std::size_t j = size_ - 1; j > i; --j) (*this)[j] = std::move((*this)[j - 1]);
+    if (i < size_ / 2) {
+      head_ = head_ == 0 ? buf_.size() - 1 : head_ - 1;
+      ++size_;
+      for (std::size_t j = 0; j < i; ++j) (*this)[j] = std::move((*this)[j + 1]);
+    } else {
+      ++size_;
+      for (std::size_t j = size_ - 1; j > i; --j) (*this)[j] = std::move((*this)[j - 1]);
+    }
     (*this)[i] = x;
   }
   void erase(std::size_t first, std::size_t last) {

@@ -28,6 +28,7 @@ class small_vector {
   [[nodiscard]] const T* begin() const noexcept { return size_ <= N ? inline_ : heap_.data(); }
   [[nodiscard]] const T* end() const noexcept { return begin() + size_; }
   [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return begin()[i]; }
+  [[nodiscard]] T* data() noexcept { return size_ <= N ? inline_ : heap_.data(); }
 
   void push_back(const T& x) {
     if (size_ < N) {

@@ -21,6 +21,10 @@
 #include <skewless/detail/archive.hpp>
 #include <skewless/kernels/total_order.hpp>
 
+#include <absl/container/btree_map.h>
+
+#include <cereal/cereal.hpp>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -150,10 +154,14 @@ class kept_entries {
   std::size_t n_ = 0;
 };
 
-// Counts per key, sorted by key: the frequency table of value_frequencies and the
-// buckets of a DDSketch.
+// Counts per key, in key order: the frequency table of value_frequencies and the
+// buckets of a DDSketch. A B-tree, so counting a new key is O(log n) however many
+// distinct keys there are (a sorted vector made a window of n distinct values cost
+// O(n^2)); iteration is in key order, as snapshots and quantiles need.
 template <class Key>
 class key_counts {
+  using map_type = absl::btree_map<Key, std::uint64_t>;
+
  public:
   struct item {
     Key key;
@@ -163,47 +171,84 @@ class key_counts {
       ar(key, count);
     }
   };
+  // The items in key order, as values.
+  class view {
+   public:
+    class iterator {
+     public:
+      using value_type = item;
+      using difference_type = std::ptrdiff_t;
+      iterator() = default;
+      explicit iterator(typename map_type::const_iterator it) : it_(it) {}
+      item operator*() const { return {it_->first, it_->second}; }
+      iterator& operator++() {
+        ++it_;
+        return *this;
+      }
+      iterator operator++(int) {
+        iterator r = *this;
+        ++it_;
+        return r;
+      }
+      friend bool operator==(const iterator& a, const iterator& b) { return a.it_ == b.it_; }
 
-  void bump(Key k, std::uint64_t by) {
-    const auto it = std::lower_bound(items_.begin(), items_.end(), k,
-                                     [](const item& x, Key key) { return x.key < key; });
-    if (it != items_.end() && it->key == k) {
-      it->count += by;
-    } else {
-      items_.insert(it, item{k, by});
-    }
-  }
+     private:
+      typename map_type::const_iterator it_{};
+    };
+    explicit view(const map_type& m) : m_(&m) {}
+    [[nodiscard]] iterator begin() const { return iterator(m_->begin()); }
+    [[nodiscard]] iterator end() const { return iterator(m_->end()); }
+    [[nodiscard]] std::size_t size() const noexcept { return m_->size(); }
+    [[nodiscard]] bool empty() const noexcept { return m_->empty(); }
+    [[nodiscard]] item back() const { return *iterator(std::prev(m_->end())); }
+
+   private:
+    const map_type* m_;
+  };
+
+  void bump(Key k, std::uint64_t by) { counts_[k] += by; }
   void merge(const key_counts& o) {
-    for (const item& x : o.items_) bump(x.key, x.count);
+    for (const auto& [k, c] : o.counts_) counts_[k] += c;
   }
   // Takes one occurrence of k away (k must be counted); a count of 0 leaves the table.
   void drop(Key k) {
-    const auto it = std::lower_bound(items_.begin(), items_.end(), k,
-                                     [](const item& x, Key key) { return x.key < key; });
-    if (it == items_.end() || it->key != k) return;
-    if (--it->count == 0) items_.erase(it);
+    const auto it = counts_.find(k);
+    if (it == counts_.end()) return;
+    if (--it->second == 0) counts_.erase(it);
   }
-  [[nodiscard]] const std::vector<item>& items() const noexcept { return items_; }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return items_.capacity() * sizeof(item); }
+  [[nodiscard]] view items() const noexcept { return view(counts_); }
+  // An estimate (a B-tree does not report its nodes): a node of about 256 bytes per
+  // three quarters of the items it can hold.
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    constexpr std::size_t per_node = (256 - 16) / sizeof(typename map_type::value_type);
+    return (counts_.size() * 4 / 3 / per_node + (counts_.empty() ? 0 : 1)) * 256;
+  }
+  // As cereal writes a vector of items: a u64 size, then (key, count) in key order.
   template <class Archive>
   void save(Archive& ar) const {
-    detail::save_vector(ar, items_);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(counts_.size())));
+    for (const auto& [k, c] : counts_) ar(k, c);
   }
   // Keys strictly increasing, counts positive, their total without overflow.
   template <class Archive>
   void load(Archive& ar) {
-    detail::load_vector(ar, items_, 2 * sizeof(std::uint64_t));
+    const std::uint64_t n = detail::load_length(ar, 2 * sizeof(std::uint64_t));
+    counts_.clear();
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < items_.size(); ++i) {
-      if (items_[i].count == 0 || (i > 0 && items_[i - 1].key >= items_[i].key) ||
-          __builtin_add_overflow(total, items_[i].count, &total)) {
+    for (std::uint64_t i = 0; i < n; ++i) {
+      Key k{};
+      std::uint64_t c = 0;
+      ar(k, c);
+      if (c == 0 || (!counts_.empty() && std::prev(counts_.end())->first >= k) ||
+          __builtin_add_overflow(total, c, &total)) {
         throw std::runtime_error("skewless: snapshot has an invalid count table");
       }
+      counts_.emplace_hint(counts_.end(), k, c);
     }
   }
 
  private:
-  std::vector<item> items_;  // by key
+  map_type counts_;
 };
 
 // How often each value (as a category) occurs: the state of distinct_count,
@@ -220,7 +265,7 @@ class category_counts {
   // For a restore: every key is a category of a value ingest can add (not NaN, and
   // -0.0 is counted as +0.0).
   void check(std::int64_t, std::int64_t) const {
-    for (const item& x : counts_.items()) {
+    for (const item x : counts_.items()) {
       const double v = category_of_key(x.key);
       if (v != v || category_key(v) != x.key) {
         throw std::runtime_error("skewless: snapshot has a category that no value has");
@@ -252,22 +297,22 @@ class value_frequencies : public category_counts {
  public:
   void finalize(std::int64_t, double* out) const {
     // The K best by (count descending, key ascending), by insertion into a short list.
-    std::array<const item*, K> best{};
+    std::array<item, K> best{};
     std::size_t n = 0;
-    auto better = [](const item* a, const item* b) {
-      return a->count != b->count ? a->count > b->count : a->key < b->key;
+    auto better = [](const item& a, const item& b) {
+      return a.count != b.count ? a.count > b.count : a.key < b.key;
     };
-    for (const item& x : counts_.items()) {
-      if (n == K && !better(&x, best[K - 1])) continue;
+    for (const item x : counts_.items()) {
+      if (n == K && !better(x, best[K - 1])) continue;
       std::size_t i = n < K ? n++ : K - 1;
-      while (i > 0 && better(&x, best[i - 1])) {
+      while (i > 0 && better(x, best[i - 1])) {
         best[i] = best[i - 1];
         --i;
       }
-      best[i] = &x;
+      best[i] = x;
     }
     for (std::size_t i = 0; i < K; ++i) {
-      out[i] = i < n ? category_of_key(best[i]->key) : kernels_internal::nan_value;
+      out[i] = i < n ? category_of_key(best[i].key) : kernels_internal::nan_value;
     }
   }
 };

@@ -140,7 +140,8 @@ class decayed_ticks {
     for (std::size_t i = 0; i < ticks_.size(); ++i) {
       const tick& x = ticks_[i];
       if (x.n < lo || x.n > hi || x.entries == 0 || (i > 0 && ticks_[i - 1].n >= x.n) ||
-          (!Weighted && !x.weight.is_zero())) {
+          (!Weighted && !x.weight.is_zero()) || !x.sum.specials_at_most(x.entries) ||
+          !x.weight.specials_at_most(x.entries)) {
         invalid();
       }
     }

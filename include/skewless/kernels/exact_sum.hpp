@@ -224,6 +224,12 @@ class exact_sum {
     x.store(c);
     *this = std::move(x);
   }
+  // Whether no more than n infinities of each sign and n NaNs were added: a restore
+  // checks it against the number of entries, which also keeps merges from overflowing.
+  [[nodiscard]] bool specials_at_most(std::uint64_t n) const noexcept {
+    return static_cast<std::uint64_t>(pos_inf_) <= n && static_cast<std::uint64_t>(neg_inf_) <= n &&
+           static_cast<std::uint64_t>(nan_) <= n;
+  }
   // Whether the sum is exactly zero with no infinity or NaN in it.
   [[nodiscard]] bool is_zero() const noexcept {
     if (pos_inf_ != 0 || neg_inf_ != 0 || nan_ != 0) return false;

@@ -216,7 +216,7 @@ class ddsketch {
   void merge(const ddsketch& o) { buckets_.merge(o.buckets_); }
   void finalize(std::int64_t, double* out) const noexcept {
     std::uint64_t n = 0;
-    for (const auto& b : buckets_.items()) n += b.count;
+    for (const auto b : buckets_.items()) n += b.count;
     std::size_t c = 0;
     ((out[c++] = quantile(Qs, n)), ...);
   }
@@ -224,7 +224,7 @@ class ddsketch {
     if (n == 0) return kernels_internal::nan_value;
     const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(n - 1));
     std::uint64_t seen = 0;
-    for (const auto& b : buckets_.items()) {
+    for (const auto b : buckets_.items()) {
       seen += b.count;
       if (seen > rank) return representative(b.key);
     }
@@ -237,7 +237,7 @@ class ddsketch {
   void check(std::int64_t, std::int64_t) const {
     constexpr std::int64_t least = static_cast<std::int64_t>(std::uint64_t{0x0010000000000000} >> shift);
     constexpr std::int64_t most = static_cast<std::int64_t>(std::uint64_t{0x7ff0000000000000} >> shift);
-    for (const auto& b : buckets_.items()) {
+    for (const auto b : buckets_.items()) {
       if (b.key == 0) continue;
       if (b.key < -most || b.key > most || (b.key > -least && b.key < least)) {
         throw std::runtime_error("skewless: snapshot has a DDSketch bucket no value falls in");

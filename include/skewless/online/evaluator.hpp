@@ -40,6 +40,8 @@
 #include <absl/strings/str_cat.h>
 #include <absl/strings/string_view.h>
 
+#include <cereal/cereal.hpp>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -47,6 +49,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -119,11 +122,158 @@ void check_entry_value(double v) {
   }
 }
 
+// The entries an aggregate holds back — those at or after the entity's floor less the
+// window's lag, which a query at the floor must not see — until the floor passes them.
+// Kept in event order, but for the newest instant's, which may come as a burst of equal
+// times in any value order: they are appended, sorted once when they are released, and
+// read through a summary (their parts, or their state) once there are more than a few,
+// so ingest and reads during a burst of k cost O(log k) amortised per event. For a
+// window that counts events (last_n(n)) only the n greatest places of the instant can
+// ever be seen, so only they are kept, in order.
+template <class Agg>
+class held_entries {
+  using window_type = typename aggregate_traits<Agg>::window;
+  static constexpr bool places = counts_events_v<window_type>;
+  static constexpr std::size_t scan_limit = 8;  // an instant read entry by entry up to this
+  using summary_type = std::conditional_t<has_state_v<Agg>, state_window<state_or_absent_t<Agg>, lifetime_window>,
+                                          window_state<parts_of_v<Agg>, lifetime_window>>;
+
+ public:
+  held_entries() = default;
+  held_entries(const held_entries& o) : sorted_(o.sorted_), instant_(o.instant_) { summarize(); }
+  held_entries& operator=(const held_entries& o) {
+    if (this != &o) {
+      sorted_ = o.sorted_;
+      instant_ = o.instant_;
+      summarize();
+    }
+    return *this;
+  }
+  held_entries(held_entries&&) noexcept = default;
+  held_entries& operator=(held_entries&&) noexcept = default;
+
+  // Holds e back. `n` is the number of places a window that counts events keeps.
+  void insert(timed_value e, std::size_t n) {
+    if constexpr (places) {
+      insert_in_order(sorted_, e);
+      if (sorted_.size() > n) sorted_.erase_prefix(1);  // can never be among the n newest
+    } else if (instant_.empty() || e.ts > instant_[0].ts) {
+      close_instant();
+      instant_.push_back(e);
+    } else if (e.ts == instant_[0].ts) {
+      instant_.push_back(e);
+      if (summary_) summary_->insert(lifetime_window{}, e);
+      else if (instant_.size() > scan_limit) summarize();
+    } else {
+      insert_in_order(sorted_, e);  // late: before the newest instant
+    }
+  }
+
+  // Passes the entries before `from` to into(e), in event order, and forgets them.
+  template <class Into>
+  void release_before(std::int64_t from, Into into) {
+    std::size_t k = 0;
+    while (k < sorted_.size() && sorted_[k].ts < from) into(sorted_[k++]);
+    sorted_.erase_prefix(k);
+    if (instant_.empty() || instant_[0].ts >= from) return;
+    sort_instant();
+    for (const timed_value& e : instant_) into(e);
+    instant_.clear();
+    summary_.reset();
+  }
+
+  // What a read sees of the entries in [start, end): add(e) for each, but for a newest
+  // instant held in a summary, merge(summary) once.
+  template <class Add, class Merge>
+  void visit(std::int64_t start, std::int64_t end, Add add, Merge merge) const {
+    for (const timed_value& e : sorted_) {
+      if (e.ts >= start && e.ts < end) add(e);
+    }
+    if (instant_.empty() || instant_[0].ts < start || instant_[0].ts >= end) return;
+    if (summary_) {
+      merge(*summary_);
+    } else {
+      for (const timed_value& e : instant_) add(e);
+    }
+  }
+
+  // The held places of a window that counts events, in event order.
+  [[nodiscard]] std::size_t size() const noexcept { return sorted_.size() + instant_.size(); }
+  [[nodiscard]] const timed_value& operator[](std::size_t i) const noexcept {
+    static_assert(places, "skewless internal: held places are indexed only for last_n");
+    return sorted_[i];
+  }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept {
+    return sorted_.heap_bytes() + instant_.heap_bytes() + (summary_ ? sizeof(summary_type) + summary_->heap_bytes() : 0);
+  }
+
+  // As one sequence in event order (the newest instant sorted): equal states, equal
+  // bytes, and the form of format 4.
+  template <class Archive>
+  void save(Archive& ar) const {
+    detail::small_vector<timed_value, 1> instant = instant_;
+    sort(instant);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(size())));
+    for (const timed_value& e : sorted_) ar(e);
+    for (const timed_value& e : instant) ar(e);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
+    detail::small_vector<timed_value, 1> all;
+    ar(all);
+    sorted_.clear();
+    instant_.clear();
+    summary_.reset();
+    // The trailing entries of the greatest time are the newest instant.
+    std::size_t tail = all.size();
+    if constexpr (!places) {
+      while (tail > 0 && all[tail - 1].ts == all[all.size() - 1].ts) --tail;
+    }
+    for (std::size_t i = 0; i < all.size(); ++i) (i < tail ? sorted_ : instant_).push_back(all[i]);
+    loaded_ = std::move(all);
+  }
+  // For a restore (after load): entries in event order within [from, to), values a
+  // window can hold, at most n places for last_n(n). Then the summary is built.
+  template <class Valid>
+  void check(std::int64_t from, std::int64_t to, std::size_t n, Valid valid) {
+    check_sorted_entries(loaded_, from, to, valid);
+    if (places && loaded_.size() > n) detail::corrupt("holds more places than last_n's n");
+    loaded_.clear();
+    summarize();
+  }
+
+ private:
+  static void sort(detail::small_vector<timed_value, 1>& v) {
+    if (v.size() > 1) std::sort(v.data(), v.data() + v.size(), event_order_less);
+  }
+  void sort_instant() { sort(instant_); }
+  // The newest instant becomes sorted entries (a newer one starts).
+  void close_instant() {
+    sort_instant();
+    for (const timed_value& e : instant_) sorted_.push_back(e);
+    instant_.clear();
+    summary_.reset();
+  }
+  void summarize() {
+    summary_.reset();
+    if constexpr (!places) {
+      if (instant_.size() <= scan_limit) return;
+      summary_ = std::make_unique<summary_type>();
+      for (const timed_value& e : instant_) summary_->insert(lifetime_window{}, e);
+    }
+  }
+
+  detail::small_vector<timed_value, 1> sorted_;   // in event order, before the instant
+  detail::small_vector<timed_value, 1> instant_;  // the newest instant, in arrival order
+  std::unique_ptr<summary_type> summary_;         // of instant_, when it is large
+  detail::small_vector<timed_value, 1> loaded_;   // between load and check only
+};
+
 template <class Agg>
 struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
   typename window_of<Agg>::type window;
-  detail::small_vector<timed_value, 1> held;  // in event order
+  held_entries<Agg> held;
 
   template <class Archive>
   void serialize(Archive& ar) {
@@ -133,9 +283,9 @@ struct aggregate_state {
   // For a restore: what apply_one and release maintain for an entity whose floor and
   // newest event are given. Held entries are at or after floor - lag and not after the
   // newest event; the window's entries are before floor - lag.
-  void check(const Agg& a, std::int64_t floor, std::int64_t newest) const {
+  void check(const Agg& a, std::int64_t floor, std::int64_t newest) {
     const std::int64_t release = floor - window_lag(a.window);
-    online_internal::check_sorted_entries(held, release, newest + 1, check_entry_value<Agg>);
+    held.check(release, newest + 1, window_max_events(a.window), check_entry_value<Agg>);
     window.check(a.window, floor, release, check_entry_value<Agg>);
   }
 };
@@ -391,7 +541,7 @@ class evaluator {
  private:
   // An entity's times are accepted ones, its horizon at least the evaluator's (new
   // entities inherit it and advance_to raises both), and each aggregate's state valid.
-  void check_entity(const entity_state& st) const {
+  void check_entity(entity_state& st) const {
     if (!in_time_range(st.newest)) detail::corrupt("has an entity whose newest event is outside the accepted range");
     if (st.horizon < horizon_ ||
         (st.horizon != std::numeric_limits<std::int64_t>::min() && !in_time_range(st.horizon))) {
@@ -470,7 +620,7 @@ class evaluator {
     if (!v) return;
     const timed_value entry{t, *v};
     if (t >= floor - window_lag(a.window)) {
-      online_internal::insert_in_order(s.held, entry);
+      s.held.insert(entry, static_cast<std::size_t>(std::min<std::uint64_t>(window_max_events(a.window), SIZE_MAX)));
     } else if (t >= window_start(a.window, floor)) {
       s.window.insert(a.window, entry);  // late but within lateness: in place
     }
@@ -480,10 +630,7 @@ class evaluator {
   // and the window drops what none can see.
   template <class Agg, class State>
   static void release(const Agg& a, State& s, std::int64_t floor) {
-    const std::int64_t from = floor - window_lag(a.window);
-    std::size_t k = 0;
-    while (k < s.held.size() && s.held[k].ts < from) s.window.insert(a.window, s.held[k++]);
-    s.held.erase_prefix(k);
+    s.held.release_before(floor - window_lag(a.window), [&](const timed_value& e) { s.window.insert(a.window, e); });
     s.window.evict_before(window_start(a.window, floor));
   }
 
@@ -549,10 +696,10 @@ class evaluator {
     } else {
       if constexpr (has_state_v<Agg>) s.window.query(state, a.window, t);
       else s.window.query(p, scratch, a.window, t);
-      const std::int64_t start = window_start(a.window, t);
-      for (const timed_value& h : s.held) {
-        if (h.ts >= start && h.ts < end) add(h);
-      }
+      s.held.visit(window_start(a.window, t), end, add, [&](const auto& summary) {
+        if constexpr (has_state_v<Agg>) summary.merge_into(state);
+        else summary.merge_into(p, scratch);
+      });
     }
     if constexpr (has_state_v<Agg>) write_values(a, state, t, out);
     else write_values(a, p, t, out);

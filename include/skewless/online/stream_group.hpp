@@ -29,6 +29,8 @@
 #pragma once
 
 #include <skewless/detail/queue_vector.hpp>
+
+#include <cereal/cereal.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
@@ -45,6 +47,7 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 namespace skewless::inline v1::online {
 
@@ -336,15 +339,28 @@ class stream_group {
     }
   }
 
-  // Applies entry e (from entry_of) for an entity whose floor is f. A late entry lands in
-  // place; one that no member's window can see any more is dropped.
+  // Applies entry e (from entry_of) for an entity whose floor is f. An entry of the
+  // newest instant is appended (the instant is sorted once when a newer one starts), a
+  // late one lands in place; one that no member's window can see any more is dropped.
   void insert(const Aggs& aggs, const layout& hosts, const entry& e, std::int64_t f) {
     const std::int64_t ts = ts_of(e);
     if (((ts < window_start(std::get<M>(aggs).window, f)) && ...)) return;
-    std::size_t i = entries_.size();
-    while (i > 0 && entry_less(e, entries_[i - 1])) --i;
-    entries_.insert(i, e);
-    if (i + 1 == entries_.size()) back_ = e;
+    const std::size_t n = entries_.size();
+    std::size_t i = n;
+    if (n == 0 || ts > ts_of(entries_[n - 1])) {  // a new newest instant
+      close_instant();
+      tail_ = n;
+      instant_ = {};
+      entries_.push_back(e);
+      instant_.fold(entries_, tail_, n);
+    } else if (ts == ts_of(entries_[n - 1])) {  // the newest instant: any order
+      entries_.push_back(e);
+      instant_.fold(entries_, tail_, n);
+    } else {  // late: in place among the sorted entries before the newest instant
+      i = first_after(e);
+      entries_.insert(i, e);
+      ++tail_;
+    }
     for_each_member(hosts, [&](auto& m, const sliding_window& w) {
       if (ts < window_start(w, f)) {
         ++m.lo;
@@ -374,6 +390,10 @@ class stream_group {
     }, aggs);
     if (keep_from == 0) return;
     for (std::size_t k = 0; k < keep_from; ++k) entries_.pop_front();
+    // A member's range covers the newest instant whole or not at all (its entries share
+    // one time), so entries go up to it, or with it.
+    tail_ = tail_ > keep_from ? tail_ - keep_from : 0;
+    if (entries_.empty()) instant_ = {};
     for_each_member(hosts, [&](auto& m, const sliding_window&) {
       m.lo -= keep_from;
       m.hi -= keep_from;
@@ -410,7 +430,7 @@ class stream_group {
     std::size_t lo = m.lo;
     if (lo < n && m.front_ts < start) lo = first_at_or_after(lo, start);
     std::size_t hi = n;
-    if (n != 0 && ts_of(back_) >= end) {
+    if (n != 0 && ts_of(entries_[n - 1]) >= end) {
       hi = m.hi;
       if (hi < n && ts_of(entries_[hi]) < end) hi = first_at_or_after(hi, end);
       while (hi > lo && ts_of(entries_[hi - 1]) >= end) --hi;
@@ -420,21 +440,30 @@ class stream_group {
         p, scratch, m.sums, entries_, m.lo, m.hi, lo, hi,
         [](auto& s, const entry& e) { if (Member::takes(e)) s.remove(Member::as_entry(e).value); },
         [](auto& s, const entry& e) { if (Member::takes(e)) s.add(Member::as_entry(e).value); });
+    // The range holds the newest instant whole (hi == n) or not at all; its entries are
+    // in arrival order, so its least and greatest come from instant_.
+    const bool with_instant = hi == n && tail_ < n && lo <= tail_;
     if constexpr ((Member::parts & part::first) != 0) {
-      for (std::size_t i = lo; i < hi; ++i) {
+      for (std::size_t i = lo; i < std::min(hi, tail_); ++i) {
         if (Member::takes(entries_[i])) {
           p.first = Member::as_entry(entries_[i]);
           break;
         }
       }
+      if (!p.first && with_instant) {
+        if (const auto at = instant_.least(Member::all_entries); at != instant_extremes::none) {
+          p.first = Member::as_entry(entries_[tail_ + at]);
+        }
+      }
     }
     if constexpr ((Member::parts & part::last) != 0) {
-      for (std::size_t i = hi; i > lo; --i) {
-        const entry& e = i == n ? back_ : entries_[i - 1];
-        if (Member::takes(e)) {
-          p.last = Member::as_entry(e);
-          break;
+      if (with_instant) {
+        if (const auto at = instant_.greatest(Member::all_entries); at != instant_extremes::none) {
+          p.last = Member::as_entry(entries_[tail_ + at]);
         }
+      }
+      for (std::size_t i = std::min(hi, tail_); !p.last && i > lo; --i) {
+        if (Member::takes(entries_[i - 1])) p.last = Member::as_entry(entries_[i - 1]);
       }
     }
   }
@@ -446,9 +475,19 @@ class stream_group {
     return b;
   }
 
-  // Snapshots keep the entries only; restore() rebuilds the rest and checks them.
+  // Snapshots keep the entries only, in entry order (the newest instant sorted, so equal
+  // states give equal bytes); restore() rebuilds the rest and checks them.
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
+    std::vector<entry> instant;
+    for (std::size_t i = tail_; i < entries_.size(); ++i) instant.push_back(entries_[i]);
+    std::sort(instant.begin(), instant.end(), entry_less);
+    ar(cereal::make_size_tag(static_cast<cereal::size_type>(entries_.size())));
+    for (std::size_t i = 0; i < tail_; ++i) ar(entries_[i]);
+    for (const entry& e : instant) ar(e);
+  }
+  template <class Archive>
+  void load(Archive& ar) {
     ar(entries_);
   }
   // After load, for an entity whose floor is f and whose newest event is at `newest`:
@@ -465,7 +504,10 @@ class stream_group {
       if constexpr (valued && !keeps_missing) bad = bad || std::isnan(e.value);
       if (bad) throw std::runtime_error("skewless: invalid stream buffer in snapshot");
     }
-    if (n != 0) back_ = entries_[n - 1];
+    tail_ = n;
+    while (tail_ > 0 && ts_of(entries_[tail_ - 1]) == ts_of(entries_[n - 1])) --tail_;
+    instant_ = {};
+    for (std::size_t i = tail_; i < n; ++i) instant_.fold(entries_, tail_, i);
     members_ = {};
     for_each_member(hosts, [&](auto& m, const sliding_window& w) {
       const auto first_from = [&](std::int64_t ts) {
@@ -505,8 +547,73 @@ class stream_group {
     return lo;
   }
 
-  detail::queue_vector<entry> entries_;  // in (ts, value) order
-  entry back_{};                         // a copy of entries_.back(), when there is one
+  // Where the least and greatest entries of the newest instant are, over all of them and
+  // over those with a value (what value members take): offsets from tail_, which late
+  // entries (inserted before it) and releases (which pop before it) do not change.
+  struct instant_extremes {
+    static constexpr std::uint32_t none = 0xffffffffu;
+    std::uint32_t least_all = none, greatest_all = none, least_valued = none, greatest_valued = none;
+    void fold(const detail::queue_vector<entry>& entries, std::size_t tail, std::size_t i) noexcept {
+      const entry& e = entries[i];
+      const auto at = static_cast<std::uint32_t>(i - tail);
+      const auto update = [&](std::uint32_t& best, bool want_less) {
+        if (best == none || (want_less ? entry_less(e, entries[tail + best]) : entry_less(entries[tail + best], e))) {
+          best = at;
+        }
+      };
+      update(least_all, true);
+      update(greatest_all, false);
+      if constexpr (valued) {
+        if (std::isnan(e.value)) return;
+      }
+      update(least_valued, true);
+      update(greatest_valued, false);
+    }
+    [[nodiscard]] std::uint32_t least(bool all) const noexcept { return all ? least_all : least_valued; }
+    [[nodiscard]] std::uint32_t greatest(bool all) const noexcept { return all ? greatest_all : greatest_valued; }
+  };
+
+  // The first index in [0, tail_) whose entry is after e in entry order (a binary search).
+  [[nodiscard]] std::size_t first_after(const entry& e) const {
+    std::size_t lo = 0, hi = tail_;
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (entry_less(e, entries_[mid])) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  // Sorts the newest instant's entries, [tail_, n), into entry order: once per instant,
+  // so a burst of k equal times costs O(k log k) whatever its arrival order. Small
+  // instants (the usual one entry) are sorted in place without allocating.
+  void close_instant() {
+    const std::size_t n = entries_.size();
+    if (n - tail_ <= 1) return;
+    if (n - tail_ <= 32) {
+      for (std::size_t i = tail_ + 1; i < n; ++i) {
+        const entry e = entries_[i];
+        std::size_t j = i;
+        while (j > tail_ && entry_less(e, entries_[j - 1])) {
+          entries_[j] = entries_[j - 1];
+          --j;
+        }
+        entries_[j] = e;
+      }
+      return;
+    }
+    std::vector<entry> instant;
+    instant.reserve(n - tail_);
+    for (std::size_t i = tail_; i < n; ++i) instant.push_back(entries_[i]);
+    std::sort(instant.begin(), instant.end(), entry_less);
+    for (std::size_t i = tail_; i < n; ++i) entries_[i] = instant[i - tail_];
+  }
+
+  // Entries in entry order, but for the newest instant's, [tail_, n): all of one time
+  // (the greatest), in arrival order.
+  detail::queue_vector<entry> entries_;
+  std::size_t tail_ = 0;
+  instant_extremes instant_;
   std::tuple<member<agg_t<M>>...> members_;
 };
 

@@ -59,15 +59,19 @@ void check_sorted_entries(const Seq& seq, std::int64_t from, std::int64_t to, Va
   }
 }
 
-// Sums over no entries are exactly zero.
+// Sums over `count` entries: exactly zero over none, and no more infinities or NaNs in
+// them than entries (each entry adds at most one of each).
 template <unsigned Parts>
 void check_sums(const sums_of<Parts>& s) {
-  if (s.count != 0) return;
   if constexpr (sums_of<Parts>::has_sum) {
-    if (!s.sum.is_zero()) detail::corrupt("has a sum over no entries");
+    if ((s.count == 0 && !s.sum.is_zero()) || !s.sum.specials_at_most(s.count)) {
+      detail::corrupt("has a sum that its entries cannot make");
+    }
   }
   if constexpr (sums_of<Parts>::has_sum2) {
-    if (!s.sum2.is_zero()) detail::corrupt("has a sum of squares over no entries");
+    if ((s.count == 0 && !s.sum2.is_zero()) || !s.sum2.specials_at_most(s.count)) {
+      detail::corrupt("has a sum of squares that its entries cannot make");
+    }
   }
 }
 
@@ -297,6 +301,20 @@ class window_state<Parts, lifetime_window> {
     p = parts_;
     sums_.export_to(p);
   }
+  // Adds these entries to parts p of other entries (sums through the scratch).
+  void merge_into(window_parts& p, parts_scratch<Parts>& scratch) const {
+    if constexpr ((Parts & (part::sum | part::sum2)) != 0) {
+      scratch.own(p);
+      scratch.sums.merge(sums_);
+      p.count = scratch.sums.count;
+    } else {
+      p.count += sums_.count;
+    }
+    if (parts_.min) fold_min(p.min, *parts_.min);
+    if (parts_.max) fold_max(p.max, *parts_.max);
+    if (parts_.first) fold_first(p.first, *parts_.first);
+    if (parts_.last) fold_last(p.last, *parts_.last);
+  }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return sums_.heap_bytes(); }
 
   template <class Archive>
@@ -499,23 +517,27 @@ class window_state<Parts, tiled_window> {
   void save(Archive& ar) const {
     ar(tiles_);
   }
+  // The sums over all tiles are rebuilt by check(), once the tiles are known to be valid
+  // (merging unchecked tiles could overflow).
   template <class Archive>
   void load(Archive& ar) {
     ar(tiles_);
     total_ = sums_of<Parts>{};
-    for (const auto& x : tiles_) total_.merge(x.sums);  // exact sums are bounded on load
   }
   // Tiles epoch-aligned, in order, within [window_start(w, floor), release), none
-  // empty, each tile's parts those of entries within it.
+  // empty, each tile's parts those of entries within it; then the total.
   template <class Valid>
-  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid valid) const {
+  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid valid) {
     const std::int64_t start = window_start(w, floor);
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       const tile& x = tiles_[i];
       online_internal::check_tile_start(w, x.start_ts, start, release, i == 0 ? nullptr : &tiles_[i - 1].start_ts);
       if (x.sums.count == 0) detail::corrupt("has an empty tile");
-      if (__builtin_add_overflow(total, x.sums.count, &total)) detail::corrupt("has counts that overflow");
+      if (__builtin_add_overflow(total, x.sums.count, &total) || total > (std::uint64_t{1} << 62)) {
+        detail::corrupt("has counts that overflow");
+      }
+      online_internal::check_sums(x.sums);
       window_parts p;
       if constexpr (has_min) p.min = x.min;
       if constexpr (has_max) p.max = x.max;
@@ -524,6 +546,8 @@ class window_state<Parts, tiled_window> {
       online_internal::check_order_parts<Parts | part::count>(p, x.sums.count, x.start_ts,
                                                                std::min(x.start_ts + w.hop_us, release), valid);
     }
+    total_ = sums_of<Parts>{};
+    for (const auto& x : tiles_) total_.merge(x.sums);
   }
 
  private:
@@ -598,6 +622,7 @@ class state_window<S, lifetime_window> {
   void insert(const lifetime_window&, timed_value e) { total_.add(e); }
   void evict_before(std::int64_t) noexcept {}
   void query(S& out, const lifetime_window&, std::int64_t) const { out = total_; }
+  void merge_into(S& out) const { out.merge(total_); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return total_.heap_bytes(); }
   template <class Archive>
   void serialize(Archive& ar) {
