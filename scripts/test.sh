@@ -49,13 +49,18 @@ primary() {
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
 }
 
+# A sanitized build in $1 with compiler $2 and sanitizers $3; more cmake options after.
+configure_sanitized() {
+  local build="$1" cxx="$2" sanitizers="$3"; shift 3
+  CXX="$cxx" cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS="-fsanitize=$sanitizers $sanitize_flags" \
+    -DSKEWLESS_INSTALL=OFF -DSKEWLESS_COMPILE_CHECKS=OFF "$@" >/dev/null
+}
+
 sanitize() {
   "$root/scripts/install-deps.sh"
   local build="$root/build-asan"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined $sanitize_flags" \
-    -DSKEWLESS_INSTALL=OFF -DSKEWLESS_COMPILE_CHECKS=OFF >/dev/null
+  configure_sanitized "$build" g++ address,undefined
   timed_build "$build"
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
 }
@@ -63,9 +68,7 @@ sanitize() {
 tsan() {
   "$root/scripts/install-deps.sh"
   local build="$root/build-tsan"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DCMAKE_CXX_FLAGS="-fsanitize=thread $sanitize_flags" \
-    -DSKEWLESS_INSTALL=OFF -DSKEWLESS_COMPILE_CHECKS=OFF -DSKEWLESS_BUILD_EXAMPLES=OFF >/dev/null
+  configure_sanitized "$build" g++ thread -DSKEWLESS_BUILD_EXAMPLES=OFF
   timed_build "$build" --target skewless_threaded_tests
   # ThreadSanitizer's shadow memory needs the kernel's smaller mmap randomisation.
   local run=()
@@ -85,11 +88,7 @@ fuzz() {
   local seconds="${1:-120}"
   "$root/scripts/install-deps.sh" clang-19 libclang-rt-19-dev
   local build="$root/build-fuzz"
-  CXX=clang++-19 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined $sanitize_flags" \
-    -DSKEWLESS_FUZZ=ON -DSKEWLESS_INSTALL=OFF -DSKEWLESS_COMPILE_CHECKS=OFF \
-    -DSKEWLESS_BUILD_EXAMPLES=OFF >/dev/null
+  configure_sanitized "$build" clang++-19 address,undefined -DSKEWLESS_FUZZ=ON -DSKEWLESS_BUILD_EXAMPLES=OFF
   timed_build "$build" --target fuzz_restore fuzz_ingest
   rm -rf "$build/findings"
   mkdir -p "$build/findings"

@@ -30,6 +30,26 @@ struct click {
 BOOST_HANA_ADAPT_STRUCT(diag::payment, user, ts, amount, merchant, score, kind);
 BOOST_HANA_ADAPT_STRUCT(diag::click, user, ts, dwell);
 
+// Feature sets whose key is a 32-bit or an unsigned integer (the key-type cases).
+namespace diag {
+struct narrow {
+  std::int32_t user;
+  std::int64_t ts;
+  double amount;
+};
+struct unsigned_key {
+  std::uint64_t user;
+  std::int64_t ts;
+  double amount;
+};
+}  // namespace diag
+BOOST_HANA_ADAPT_STRUCT(diag::narrow, user, ts, amount);
+BOOST_HANA_ADAPT_STRUCT(diag::unsigned_key, user, ts, amount);
+inline constexpr auto narrow_features = skewless::define_features<diag::narrow, "user", "ts">(
+    skewless::feature<"n">(skewless::count(skewless::lifetime())));
+inline constexpr auto unsigned_features = skewless::define_features<diag::unsigned_key, "user", "ts">(
+    skewless::feature<"n">(skewless::count(skewless::lifetime())));
+
 using namespace std::chrono_literals;
 inline constexpr auto amount = skewless::field<diag::payment, "amount">;
 inline constexpr auto merchant = skewless::field<diag::payment, "merchant">;

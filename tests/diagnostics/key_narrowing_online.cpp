@@ -3,18 +3,6 @@
 #include <skewless/online/evaluator.hpp>
 
 // An int64 key looked up in an int32 key field would turn 2^32 + 5 into 5.
-namespace diag {
-struct narrow {
-  std::int32_t user;
-  std::int64_t ts;
-  double amount;
-};
-}  // namespace diag
-BOOST_HANA_ADAPT_STRUCT(diag::narrow, user, ts, amount);
-
-constexpr auto narrow_features = skewless::define_features<diag::narrow, "user", "ts">(
-    skewless::feature<"n">(skewless::count(skewless::lifetime())));
-
 bool read() {
   skewless::online::evaluator online(narrow_features);
   skewless::feature_vector<decltype(narrow_features)> v;

@@ -132,4 +132,11 @@ void load_optional(Archive& ar, std::optional<T>& o) {
   }
 }
 
+// One serialize for both directions (cereal archives say which by is_loading).
+template <class Archive, class T>
+void optional_field(Archive& ar, std::optional<T>& o) {
+  if constexpr (Archive::is_loading::value) load_optional(ar, o);
+  else save_optional(ar, o);
+}
+
 }  // namespace skewless::inline v1::detail

@@ -318,20 +318,12 @@ class window_state<Parts, lifetime_window> {
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return sums_.heap_bytes(); }
 
   template <class Archive>
-  void save(Archive& ar) const {
+  void serialize(Archive& ar) {
     ar(sums_);
-    detail::save_optional(ar, parts_.min);
-    detail::save_optional(ar, parts_.max);
-    detail::save_optional(ar, parts_.first);
-    detail::save_optional(ar, parts_.last);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(sums_);
-    detail::load_optional(ar, parts_.min);
-    detail::load_optional(ar, parts_.max);
-    detail::load_optional(ar, parts_.first);
-    detail::load_optional(ar, parts_.last);
+    detail::optional_field(ar, parts_.min);
+    detail::optional_field(ar, parts_.max);
+    detail::optional_field(ar, parts_.first);
+    detail::optional_field(ar, parts_.last);
   }
   // Entries are before `release`: what ingest leaves in a lifetime window.
   template <class Valid>
@@ -400,13 +392,8 @@ class window_state<Parts, sliding_window> {
     return b;
   }
   template <class Archive>
-  void save(Archive& ar) const {
-    if constexpr (has_last) detail::save_optional(ar, newest_);
-    ar(min_, max_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    if constexpr (has_last) detail::load_optional(ar, newest_);
+  void serialize(Archive& ar) {
+    if constexpr (has_last) detail::optional_field(ar, newest_);
     ar(min_, max_);
   }
   // Entries are in [window_start(w, floor), release).
