@@ -176,3 +176,13 @@ TEST_CASE("hostile snapshot: a missing value inside a window", "[serial][hostile
                        le<std::int64_t>(2200) + le<double>(std::numeric_limits<double>::quiet_NaN())));
   refused(reframe(good(), p), "NaN entry");
 }
+
+TEST_CASE("hostile snapshot: an entry time outside the accepted range reaches no arithmetic",
+          "[serial][hostile]") {
+  // The EWMA over a sliding window rebuilds its decayed total from its entries on load;
+  // an entry at INT64_MIN made the tick arithmetic overflow before anything checked it.
+  std::string p = skewless_test::payload(good());
+  REQUIRE(replace_once(p, le<std::int64_t>(2200) + le<double>(7.0),
+                       le<std::int64_t>(std::numeric_limits<std::int64_t>::min()) + le<double>(7.0)));
+  refused(reframe(good(), p), "entry at INT64_MIN");
+}
