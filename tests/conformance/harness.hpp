@@ -9,6 +9,7 @@
 #pragma once
 
 #include <skewless/batch/evaluate.hpp>
+#include <skewless/online/concurrent_evaluator.hpp>
 #include <skewless/online/evaluator.hpp>
 #include <skewless/reference/evaluate.hpp>
 #include <skewless/serial/snapshot.hpp>
@@ -124,6 +125,7 @@ struct parity_stats {
   long snapshots = 0;
   long rejected = 0;
   long advances = 0;
+  long erased = 0;
 };
 
 // MakeFeatures(rng, shape) -> feature set; MakeEvent(rng, key_index, ts, shape) -> event;
@@ -181,6 +183,25 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
                    [](const auto& a, const auto& b) { return a.first < b.first; });
 
   online::evaluator<FS> on(fs);
+  // The concurrent evaluator gets the same arrivals, in batches of random sizes, and
+  // must agree with `on` on every value and every snapshot byte.
+  const std::size_t shard_choices[] = {1, 4, 256};
+  auto con = std::make_unique<online::concurrent_evaluator<FS>>(fs, shard_choices[rng() % 3]);
+  std::vector<event_type> pending;
+  online::ingest_counters pending_expected;
+  auto flush = [&] {
+    if (pending.empty()) return;
+    online::ingest_counters got;
+    if (pending.size() == 1 && rng() % 2 == 0) {
+      ++got.by_outcome[static_cast<std::size_t>(con->ingest(pending[0]))];
+    } else {
+      got = con->ingest(std::span<const event_type>(pending));
+    }
+    INFO(why.str() << " concurrent batch outcomes");
+    REQUIRE(got.by_outcome == pending_expected.by_outcome);
+    pending.clear();
+    pending_expected = {};
+  };
   std::vector<event_type> accepted;
   std::map<key_type, std::int64_t> newest;
   // advance_to: per-key horizons and the global one; a query may ask for T >= floor(k).
@@ -193,19 +214,23 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     return f;
   };
   feature_vector<FS> v;
+  feature_vector<FS> cv;
   auto check_online_row = [&](const key_type& k, std::int64_t t) {
+    flush();
     REQUIRE(on.features(k, t, v).ok());
+    REQUIRE(con->features(k, t, cv).ok());
     const std::vector<spine_row<key_type>> one{{k, t}};
     const auto expect = reference::evaluate(fs, accepted, one);
     for (Eigen::Index c = 0; c < expect.cols(); ++c) {
-      if (!same_bits(expect(0, c), v[c])) {
+      if (!same_bits(expect(0, c), v[c]) || !same_bits(v[c], cv[c])) {
         INFO(why.str() << " online mid-stream T=" << t << " col " << c << ": " << expect(0, c)
-                       << " vs " << v[c]);
+                       << " vs " << v[c] << " (concurrent " << cv[c] << ")");
         REQUIRE(same_bits(expect(0, c), v[c]));
+        REQUIRE(same_bits(v[c], cv[c]));
       }
     }
     ++stats.online_queries;
-    stats.values_compared += expect.cols();
+    stats.values_compared += 2 * expect.cols();
   };
 
   for (const auto& [arrive, idx] : arrival) {
@@ -215,6 +240,9 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     const auto it = newest.find(k);
     const bool expect_late = it != newest.end() && ts < it->second && it->second - ts > fs.allowed_lateness_us;
     const auto outcome = on.ingest(e);
+    pending.push_back(e);
+    ++pending_expected.by_outcome[static_cast<std::size_t>(outcome)];
+    if (rng() % 5 == 0) flush();
     {
       INFO(why.str() << " ingest outcome");
       REQUIRE(outcome == (expect_late ? online::ingest_outcome::rejected_too_late
@@ -235,15 +263,38 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
       REQUIRE(restored.ok());
       REQUIRE(*serial::snapshot(fresh) == *bytes);
       on = std::move(fresh);
+      // The concurrent evaluator wrote the same bytes, and restores from them into
+      // another shard count.
+      flush();
+      const auto con_bytes = serial::snapshot(*con);
+      REQUIRE(con_bytes.ok());
+      REQUIRE(*con_bytes == *bytes);
+      auto con_fresh = std::make_unique<online::concurrent_evaluator<FS>>(fs, shard_choices[rng() % 3]);
+      REQUIRE(serial::restore(*con_fresh, *bytes).ok());
+      con = std::move(con_fresh);
       ++stats.snapshots;
     }
+    if (rng() % 40 == 0) {  // erase the key: its events leave the expected history too
+      flush();
+      const bool had = newest.count(k) != 0;
+      REQUIRE(on.erase(k) == had);
+      REQUIRE(con->erase(k) == had);
+      std::erase_if(accepted, [&](const event_type& a) { return FS::key_of(a) == k; });
+      newest.erase(k);
+      horizon.erase(k);
+      ++stats.erased;
+    }
     if (rng() % 12 == 0) {  // declare the past: for this key or for every key
-      const std::int64_t t = floor_of(k) + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+      // An erased key may have no floor: its events' times start at 0.
+      const std::int64_t t = std::max<std::int64_t>(floor_of(k), 0) + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+      flush();
       if (rng() % 2 == 0) {
         REQUIRE(on.advance_to(k, t).ok());
-        horizon[k] = std::max(horizon.count(k) ? horizon[k] : t, t);
+        REQUIRE(con->advance_to(k, t).ok());
+        if (newest.count(k)) horizon[k] = std::max(horizon.count(k) ? horizon[k] : t, t);
       } else {
         REQUIRE(on.advance_to(t).ok());
+        REQUIRE(con->advance_to(t).ok());
         global_horizon = std::max(global_horizon, t);
       }
       ++stats.advances;
@@ -253,7 +304,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
       }
     }
     if (rng() % 6 == 0) {  // a mid-stream read, at or after the earliest allowed time
-      const std::int64_t n = floor_of(k);
+      const std::int64_t n = std::max<std::int64_t>(floor_of(k), 0);
       const std::int64_t dt[] = {0, 0, 1, static_cast<std::int64_t>(rng() % (2 * shape.ts_range + 1))};
       check_online_row(k, n + dt[rng() % 4]);
     }
@@ -277,8 +328,26 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   const int bad = count_mismatches(expect.values, got, why);
   INFO(why.str() << " online final");
   REQUIRE(bad == 0);
+  // The concurrent evaluator, read in one batch.
+  flush();
+  std::map<std::int64_t, std::vector<std::size_t>> rows_at;
+  for (std::size_t r = 0; r < final_rows.size(); ++r) rows_at[final_rows[r].time_us].push_back(r);
+  feature_matrix con_got;
+  for (const auto& [t, rows] : rows_at) {
+    std::vector<key_type> keys;
+    for (const std::size_t r : rows) keys.push_back(final_rows[r].key);
+    REQUIRE(con->features(std::span<const key_type>(keys), t, con_got).ok());
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      for (Eigen::Index c = 0; c < got.cols(); ++c) {
+        INFO(why.str() << " concurrent final row " << rows[i] << " col " << c);
+        REQUIRE(same_bits(got(static_cast<Eigen::Index>(rows[i]), c), con_got(static_cast<Eigen::Index>(i), c)));
+      }
+    }
+  }
+  REQUIRE(con->counters().by_outcome == on.counters().by_outcome);
+  REQUIRE(con->entity_count() == on.entity_count());
   stats.online_queries += static_cast<long>(final_rows.size());
-  stats.values_compared += expect.values.size();
+  stats.values_compared += 2 * expect.values.size();
 }
 
 }  // namespace skewless_test

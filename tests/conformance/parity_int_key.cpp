@@ -67,7 +67,7 @@ TEST_CASE("conformance: batch == reference == online, integer keys", "[conforman
   }
   WARN("integer keys: " << stats.cases << " cases, " << stats.values_compared
                         << " values compared bit for bit, " << stats.online_queries
-                        << " online reads, " << stats.snapshots << " snapshot/restores, " << stats.advances << " advance_to, "
+                        << " online reads, " << stats.snapshots << " snapshot/restores, " << stats.advances << " advance_to, " << stats.erased << " erasures, "
                         << stats.rejected << " late events rejected");
   CHECK(stats.cases == cases);
 }

@@ -87,7 +87,7 @@ TEST_CASE("conformance: aggregates sharing a stream group", "[conformance]") {
   WARN("stream groups: " << stats.cases << " cases, " << stats.values_compared
                          << " values compared bit for bit, " << stats.online_queries
                          << " online reads, " << stats.snapshots << " snapshot/restores, "
-                         << stats.advances << " advance_to, " << stats.rejected
+                         << stats.advances << " advance_to, " << stats.erased << " erasures, " << stats.rejected
                          << " late events rejected");
   CHECK(stats.cases == cases);
 }

@@ -50,6 +50,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -318,6 +319,9 @@ struct read_info {
 };
 
 template <class FS>
+class concurrent_evaluator;
+
+template <class FS>
 class evaluator {
   static_assert(std::is_same_v<FS, std::remove_cvref_t<FS>>,
                 "skewless internal: evaluator<const FS> is the specialisation below");
@@ -381,6 +385,29 @@ class evaluator {
     }
     apply(it->second, e, t);
     return count(ingest_outcome::accepted);
+  }
+
+  // Applies events in order, as ingest(e) for each; returns how this batch's events
+  // ended (the evaluator's counters() count them too).
+  ingest_counters ingest(std::span<const event_type> events) {
+    ingest_counters batch;
+    for (const event_type& e : events) ++batch.by_outcome[static_cast<std::size_t>(ingest(e))];
+    return batch;
+  }
+
+  // Forgets `key` and all its state now (e.g. for a deletion request): a later read
+  // gets what a never-seen entity gets, a later snapshot does not hold it, and a later
+  // event of the key starts a new entity. Returns whether the key had state.
+  template <class K>
+  bool erase(const K& key) {
+    if constexpr (!check_key<K>()) {
+      return false;
+    } else {
+      const auto it = entities_.find(lookup_key(key));
+      if (it == entities_.end()) return false;
+      entities_.erase(it);
+      return true;
+    }
   }
 
   // Features of `key` as of t_us (events with ts < t_us). An entity never seen gets the
@@ -482,6 +509,22 @@ class evaluator {
     return features(key, time_traits<Time>::to_micros(t), out, info);
   }
 
+  // Features of many keys as of one time: row i of `out` (resized to keys.size() rows)
+  // is features(keys[i], t_us). A row whose read fails is NaN; the status is OK or the
+  // first failure's, naming its row.
+  template <class K>
+  [[nodiscard]] absl::Status features(std::span<const K> keys, std::int64_t t_us, feature_matrix& out) const {
+    out.resize(static_cast<Eigen::Index>(keys.size()), static_cast<Eigen::Index>(size));
+    absl::Status first;
+    feature_vector<FS> row;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      absl::Status s = features(keys[i], t_us, row);
+      out.row(static_cast<Eigen::Index>(i)) = row.transpose();
+      if (!s.ok() && first.ok()) first = annotate_row(std::move(s), i);
+    }
+    return first;
+  }
+
   // Bytes of heap memory held by per-entity window buffers (not counting the map).
   [[nodiscard]] std::size_t state_heap_bytes() const noexcept {
     std::size_t b = 0;
@@ -504,41 +547,83 @@ class evaluator {
   // For serial/: entities in key order (so snapshots are byte-deterministic).
   template <class Archive>
   void save(Archive& ar) const {
-    std::vector<const typename decltype(entities_)::value_type*> sorted;
-    sorted.reserve(entities_.size());
-    for (const auto& kv : entities_) sorted.push_back(&kv);
-    std::sort(sorted.begin(), sorted.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    ar(counters_, horizon_, static_cast<std::uint64_t>(sorted.size()));
-    for (const auto* kv : sorted) ar(kv->first, kv->second);
+    std::vector<const entity_entry*> sorted;
+    collect_entities(sorted);
+    save_sorted(ar, counters_, horizon_, sorted);
   }
-  // Reads what save() wrote and checks every invariant ingest maintains (see
-  // serial/snapshot.hpp for the principle); throws on the first violation.
+  // For serial/: decodes a payload into a new evaluator, checking every invariant ingest
+  // maintains (see serial/snapshot.hpp for the principle), without touching this one;
+  // throws on the first violation. commit() then installs it.
+  template <class Archive>
+  [[nodiscard]] evaluator decode(Archive& ar) const {
+    evaluator fresh(fs_);
+    fresh.load(ar);
+    return fresh;
+  }
+  void commit(evaluator&& fresh) { *this = std::move(fresh); }
+  // Reads what save() wrote, as decode() does, into this evaluator.
   template <class Archive>
   void load(Archive& ar) {
+    const std::uint64_t n = load_header(ar);
+    entities_.clear();
+    for (std::uint64_t i = 0; i < n; ++i) {
+      auto [k, st] = load_entity(ar);
+      adopt(std::move(k), std::move(st));
+    }
+  }
+
+ private:
+  template <class>
+  friend class concurrent_evaluator;
+  using entity_map = absl::node_hash_map<key_type, entity_state>;
+  using entity_entry = typename entity_map::value_type;
+
+  void collect_entities(std::vector<const entity_entry*>& out) const {
+    out.reserve(out.size() + entities_.size());
+    for (const auto& kv : entities_) out.push_back(&kv);
+  }
+  // The payload: counters, horizon, then the entities sorted by key.
+  template <class Archive>
+  static void save_sorted(Archive& ar, const ingest_counters& counters, std::int64_t horizon,
+                          std::vector<const entity_entry*>& entities) {
+    std::sort(entities.begin(), entities.end(), [](auto* a, auto* b) { return a->first < b->first; });
+    ar(counters, horizon, static_cast<std::uint64_t>(entities.size()));
+    for (const auto* kv : entities) ar(kv->first, kv->second);
+  }
+  // Reads the counters and horizon, returns the number of entities that follow.
+  template <class Archive>
+  std::uint64_t load_header(Archive& ar) {
     std::uint64_t n = 0;
     ar(counters_, horizon_, n);
     if (horizon_ != std::numeric_limits<std::int64_t>::min() && !in_time_range(horizon_)) {
       detail::corrupt("has a horizon outside the accepted time range");
     }
-    entities_.clear();
-    for (std::uint64_t i = 0; i < n; ++i) {
-      key_type k{};
-      if constexpr (std::is_same_v<key_type, std::string>) {
-        detail::load_string(ar, k);
-      } else {
-        ar(k);
-      }
-      entity_state st;
-      ar(st);
-      check_entity(st);
-      for_each_group(st, [&](auto& g, const auto& layout) { g.restore(aggs_, layout, st.floor(), st.newest); });
-      if (!entities_.emplace(std::move(k), std::move(st)).second) {
-        throw std::runtime_error("skewless: duplicate entity in snapshot");
-      }
+    return n;
+  }
+  // One entity, checked against this evaluator's horizon and definition.
+  template <class Archive>
+  std::pair<key_type, entity_state> load_entity(Archive& ar) const {
+    std::pair<key_type, entity_state> kv;
+    if constexpr (std::is_same_v<key_type, std::string>) {
+      detail::load_string(ar, kv.first);
+    } else {
+      ar(kv.first);
+    }
+    entity_state& st = kv.second;
+    ar(st);
+    check_entity(st);
+    for_each_group(st, [&](auto& g, const auto& layout) { g.restore(aggs_, layout, st.floor(), st.newest); });
+    return kv;
+  }
+  void adopt(key_type&& k, entity_state&& st) {
+    if (!entities_.emplace(std::move(k), std::move(st)).second) {
+      throw std::runtime_error("skewless: duplicate entity in snapshot");
     }
   }
+  static absl::Status annotate_row(absl::Status s, std::size_t row) {
+    return absl::Status(s.code(), absl::StrCat("row ", row, ": ", s.message()));
+  }
 
- private:
   // An entity's times are accepted ones, its horizon at least the evaluator's (new
   // entities inherit it and advance_to raises both), and each aggregate's state valid.
   void check_entity(entity_state& st) const {
@@ -728,7 +813,7 @@ class evaluator {
   stream_layouts_t<aggregates_type> layouts_;  // which group members ride on which
   // Node-based: an entity's state is allocated once and never moved by a rehash
   // (states are hundreds of bytes; moving them on growth dominated ingest).
-  absl::node_hash_map<key_type, entity_state> entities_;
+  entity_map entities_;
   ingest_counters counters_;
   // advance_to(t) for all entities: new entities start with this horizon.
   std::int64_t horizon_ = std::numeric_limits<std::int64_t>::min();
