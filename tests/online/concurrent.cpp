@@ -334,3 +334,40 @@ TEST_CASE("concurrent evaluator: readers see whole per-entity states while write
   }
   CHECK(con.counters().accepted() == static_cast<std::uint64_t>(n_keys * per_key));
 }
+
+TEST_CASE("memory accounting: by part, by shard, and the largest entities", "[online][concurrent]") {
+  online::evaluator single(features);
+  online::concurrent_evaluator con(features, 8);
+  // User "hot" has many events in its windows, the others one each; one key is long
+  // enough to live on the heap.
+  const std::string long_key(100, 'k');
+  std::vector<ev> events;
+  for (int i = 0; i < 500; ++i) events.push_back({"hot", std::int64_t{i} * 10'000, static_cast<double>(i)});
+  for (int u = 0; u < 50; ++u) events.push_back({user(static_cast<std::uint64_t>(u)), 1'000'000, 1.0});
+  events.push_back({long_key, 1'000'000, 1.0});
+  for (const ev& e : events) {
+    REQUIRE(single.ingest(e) == online::ingest_outcome::accepted);
+    REQUIRE(con.ingest(e) == online::ingest_outcome::accepted);
+  }
+  const online::memory_usage m = single.memory();
+  CHECK(m.entities == 52);
+  CHECK(m.window_bytes == single.state_heap_bytes());
+  CHECK(m.entity_bytes >= 52 * sizeof(typename online::evaluator<FS>::entity_state) + long_key.size());
+  CHECK(m.table_bytes >= 52 * sizeof(void*));
+  CHECK(m.total_bytes() == m.table_bytes + m.entity_bytes + m.window_bytes);
+  const online::memory_usage c = con.memory();
+  CHECK(c.entities == m.entities);
+  CHECK(c.entity_bytes == m.entity_bytes);
+  CHECK(c.window_bytes == m.window_bytes);
+  std::size_t by_shard = 0;
+  for (const auto& s : con.memory_by_shard()) by_shard += s.entities;
+  CHECK(by_shard == 52);
+  for (const auto& top : {single.largest_entities(2), con.largest_entities(2)}) {
+    REQUIRE(top.size() == 2);
+    CHECK(top[0].first == "hot");
+    CHECK(top[1].first == long_key);
+    CHECK(top[0].second > top[1].second);
+  }
+  CHECK(single.largest_entities(0).empty());
+  CHECK(single.largest_entities(100).size() == 52);
+}

@@ -206,7 +206,7 @@ struct feature_set {
     }(std::make_index_sequence<feature_count>{});
   }
 
-  [[nodiscard]] static key_type key_of(const E& e) { return get_field<Key>(e); }
+  [[nodiscard]] static const key_type& key_of(const E& e) noexcept { return get_field<Key>(e); }
   [[nodiscard]] static std::int64_t time_of(const E& e) noexcept {
     return time_traits<time_type>::to_micros(get_field<Time>(e));
   }

@@ -99,9 +99,8 @@ class concurrent_evaluator {
                for (std::size_t from = 0; from < rows.size(); from += events_per_lock) {
                  const std::size_t to = std::min(rows.size(), from + events_per_lock);
                  std::unique_lock lock(s.lock);
-                 for (std::size_t j = from; j < to; ++j) {
-                   ++batch.by_outcome[static_cast<std::size_t>(s.ev.ingest(events[rows[j]]))];
-                 }
+                 s.ev.ingest_each(
+                     to - from, [&](std::size_t j) -> const event_type& { return events[rows[from + j]]; }, batch);
                }
              });
     return batch;
@@ -218,6 +217,27 @@ class concurrent_evaluator {
     std::size_t n = 0;
     for_each_shard_shared([&](const single& ev) { n += ev.state_heap_bytes(); });
     return n;
+  }
+  // Memory by shard, and in total; each shard read under its lock.
+  [[nodiscard]] std::vector<memory_usage> memory_by_shard() const {
+    std::vector<memory_usage> out;
+    out.reserve(shards_.size());
+    for_each_shard_shared([&](const single& ev) { out.push_back(ev.memory()); });
+    return out;
+  }
+  [[nodiscard]] memory_usage memory() const {
+    memory_usage m;
+    for_each_shard_shared([&](const single& ev) { m += ev.memory(); });
+    return m;
+  }
+  [[nodiscard]] std::vector<std::pair<key_type, std::size_t>> largest_entities(std::size_t n) const {
+    std::vector<std::pair<key_type, std::size_t>> all;
+    for_each_shard_shared([&](const single& ev) {
+      for (auto& kv : ev.largest_entities(n)) all.push_back(std::move(kv));
+    });
+    std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (all.size() > n) all.resize(n);
+    return all;
   }
   [[nodiscard]] std::vector<key_type> keys() const {
     std::vector<key_type> out;

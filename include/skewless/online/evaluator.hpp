@@ -318,6 +318,22 @@ struct read_info {
   std::int64_t newest_event_us = std::numeric_limits<std::int64_t>::min();  // when known
 };
 
+// Memory held by an evaluator's state, by part (the allocator's own overhead aside).
+struct memory_usage {
+  std::size_t entities = 0;
+  std::size_t table_bytes = 0;   // the hash table's slots and control bytes
+  std::size_t entity_bytes = 0;  // per entity: its node (key and fixed-size state), long string keys
+  std::size_t window_bytes = 0;  // per entity: window and held-entry buffers on the heap
+  [[nodiscard]] std::size_t total_bytes() const noexcept { return table_bytes + entity_bytes + window_bytes; }
+  memory_usage& operator+=(const memory_usage& o) noexcept {
+    entities += o.entities;
+    table_bytes += o.table_bytes;
+    entity_bytes += o.entity_bytes;
+    window_bytes += o.window_bytes;
+    return *this;
+  }
+};
+
 template <class FS>
 class concurrent_evaluator;
 
@@ -389,9 +405,10 @@ class evaluator {
 
   // Applies events in order, as ingest(e) for each; returns how this batch's events
   // ended (the evaluator's counters() count them too).
+  // Entities a few events ahead are prefetched, so their cache misses overlap.
   ingest_counters ingest(std::span<const event_type> events) {
     ingest_counters batch;
-    for (const event_type& e : events) ++batch.by_outcome[static_cast<std::size_t>(ingest(e))];
+    ingest_each(events.size(), [&](std::size_t i) -> const event_type& { return events[i]; }, batch);
     return batch;
   }
 
@@ -528,20 +545,43 @@ class evaluator {
   // Bytes of heap memory held by per-entity window buffers (not counting the map).
   [[nodiscard]] std::size_t state_heap_bytes() const noexcept {
     std::size_t b = 0;
-    for (const auto& [k, st] : entities_) {
-      [&]<std::size_t... A>(std::index_sequence<A...>) {
-        (
-            [&] {
-              if constexpr (!grouped<A>) {
-                const auto& s = std::get<A>(st.aggs);
-                b += s.window.heap_bytes() + s.held.heap_bytes();
-              }
-            }(),
-            ...);
-      }(std::make_index_sequence<aggregate_count>{});
-      std::apply([&](const auto&... g) { ((b += g.heap_bytes()), ...); }, st.groups);
-    }
+    for (const auto& [k, st] : entities_) b += entity_heap_bytes(st);
     return b;
+  }
+
+  // Where the memory of the state is: every part but the allocator's own overhead.
+  [[nodiscard]] memory_usage memory() const noexcept {
+    memory_usage m;
+    m.entities = entities_.size();
+    m.table_bytes = entities_.capacity() * (sizeof(void*) + 1);
+    m.entity_bytes = entities_.size() * sizeof(entity_entry);
+    for (const auto& [k, st] : entities_) {
+      m.entity_bytes += key_heap_bytes(k);
+      m.window_bytes += entity_heap_bytes(st);
+    }
+    return m;
+  }
+  // The n entities holding the most memory (fixed part, key and window buffers), most
+  // first; a scan of every entity (for maintenance, not the serving path).
+  [[nodiscard]] std::vector<std::pair<key_type, std::size_t>> largest_entities(std::size_t n) const {
+    std::vector<std::pair<const key_type*, std::size_t>> top;
+    auto greater = [](const auto& a, const auto& b) { return a.second > b.second; };
+    for (const auto& [k, st] : entities_) {
+      const std::size_t bytes = sizeof(entity_entry) + key_heap_bytes(k) + entity_heap_bytes(st);
+      if (top.size() < n) {
+        top.push_back({&k, bytes});
+        std::push_heap(top.begin(), top.end(), greater);
+      } else if (n > 0 && bytes > top.front().second) {
+        std::pop_heap(top.begin(), top.end(), greater);
+        top.back() = {&k, bytes};
+        std::push_heap(top.begin(), top.end(), greater);
+      }
+    }
+    std::sort_heap(top.begin(), top.end(), greater);
+    std::vector<std::pair<key_type, std::size_t>> out;
+    out.reserve(top.size());
+    for (const auto& [k, bytes] : top) out.push_back({*k, bytes});
+    return out;
   }
 
   // For serial/: entities in key order (so snapshots are byte-deterministic).
@@ -619,6 +659,46 @@ class evaluator {
     if (!entities_.emplace(std::move(k), std::move(st)).second) {
       throw std::runtime_error("skewless: duplicate entity in snapshot");
     }
+  }
+  // ingest(at(i)) for i in [0, n), counted into `batch`: the map slots of the event 16
+  // ahead and the state of the event 8 ahead are prefetched.
+  template <class At>
+  void ingest_each(std::size_t n, At at, ingest_counters& batch) {
+    constexpr std::size_t slot_lead = 16, state_lead = 8;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + slot_lead < n) entities_.prefetch(FS::key_of(at(i + slot_lead)));
+      if (i + state_lead < n) {
+        if (const auto it = entities_.find(FS::key_of(at(i + state_lead))); it != entities_.end()) {
+          const char* p = reinterpret_cast<const char*>(&it->second);
+          for (std::size_t off = 0; off < std::min<std::size_t>(sizeof(entity_state), 256); off += 64) {
+            __builtin_prefetch(p + off);
+          }
+        }
+      }
+      ++batch.by_outcome[static_cast<std::size_t>(ingest(at(i)))];
+    }
+  }
+  static std::size_t key_heap_bytes(const key_type& k) noexcept {
+    if constexpr (std::is_same_v<key_type, std::string>) {
+      return k.capacity() > std::string().capacity() ? k.capacity() + 1 : 0;
+    } else {
+      return 0;
+    }
+  }
+  std::size_t entity_heap_bytes(const entity_state& st) const noexcept {
+    std::size_t b = 0;
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      (
+          [&] {
+            if constexpr (!grouped<A>) {
+              const auto& s = std::get<A>(st.aggs);
+              b += s.window.heap_bytes() + s.held.heap_bytes();
+            }
+          }(),
+          ...);
+    }(std::make_index_sequence<aggregate_count>{});
+    std::apply([&](const auto&... g) { ((b += g.heap_bytes()), ...); }, st.groups);
+    return b;
   }
   static absl::Status annotate_row(absl::Status s, std::size_t row) {
     return absl::Status(s.code(), absl::StrCat("row ", row, ": ", s.message()));
