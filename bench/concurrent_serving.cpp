@@ -20,6 +20,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -151,6 +152,27 @@ int main(int argc, char** argv) {
     std::printf("single-thread ingest, M events/s: evaluator per event %.2f, batched(256) %.2f; concurrent per event "
                 "%.2f, batched(256) %.2f; baseline %.2f (baseline / concurrent batched %.2f)\n",
                 r_single, r_single_batched, r_con, r_batched, r_base, r_base / r_batched);
+  }
+
+  {  // A durable snapshot of the whole state, and a restore from it.
+    concurrent con(bench::features10);
+    (void)con.ingest(std::span<const bench::payment>(events));
+    const std::string path = "bench_concurrent_serving.snap";
+    auto t0 = clock_type::now();
+    const absl::Status w = skewless::serial::write_snapshot(con, path);
+    const double write_s = seconds_since(t0);
+    concurrent restored(bench::features10);
+    t0 = clock_type::now();
+    const absl::Status r = skewless::serial::read_snapshot(restored, path);
+    const double read_s = seconds_since(t0);
+    const skewless::online::memory_usage m = con.memory();
+    std::printf("snapshot: %s/%s, write_snapshot %.3f s, read_snapshot %.3f s, file %.1f MB; state %.1f MB "
+                "(table %.1f, entities %.1f, windows %.1f), %.0f B/entity\n",
+                w.ok() ? "ok" : "FAILED", r.ok() ? "ok" : "FAILED", write_s, read_s,
+                static_cast<double>(std::filesystem::file_size(path)) / 1e6, static_cast<double>(m.total_bytes()) / 1e6,
+                static_cast<double>(m.table_bytes) / 1e6, static_cast<double>(m.entity_bytes) / 1e6,
+                static_cast<double>(m.window_bytes) / 1e6, static_cast<double>(m.total_bytes()) / static_cast<double>(users));
+    std::filesystem::remove(path);
   }
 
   for (const std::size_t batch : {std::size_t{4096}, std::size_t{256}, std::size_t{1}}) {

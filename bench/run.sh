@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every benchmark at full size and writes the raw results to bench/results/:
 #   online_ingest.json batch.json exact_sum.json (Google Benchmark JSON),
-#   read_latency.txt, compile_time.txt, peers.json/peers.txt, and plots the ingest
+#   read_latency.txt, concurrent_serving.txt, compile_time.txt, peers.json/peers.txt, and plots the ingest
 #   throughput against the number of entities (docs/ingest_throughput.png).
 # Takes a few minutes; needs ~8 GiB of memory and network access to PyPI for the peers.
 set -euo pipefail
@@ -11,12 +11,14 @@ res="$root/bench/results"
 mkdir -p "$res"
 "$root/scripts/install-deps.sh" libbenchmark-dev
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON >/dev/null
-cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers
+cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers \
+  bench_concurrent_serving
 b="$build/bench"
 "$b/bench_exact_sum" --benchmark_out="$res/exact_sum.json" --benchmark_out_format=json
 "$b/bench_online_ingest" --benchmark_out="$res/online_ingest.json" --benchmark_out_format=json
 "$b/bench_batch" --benchmark_out="$res/batch.json" --benchmark_out_format=json
 "$b/bench_read_latency" | tee "$res/read_latency.txt"
+"$b/bench_concurrent_serving" | tee "$res/concurrent_serving.txt"
 "$root/bench/compile_time.sh" | tee "$res/compile_time.txt"
 venv="$build/peers-venv"
 if [ ! -x "$venv/bin/python" ]; then
