@@ -331,10 +331,12 @@ struct fd_closer {
 // Replaces `path` durably: write(fd) fills a new temporary file in the same directory,
 // which is fsynced and renamed over `path`, and then the directory is fsynced. On any
 // error `path` is as it was and the temporary file is gone.
+// Numbers the temporary files of one process (one counter for every caller).
+inline std::atomic<std::uint64_t> temporary_file_sequence{0};
+
 template <class Write>
 absl::Status replace_file(const std::string& path, Write write) {
-  static std::atomic<std::uint64_t> sequence{0};
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", sequence.fetch_add(1));
+  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", temporary_file_sequence.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("skewless: cannot create ", tmp, ": ", std::strerror(errno)));
   auto io_error = [](const std::string& what) {
