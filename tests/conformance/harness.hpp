@@ -5,6 +5,9 @@
 //   online(any arrival order within lateness) == batch(S_accepted, (k, T)) for T >= newest
 //   snapshot + restore at random points changes no later result, and re-snapshots to
 //   the same bytes; each ingest outcome is the one the lateness rule predicts.
+// Half the cases have a TTL: then batch and reference forget by the life rule, online
+// starts new lives, rejects by the TTL reasons and evicts on advance_to, and every
+// value still agrees.
 // Every comparison is by bit pattern.
 #pragma once
 
@@ -39,6 +42,7 @@ struct case_shape {
   int value_style;
   std::int64_t lateness;
   std::int64_t max_delay;
+  std::int64_t ttl;  // 0: none
 };
 
 inline case_shape random_shape(std::mt19937_64& rng) {
@@ -52,6 +56,8 @@ inline case_shape random_shape(std::mt19937_64& rng) {
   s.lateness = late[rng() % 4];
   const std::int64_t delay[] = {0, s.ts_range / 3, s.ts_range * 4};
   s.max_delay = delay[rng() % 3];
+  const std::int64_t ttl[] = {0, 0, s.ts_range / 6 + 1, s.ts_range / 2 + 1};
+  s.ttl = ttl[rng() % 4];
   return s;
 }
 
@@ -126,6 +132,8 @@ struct parity_stats {
   long rejected = 0;
   long advances = 0;
   long erased = 0;
+  long expired = 0;     // entities evicted by advance_to after their TTL
+  long new_lives = 0;   // events that started a new life of a known entity (TTL)
 };
 
 // MakeFeatures(rng, shape) -> feature set; MakeEvent(rng, key_index, ts, shape) -> event;
@@ -135,7 +143,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
                      MakeKey make_key, parity_stats& stats) {
   std::mt19937_64 rng(seed);
   const case_shape shape = random_shape(rng);
-  const auto fs = make_features(rng, shape);
+  const auto fs = make_features(rng, shape).with_ttl(std::chrono::microseconds(shape.ttl));
   using FS = std::remove_cvref_t<decltype(fs)>;
   using key_type = typename FS::key_type;
   using event_type = typename FS::event_type;
@@ -204,6 +212,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   };
   std::vector<event_type> accepted;
   std::map<key_type, std::int64_t> newest;
+  std::map<key_type, std::int64_t> life_start;  // with a TTL: the current life's first event
   // advance_to: per-key horizons and the global one; a query may ask for T >= floor(k).
   std::map<key_type, std::int64_t> horizon;
   std::int64_t global_horizon = std::numeric_limits<std::int64_t>::min();
@@ -238,21 +247,36 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     const key_type k = FS::key_of(e);
     const std::int64_t ts = FS::time_of(e);
     const auto it = newest.find(k);
-    const bool expect_late = it != newest.end() && ts < it->second && it->second - ts > fs.allowed_lateness_us;
+    // What the lateness and TTL rules predict (times here are small: no overflow).
+    const std::int64_t ttl = fs.ttl_us, lateness = fs.allowed_lateness_us;
+    auto expect = online::ingest_outcome::accepted;
+    bool new_life = it == newest.end();
+    if (it == newest.end()) {
+      if (ttl > 0 && global_horizon != std::numeric_limits<std::int64_t>::min() && ts < global_horizon - lateness) {
+        expect = online::ingest_outcome::rejected_behind_horizon;
+      }
+    } else if (ts < it->second - lateness) {
+      expect = online::ingest_outcome::rejected_too_late;
+    } else if (ttl > 0 && ts - it->second > ttl) {
+      new_life = true;
+      ++stats.new_lives;
+    } else if (ttl > 0 && ts < life_start[k]) {
+      expect = online::ingest_outcome::rejected_before_life;
+    }
     const auto outcome = on.ingest(e);
     pending.push_back(e);
     ++pending_expected.by_outcome[static_cast<std::size_t>(outcome)];
     if (rng() % 5 == 0) flush();
     {
-      INFO(why.str() << " ingest outcome");
-      REQUIRE(outcome == (expect_late ? online::ingest_outcome::rejected_too_late
-                                      : online::ingest_outcome::accepted));
+      INFO(why.str() << " ingest outcome " << online::to_string(outcome) << ", expected " << online::to_string(expect));
+      REQUIRE(outcome == expect);
     }
-    if (expect_late) {
+    if (expect != online::ingest_outcome::accepted) {
       ++stats.rejected;
     } else {
       accepted.push_back(e);
-      newest[k] = it == newest.end() ? ts : std::max(it->second, ts);
+      newest[k] = new_life ? ts : std::max(it->second, ts);
+      if (new_life) life_start[k] = ts;
     }
     if (rng() % 16 == 0) {  // snapshot, restore into a fresh evaluator, continue on it
       const auto bytes = serial::snapshot(on);
@@ -281,6 +305,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
       REQUIRE(con->erase(k) == had);
       std::erase_if(accepted, [&](const event_type& a) { return FS::key_of(a) == k; });
       newest.erase(k);
+      life_start.erase(k);
       horizon.erase(k);
       ++stats.erased;
     }
@@ -296,6 +321,19 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
         REQUIRE(on.advance_to(t).ok());
         REQUIRE(con->advance_to(t).ok());
         global_horizon = std::max(global_horizon, t);
+        // With a TTL, entities beyond the reach of TTL + lateness are evicted; their
+        // events stay in the history, which batch must forget by the same rule.
+        for (auto n = newest.begin(); fs.ttl_us > 0 && n != newest.end();) {
+          if (global_horizon - n->second > fs.ttl_us + fs.allowed_lateness_us) {
+            life_start.erase(n->first);
+            horizon.erase(n->first);
+            n = newest.erase(n);
+            ++stats.expired;
+          } else {
+            ++n;
+          }
+        }
+        REQUIRE(on.entity_count() == newest.size());
       }
       ++stats.advances;
       feature_vector<FS> probe;
@@ -346,6 +384,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   }
   REQUIRE(con->counters().by_outcome == on.counters().by_outcome);
   REQUIRE(con->entity_count() == on.entity_count());
+  REQUIRE(on.entity_count() == newest.size());
   stats.online_queries += static_cast<long>(final_rows.size());
   stats.values_compared += 2 * expect.values.size();
 }

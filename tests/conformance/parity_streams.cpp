@@ -88,6 +88,6 @@ TEST_CASE("conformance: aggregates sharing a stream group", "[conformance]") {
                          << " values compared bit for bit, " << stats.online_queries
                          << " online reads, " << stats.snapshots << " snapshot/restores, "
                          << stats.advances << " advance_to, " << stats.erased << " erasures, " << stats.rejected
-                         << " late events rejected");
+                         << " events rejected, " << stats.new_lives << " new lives (TTL), " << stats.expired << " expired");
   CHECK(stats.cases == cases);
 }

@@ -58,6 +58,6 @@ TEST_CASE("conformance: batch == reference == online, string keys", "[conformanc
   WARN("string keys: " << stats.cases << " cases, " << stats.values_compared
                        << " values compared bit for bit, " << stats.online_queries
                        << " online reads, " << stats.snapshots << " snapshot/restores, " << stats.advances << " advance_to, " << stats.erased << " erasures, "
-                       << stats.rejected << " late events rejected");
+                       << stats.rejected << " events rejected, " << stats.new_lives << " new lives (TTL), " << stats.expired << " expired");
   CHECK(stats.cases == cases);
 }

@@ -76,6 +76,6 @@ TEST_CASE("conformance: lagged, tiled and last_n windows, variance and rate", "[
   WARN("windows: " << stats.cases << " cases, " << stats.values_compared
                    << " values compared bit for bit, " << stats.online_queries
                    << " online reads, " << stats.snapshots << " snapshot/restores, "
-                   << stats.advances << " advance_to, " << stats.erased << " erasures, " << stats.rejected << " late events rejected");
+                   << stats.advances << " advance_to, " << stats.erased << " erasures, " << stats.rejected << " events rejected, " << stats.new_lives << " new lives (TTL), " << stats.expired << " expired");
   CHECK(stats.cases == cases);
 }

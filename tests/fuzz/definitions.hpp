@@ -104,16 +104,21 @@ inline constexpr auto wide_set = define_features<named_ev, "k", "ts">(
     feature<"tsf_l">(time_since_first(lifetime())), feature<"n">(count(lifetime())));
 
 inline constexpr std::size_t set_count = 5;
+// A selector byte picks a set (i % 5) and its TTL ((i / 5) % 3: none, 7 us, 40 us), so
+// the selectors 0-4 of older corpus inputs keep their meaning.
+inline constexpr std::size_t selector_count = 3 * set_count;
 
-// Calls f(feature set) for set i.
+// Calls f(feature set) for selector i.
 template <class F>
 void with_set(std::size_t i, F&& f) {
+  const std::int64_t ttls[] = {0, 7, 40};
+  const us ttl(ttls[(i / set_count) % 3]);
   switch (i % set_count) {
-    case 0: f(windows_set); break;
-    case 1: f(sketch_set); break;
-    case 2: f(string_set); break;
-    case 3: f(decay_set); break;
-    default: f(wide_set); break;
+    case 0: f(windows_set.with_ttl(ttl)); break;
+    case 1: f(sketch_set.with_ttl(ttl)); break;
+    case 2: f(string_set.with_ttl(ttl)); break;
+    case 3: f(decay_set.with_ttl(ttl)); break;
+    default: f(wide_set.with_ttl(ttl)); break;
   }
 }
 

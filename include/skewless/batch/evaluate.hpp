@@ -8,6 +8,8 @@
 // point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
 // legal), min and max come from a monotonic deque, first and last from the pointers.
 // Keys are split across threads; a row's value never depends on the thread count.
+// With a TTL (feature_set::with_ttl) each key's events are split into lives first, and
+// a row sees only the life current at its T (nothing once that life has expired).
 // Events and rows outside the accepted time range (kernels/window.hpp) are left out and
 // counted; such a row's values are NaN and result::status() names it.
 //
@@ -96,6 +98,37 @@ struct work_item {
   std::size_t event_begin, event_end;  // into the sorted events
   std::size_t row_begin, row_end;      // into the sorted spine
 };
+
+// With a TTL: one key's work item as one item per life. Sorted by time, the key's
+// events fall into lives, a gap longer than the TTL starting a new one; a row at T
+// sees the life of the newest event before T, unless that event is more than the TTL
+// before T (expired). Life j spans [s_j, e_j] and s_{j+1} > e_j + ttl, so its rows are
+// those with T in (s_j, e_j + ttl]; rows between lives (and before the first event)
+// see no events. Each life is then swept alone, exactly as a key of its own.
+template <class Key>
+void split_into_lives(const std::vector<keyed_event<Key>>& events, const std::vector<keyed_row<Key>>& rows,
+                      const work_item& key, std::uint64_t ttl, std::vector<work_item>& work) {
+  std::size_t r = key.row_begin;
+  auto rows_while = [&](auto in) {
+    const std::size_t from = r;
+    while (r < key.row_end && in(rows[r].t)) ++r;
+    return from;
+  };
+  for (std::size_t s = key.event_begin; s < key.event_end;) {
+    std::size_t e = s + 1;
+    while (e < key.event_end && !later_by_more_than(events[e].ts, events[e - 1].ts, ttl)) ++e;
+    const std::int64_t first = events[s].ts, last = events[e - 1].ts;
+    if (const std::size_t from = rows_while([&](std::int64_t t) { return t <= first; }); from < r) {
+      work.push_back({s, s, from, r});  // before this life, after the previous one expired
+    }
+    if (const std::size_t from = rows_while([&](std::int64_t t) { return !later_by_more_than(t, last, ttl); });
+        from < r) {
+      work.push_back({s, e, from, r});
+    }
+    s = e;
+  }
+  if (r < key.row_end) work.push_back({key.event_end, key.event_end, r, key.row_end});  // expired
+}
 
 // Indices into `entries` whose values are not dominated: increasing index, strictly
 // decreasing value under Better. The front is the best value of the live suffix.
@@ -327,7 +360,11 @@ template <class FS, std::ranges::input_range Events, class Key>
     while (e < sorted_events.size() && sorted_events[e].key < key) ++e;
     std::size_t e_end = e;
     while (e_end < sorted_events.size() && sorted_events[e_end].key == key) ++e_end;
-    work.push_back({e, e_end, r, r_end});
+    if (fs.ttl_us > 0) {
+      split_into_lives(sorted_events, sorted_rows, {e, e_end, r, r_end}, static_cast<std::uint64_t>(fs.ttl_us), work);
+    } else {
+      work.push_back({e, e_end, r, r_end});
+    }
     e = e_end;
   }
 

@@ -159,6 +159,23 @@ struct feature_set {
     return copy;
   }
 
+  // Time to live (0: none; the Feast / Tecton notion). An entity whose newest event is
+  // more than ttl_us before T is expired at T: it reads as a never-seen entity. An event
+  // more than ttl_us after its entity's newest starts a new life, which forgets the
+  // old one — lifetime aggregates included. Every back-end applies the rule (batch and
+  // reference over the given events, online as it ingests and on advance_to, which
+  // evicts expired entities), so it changes values and is part of the fingerprint.
+  std::int64_t ttl_us = 0;
+
+  [[nodiscard]] constexpr feature_set with_ttl(std::chrono::microseconds ttl) const {
+    feature_set copy = *this;
+    // 0 or less: no TTL. At most 2^62 us, like the lateness: a longer TTL never expires
+    // anything inside the accepted time range, and the cap keeps the rule overflow-free.
+    constexpr std::int64_t cap = std::int64_t{1} << 62;
+    copy.ttl_us = ttl.count() <= 0 ? 0 : (ttl.count() > cap ? cap : ttl.count());
+    return copy;
+  }
+
   // Column names: the feature's name, or name[suffix] for each column of a
   // multi-column feature (name[0].., name[p50].., name[visa]..).
   [[nodiscard]] static constexpr std::array<std::string_view, size> names() noexcept {
@@ -224,6 +241,11 @@ struct feature_set {
     out.put(":");
     out.put(time_traits<time_type>::name);
     out.put("\nrule strict\n");  // as of T uses ts < T
+    if (ttl_us > 0) {  // absent when there is none, so older fingerprints are unchanged
+      out.put("ttl ");
+      expr_internal::put_int(out, ttl_us);
+      out.put(" us\n");
+    }
     std::apply(
         [&](const auto&... f) {
           ((out.put("feature "), out.put(f.name.view()), out.put(" = "),

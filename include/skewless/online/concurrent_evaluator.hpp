@@ -179,7 +179,7 @@ class concurrent_evaluator {
   }
 
   // As evaluator::advance_to, one shard at a time (a read waits only while its own
-  // shard is walked).
+  // shard is walked), TTL and memory-limit evictions included.
   [[nodiscard]] absl::Status advance_to(std::int64_t t_us) {
     std::shared_lock gate(gate_);  // a snapshot sees all shards advanced or none
     for (auto& s : shards_) {
@@ -207,6 +207,20 @@ class concurrent_evaluator {
       for (std::size_t i = 0; i < ingest_outcome_count; ++i) c.by_outcome[i] += ev.counters().by_outcome[i];
     });
     return c;
+  }
+  [[nodiscard]] removal_counters removals() const {
+    removal_counters r;
+    for_each_shard_shared([&](const single& ev) { r += ev.removals(); });
+    return r;
+  }
+  // As evaluator::set_memory_limit, for the whole store: each shard gets an equal share
+  // and evicts within it (keys spread evenly over shards by hash).
+  void set_memory_limit(std::size_t bytes) {
+    const std::size_t share = bytes == 0 ? 0 : std::max<std::size_t>(1, bytes / shards_.size());
+    for (auto& s : shards_) {
+      std::unique_lock lock(s->lock);
+      s->ev.set_memory_limit(share);
+    }
   }
   [[nodiscard]] std::size_t entity_count() const {
     std::size_t n = 0;
@@ -258,7 +272,7 @@ class concurrent_evaluator {
       for (std::size_t i = 0; i < ingest_outcome_count; ++i) total.by_outcome[i] += s->ev.counters_.by_outcome[i];
       s->ev.collect_entities(entities);
     }
-    single::save_sorted(ar, total, shards_.front()->ev.horizon_, entities);
+    shards_.front()->ev.save_sorted(ar, total, shards_.front()->ev.horizon_, entities);
   }
 
   // For serial/: decodes and checks a payload into new shards without touching this
@@ -282,7 +296,7 @@ class concurrent_evaluator {
     std::unique_lock gate(gate_);
     for (std::size_t i = 0; i < shards_.size(); ++i) {
       std::unique_lock lock(shards_[i]->lock);
-      shards_[i]->ev = std::move(fresh[i]);
+      shards_[i]->ev.commit(std::move(fresh[i]));
     }
   }
 

@@ -63,16 +63,25 @@ namespace skewless::inline v1::online {
 
 enum class ingest_outcome : std::uint8_t {
   accepted = 0,
-  rejected_too_late = 1,          // older than newest - allowed_lateness
-  rejected_time_out_of_range = 2  // outside [min_time_us, max_time_us]
+  rejected_too_late = 1,           // older than newest - allowed_lateness
+  rejected_time_out_of_range = 2,  // outside [min_time_us, max_time_us]
+  // With a TTL only. Within the lateness, but before the start of its entity's current
+  // life: applying it could join two lives the state has already told apart.
+  rejected_before_life = 3,
+  // With a TTL only. Of an entity without state, and older than the time the state was
+  // advanced to less the lateness: the entity may have been evicted there, and its
+  // forgotten life could have reached this event.
+  rejected_behind_horizon = 4
 };
-inline constexpr std::size_t ingest_outcome_count = 3;
+inline constexpr std::size_t ingest_outcome_count = 5;
 
 [[nodiscard]] constexpr std::string_view to_string(ingest_outcome o) noexcept {
   switch (o) {
     case ingest_outcome::accepted: return "accepted";
     case ingest_outcome::rejected_too_late: return "rejected_too_late";
     case ingest_outcome::rejected_time_out_of_range: return "rejected_time_out_of_range";
+    case ingest_outcome::rejected_before_life: return "rejected_before_life";
+    case ingest_outcome::rejected_behind_horizon: return "rejected_behind_horizon";
   }
   return "unknown";
 }
@@ -89,9 +98,20 @@ struct ingest_counters {
     for (std::size_t i = 1; i < ingest_outcome_count; ++i) n += by_outcome[i];
     return n;
   }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(by_outcome);
+};
+
+// Entities whose state went away other than by a snapshot restore: erased by key,
+// expired (evicted by advance_to after their TTL) or evicted by the soft memory limit.
+// Counted since the evaluator was made; not part of a snapshot.
+struct removal_counters {
+  std::uint64_t erased = 0;
+  std::uint64_t expired = 0;
+  std::uint64_t evicted_for_memory = 0;
+  removal_counters& operator+=(const removal_counters& o) noexcept {
+    erased += o.erased;
+    expired += o.expired;
+    evicted_for_memory += o.evicted_for_memory;
+    return *this;
   }
 };
 
@@ -361,6 +381,9 @@ class evaluator {
     std::int64_t newest = 0;
     // No query will ask for a time before this one (advance_to).
     std::int64_t horizon = std::numeric_limits<std::int64_t>::min();
+    // With a TTL: the time of the first event of the entity's current life (in a
+    // snapshot only then). Without one: unused.
+    std::int64_t life_start = 0;
     typename online_internal::slots_of<aggregates_type>::type aggs;
     groups_type groups;  // the sliding windows' entries, one buffer per stream
     // The earliest time a query may still ask for.
@@ -387,17 +410,30 @@ class evaluator {
   }
 
   // Applies one event, or rejects it (leaving every state as it was) and counts why.
+  // With a TTL, an event more than the TTL after its entity's newest starts a new life:
+  // the old state is dropped first, as batch drops the old life.
   [[nodiscard]] ingest_outcome ingest(const event_type& e) {
     const std::int64_t t = FS::time_of(e);
     if (!in_time_range(t)) return count(ingest_outcome::rejected_time_out_of_range);
+    // Accepted times, a capped lateness and a horizon in range: no overflow below.
+    const std::int64_t lateness = std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us);
     auto it = entities_.find(FS::key_of(e));
     if (it == entities_.end()) {
+      if (ttl() != 0 && horizon_ != std::numeric_limits<std::int64_t>::min() && t < horizon_ - lateness) {
+        return count(ingest_outcome::rejected_behind_horizon);
+      }
       it = entities_.try_emplace(FS::key_of(e)).first;
-      it->second.newest = t;
-      it->second.horizon = horizon_;
-    } else if (t < it->second.newest - std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us)) {
-      // newest and t are accepted times and the lateness is capped: no overflow.
+      start_life(it->second, t, horizon_);
+    } else if (t < it->second.newest - lateness) {
       return count(ingest_outcome::rejected_too_late);
+    } else if (ttl() != 0) {
+      if (later_by_more_than(t, it->second.newest, ttl())) {
+        const std::int64_t horizon = it->second.horizon;  // per-key advance_to still holds
+        it->second = entity_state{};
+        start_life(it->second, t, horizon);
+      } else if (t < it->second.life_start) {
+        return count(ingest_outcome::rejected_before_life);
+      }
     }
     apply(it->second, e, t);
     return count(ingest_outcome::accepted);
@@ -423,13 +459,15 @@ class evaluator {
       const auto it = entities_.find(lookup_key(key));
       if (it == entities_.end()) return false;
       entities_.erase(it);
+      ++removals_.erased;
       return true;
     }
   }
 
   // Features of `key` as of t_us (events with ts < t_us). An entity never seen gets the
   // empty-window values (0 for count and sum, NaN otherwise); pass a read_info to tell
-  // it from an idle one. On any status but OK, `out` is all NaN.
+  // it from an idle one. With a TTL, an entity whose newest event is more than the TTL
+  // before t_us reads as never seen. On any status but OK, `out` is all NaN.
   template <class K>
   [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us,
                                       feature_vector<FS>& out) const {
@@ -460,6 +498,7 @@ class evaluator {
       } else {
         info.known_entity = true;
         info.newest_event_us = it->second.newest;
+        const bool expired = ttl() != 0 && later_by_more_than(t_us, it->second.newest, ttl());
         if (t_us < it->second.floor()) {
           const bool by_event = it->second.newest >= it->second.horizon;
           return refuse(out, absl::FailedPreconditionError(absl::StrCat(
@@ -470,7 +509,12 @@ class evaluator {
                                  " us); online state answers T >= that. Use "
                                  "skewless::batch::evaluate for past times.")));
         }
-        fill(it->second, values.data(), t_us);
+        if (expired) {
+          info = read_info{};
+          fill_empty(values.data(), t_us);
+        } else {
+          fill(it->second, values.data(), t_us);
+        }
       }
       fs_.eval_columns(values.data(), out.data());
       return absl::OkStatus();
@@ -489,16 +533,40 @@ class evaluator {
 
   // Declares that no query will ask for a time before t_us, for every entity: drops the
   // window entries only earlier queries could see. Later queries before t_us fail.
+  // With a TTL it also evicts every entity whose newest event is more than the TTL plus
+  // the allowed lateness before t_us (expired, and beyond the reach of any late event
+  // it could still accept); then, with a memory limit, it evicts the entities with the
+  // oldest newest events until the state fits (see set_memory_limit).
   [[nodiscard]] absl::Status advance_to(std::int64_t t_us) {
     if (!in_time_range(t_us)) {
       return absl::InvalidArgumentError(
           absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
     }
     horizon_ = std::max(horizon_, t_us);
-    for (auto& [k, st] : entities_) advance(st, t_us);
+    const std::uint64_t reach = ttl() + static_cast<std::uint64_t>(std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us));
+    for (auto it = entities_.begin(); it != entities_.end();) {
+      if (ttl() != 0 && later_by_more_than(horizon_, it->second.newest, reach)) {
+        entities_.erase(it++);  // the node-map idiom: erase does not invalidate the next
+        ++removals_.expired;
+      } else {
+        advance(it->second, t_us);
+        ++it;
+      }
+    }
+    enforce_memory_limit();
     return absl::OkStatus();
   }
-  // The same for one entity.
+
+  // A soft limit on memory().total_bytes() (0: none, the default), enforced by
+  // advance_to(t): when the state is larger, the entities whose newest event is oldest
+  // (least recently updated, in event time; ties by key) are evicted until it fits, and
+  // counted (removals().evicted_for_memory). An evicted entity is gone as if erased: it
+  // reads as never seen, and batch agrees only if its events are left out too.
+  void set_memory_limit(std::size_t bytes) noexcept { memory_limit_ = bytes; }
+  [[nodiscard]] std::size_t memory_limit() const noexcept { return memory_limit_; }
+  [[nodiscard]] const removal_counters& removals() const noexcept { return removals_; }
+
+  // The same for one entity (no eviction).
   template <class K>
   [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
     if constexpr (!check_key<K>()) {
@@ -566,14 +634,14 @@ class evaluator {
   [[nodiscard]] std::vector<std::pair<key_type, std::size_t>> largest_entities(std::size_t n) const {
     std::vector<std::pair<const key_type*, std::size_t>> top;
     auto greater = [](const auto& a, const auto& b) { return a.second > b.second; };
-    for (const auto& [k, st] : entities_) {
-      const std::size_t bytes = sizeof(entity_entry) + key_heap_bytes(k) + entity_heap_bytes(st);
+    for (const auto& kv : entities_) {
+      const std::size_t bytes = entity_bytes(kv);
       if (top.size() < n) {
-        top.push_back({&k, bytes});
+        top.push_back({&kv.first, bytes});
         std::push_heap(top.begin(), top.end(), greater);
       } else if (n > 0 && bytes > top.front().second) {
         std::pop_heap(top.begin(), top.end(), greater);
-        top.back() = {&k, bytes};
+        top.back() = {&kv.first, bytes};
         std::push_heap(top.begin(), top.end(), greater);
       }
     }
@@ -600,7 +668,14 @@ class evaluator {
     fresh.load(ar);
     return fresh;
   }
-  void commit(evaluator&& fresh) { *this = std::move(fresh); }
+  // The memory limit and the removal counters belong to the process, not the state.
+  void commit(evaluator&& fresh) {
+    const std::size_t limit = memory_limit_;
+    const removal_counters removals = removals_;
+    *this = std::move(fresh);
+    memory_limit_ = limit;
+    removals_ = removals;
+  }
   // Reads what save() wrote, as decode() does, into this evaluator.
   template <class Archive>
   void load(Archive& ar) {
@@ -622,19 +697,30 @@ class evaluator {
     out.reserve(out.size() + entities_.size());
     for (const auto& kv : entities_) out.push_back(&kv);
   }
-  // The payload: counters, horizon, then the entities sorted by key.
+  // How many outcome counters a snapshot holds: the two TTL reasons only with a TTL,
+  // so that the snapshot of a set without one keeps the bytes of format 4.
+  [[nodiscard]] std::size_t saved_outcomes() const noexcept { return ttl() != 0 ? ingest_outcome_count : 3; }
+  // The payload: counters, horizon, then the entities sorted by key (each with its
+  // life's start when there is a TTL).
   template <class Archive>
-  static void save_sorted(Archive& ar, const ingest_counters& counters, std::int64_t horizon,
-                          std::vector<const entity_entry*>& entities) {
+  void save_sorted(Archive& ar, const ingest_counters& counters, std::int64_t horizon,
+                   std::vector<const entity_entry*>& entities) const {
     std::sort(entities.begin(), entities.end(), [](auto* a, auto* b) { return a->first < b->first; });
-    ar(counters, horizon, static_cast<std::uint64_t>(entities.size()));
-    for (const auto* kv : entities) ar(kv->first, kv->second);
+    for (std::size_t i = 0; i < saved_outcomes(); ++i) ar(counters.by_outcome[i]);
+    ar(horizon, static_cast<std::uint64_t>(entities.size()));
+    for (const auto* kv : entities) {
+      ar(kv->first);
+      if (ttl() != 0) ar(kv->second.life_start);
+      ar(kv->second);
+    }
   }
   // Reads the counters and horizon, returns the number of entities that follow.
   template <class Archive>
   std::uint64_t load_header(Archive& ar) {
     std::uint64_t n = 0;
-    ar(counters_, horizon_, n);
+    counters_ = ingest_counters{};
+    for (std::size_t i = 0; i < saved_outcomes(); ++i) ar(counters_.by_outcome[i]);
+    ar(horizon_, n);
     if (horizon_ != std::numeric_limits<std::int64_t>::min() && !in_time_range(horizon_)) {
       detail::corrupt("has a horizon outside the accepted time range");
     }
@@ -650,6 +736,7 @@ class evaluator {
       ar(kv.first);
     }
     entity_state& st = kv.second;
+    if (ttl() != 0) ar(st.life_start);
     ar(st);
     check_entity(st);
     for_each_group(st, [&](auto& g, const auto& layout) { g.restore(aggs_, layout, st.floor(), st.newest); });
@@ -708,6 +795,9 @@ class evaluator {
   // entities inherit it and advance_to raises both), and each aggregate's state valid.
   void check_entity(entity_state& st) const {
     if (!in_time_range(st.newest)) detail::corrupt("has an entity whose newest event is outside the accepted range");
+    if (ttl() != 0 && (!in_time_range(st.life_start) || st.life_start > st.newest)) {
+      detail::corrupt("has an entity whose life starts outside the accepted range or after its newest event");
+    }
     if (st.horizon < horizon_ ||
         (st.horizon != std::numeric_limits<std::int64_t>::min() && !in_time_range(st.horizon))) {
       detail::corrupt("has an entity horizon that advance_to cannot have set");
@@ -751,6 +841,35 @@ class evaluator {
     [&]<std::size_t... G>(std::index_sequence<G...>) {
       (f(std::get<G>(st.groups), std::get<G>(layouts_)), ...);
     }(std::make_index_sequence<plan::group_count>{});
+  }
+
+  [[nodiscard]] std::uint64_t ttl() const noexcept { return static_cast<std::uint64_t>(std::max<std::int64_t>(fs_.ttl_us, 0)); }
+  static void start_life(entity_state& st, std::int64_t t, std::int64_t horizon) noexcept {
+    st.newest = t;
+    st.life_start = t;
+    st.horizon = horizon;
+  }
+  std::size_t entity_bytes(const entity_entry& kv) const noexcept {
+    return sizeof(entity_entry) + key_heap_bytes(kv.first) + entity_heap_bytes(kv.second);
+  }
+  // Evicts the least recently updated entities (oldest newest event, then least key)
+  // while memory() is above the limit.
+  void enforce_memory_limit() {
+    if (memory_limit_ == 0) return;
+    std::size_t total = memory().total_bytes();
+    if (total <= memory_limit_) return;
+    std::vector<std::pair<std::int64_t, const key_type*>> order;
+    order.reserve(entities_.size());
+    for (const auto& kv : entities_) order.push_back({kv.second.newest, &kv.first});
+    std::sort(order.begin(), order.end(),
+              [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; });
+    for (const auto& [newest, key] : order) {
+      if (total <= memory_limit_) break;
+      const auto it = entities_.find(*key);
+      total -= std::min(total, entity_bytes(*it));
+      entities_.erase(it);
+      ++removals_.evicted_for_memory;
+    }
   }
 
   ingest_outcome count(ingest_outcome o) noexcept {
@@ -897,6 +1016,8 @@ class evaluator {
   ingest_counters counters_;
   // advance_to(t) for all entities: new entities start with this horizon.
   std::int64_t horizon_ = std::numeric_limits<std::int64_t>::min();
+  removal_counters removals_;
+  std::size_t memory_limit_ = 0;
 };
 
 template <class FS>

@@ -10,6 +10,7 @@
 // input (it holds a second copy of the events while it runs). It shares no code with
 // the batch or online evaluators beyond the kernels (what each aggregate means).
 // Ship it in your own tests to check your definitions against batch and online.
+// With a TTL (feature_set::with_ttl) a row sees only its key's current life.
 //
 //   auto expected = skewless::reference::evaluate(features, events, spine);
 //   auto actual = skewless::batch::evaluate(features, events, spine);
@@ -97,6 +98,22 @@ class event_index {
   std::map<key_type, std::pair<std::size_t, std::size_t>, std::less<>> by_key_;  // [begin, end)
 };
 
+// With a TTL, the events a row at t sees: those of the key's life that is current at
+// t. Among the events before t, sorted by time, a gap longer than the TTL starts a new
+// life; the current one is the last, unless its newest event is more than the TTL
+// before t (the entity has expired: no events). Without a TTL, all of them.
+template <class Run>
+Run current_life(Run events, std::int64_t t, std::int64_t ttl) {
+  if (ttl <= 0) return events;
+  std::size_t hi = 0;
+  while (hi < events.size() && events[hi].ts < t) ++hi;
+  const auto gap = static_cast<std::uint64_t>(ttl);
+  if (hi == 0 || later_by_more_than(t, events[hi - 1].ts, gap)) return {};
+  std::size_t lo = hi - 1;
+  while (lo > 0 && !later_by_more_than(events[lo].ts, events[lo - 1].ts, gap)) --lo;
+  return events.subspan(lo, hi - lo);
+}
+
 // Writes aggregate a's values at t into out, from the events of one key sorted by time.
 template <class Agg, class Run>
 void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* out) {
@@ -180,7 +197,7 @@ template <class FS, class Events, class Key>
         out.row(static_cast<Eigen::Index>(r)).setConstant(std::numeric_limits<double>::quiet_NaN());
         continue;
       }
-      const auto& events_of_key = index.of(row.key);
+      const auto events_of_key = reference_internal::current_life(index.of(row.key), row.time_us, fs.ttl_us);
       [&]<std::size_t... I>(std::index_sequence<I...>) {
         (reference_internal::aggregate_values(std::get<I>(aggs), events_of_key, row.time_us,
                                               values.data() + FS::aggregate_value_offsets[I]),

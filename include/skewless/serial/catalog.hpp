@@ -69,6 +69,7 @@ struct catalog {
   catalog_field key;
   catalog_field time;
   std::int64_t allowed_lateness_us = 0;
+  std::int64_t ttl_us = 0;  // 0: no TTL; part of the fingerprint when set
   std::vector<catalog_feature> features;
   std::string canonical_text;
 
@@ -79,6 +80,7 @@ struct catalog {
        cereal::make_nvp("fingerprint", fingerprint), cereal::make_nvp("key", key),
        cereal::make_nvp("time", time),
        cereal::make_nvp("allowed_lateness_us", allowed_lateness_us),
+       cereal::make_nvp("ttl_us", ttl_us),
        cereal::make_nvp("features", features),
        cereal::make_nvp("canonical_text", canonical_text));
   }
@@ -94,6 +96,7 @@ template <class FS>
   c.time = {std::string(FS::time_name.view()),
             std::string(time_traits<typename FS::time_type>::name)};
   c.allowed_lateness_us = fs.allowed_lateness_us;
+  c.ttl_us = fs.ttl_us;
   const auto names = FS::names();
   [&]<std::size_t... F>(std::index_sequence<F...>) {
     (
@@ -143,6 +146,7 @@ inline absl::StatusOr<catalog_field> field_from(const detail::json& object, std:
   body.add("key", serial_internal::field_json(c.key));
   body.add("time", serial_internal::field_json(c.time));
   body.add("allowed_lateness_us", json::integer_of(c.allowed_lateness_us));
+  body.add("ttl_us", json::integer_of(c.ttl_us));
   json& features = body.add("features", json::array_of());
   for (const catalog_feature& f : c.features) {
     json jf = json::object_of();
@@ -192,6 +196,11 @@ template <class FS>
   c.key = *std::move(key);
   c.time = *std::move(time);
   c.allowed_lateness_us = *lateness;
+  if (b.find("ttl_us") != nullptr) {  // catalogs written before TTL existed have none
+    auto ttl = detail::integer_member<std::int64_t>(b, "ttl_us");
+    if (!ttl.ok()) return ttl.status();
+    c.ttl_us = *ttl;
+  }
   c.canonical_text = *std::move(canonical);
   for (const json& jf : (*features)->items) {
     catalog_feature f;
