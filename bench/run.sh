@@ -12,13 +12,14 @@ mkdir -p "$res"
 "$root/scripts/install-deps.sh" libbenchmark-dev
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON >/dev/null
 cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers \
-  bench_concurrent_serving
+  bench_concurrent_serving bench_ad_click
 b="$build/bench"
 "$b/bench_exact_sum" --benchmark_out="$res/exact_sum.json" --benchmark_out_format=json
 "$b/bench_online_ingest" --benchmark_out="$res/online_ingest.json" --benchmark_out_format=json
 "$b/bench_batch" --benchmark_out="$res/batch.json" --benchmark_out_format=json
 "$b/bench_read_latency" | tee "$res/read_latency.txt"
 "$b/bench_concurrent_serving" | tee "$res/concurrent_serving.txt"
+"$b/bench_ad_click" | tee "$res/ad_click.txt"
 "$root/bench/compile_time.sh" | tee "$res/compile_time.txt"
 venv="$build/peers-venv"
 if [ ! -x "$venv/bin/python" ]; then

@@ -186,3 +186,29 @@ TEST_CASE("hostile snapshot: an entry time outside the accepted range reaches no
                        le<std::int64_t>(std::numeric_limits<std::int64_t>::min()) + le<double>(7.0)));
   refused(reframe(good(), p), "entry at INT64_MIN");
 }
+
+TEST_CASE("hostile snapshot: tile counts whose merge overflows are refused before any read", "[serial][hostile]") {
+  // most_frequent over tiles keeps the merge of its tiles; a restore rebuilds it, so
+  // counts that each fit but overflow together must be refused, not wrapped.
+  constexpr auto modes = define_features<ev, "k", "ts">(feature<"mode_t">(most_frequent(x, tiled(4 * hop, hop))));
+  online::evaluator on(modes);
+  REQUIRE(on.ingest({"user", 100, 7.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"user", 1100, 7.0}) == online::ingest_outcome::accepted);
+  REQUIRE(on.ingest({"user", 2100, 5.0}) == online::ingest_outcome::accepted);  // releases 1100 into its tile
+  const std::string bytes = *serial::snapshot(on);
+  std::string p = skewless_test::payload(bytes);
+  const std::string one = le<std::uint64_t>(category_key(7.0)) + le<std::uint64_t>(1);
+  const std::string huge = le<std::uint64_t>(category_key(7.0)) + le<std::uint64_t>(std::uint64_t{1} << 63);
+  REQUIRE(replace_once(p, one, huge));
+  {
+    online::evaluator back(modes);  // one huge tile alone is a valid table
+    REQUIRE(serial::restore(back, reframe(bytes, p)).ok());
+  }
+  REQUIRE(replace_once(p, one, huge));
+  online::evaluator target(modes);
+  const absl::Status s = serial::restore(target, reframe(bytes, p));
+  INFO(s.message());
+  CHECK(s.code() == absl::StatusCode::kDataLoss);
+  CHECK(std::string(s.message()).find("overflow") != std::string::npos);
+  CHECK(target.entity_count() == 0);
+}

@@ -55,6 +55,15 @@ inline constexpr double nan_value = std::numeric_limits<double>::quiet_NaN();
 template <class S>
 concept invertible_state = requires(S s, timed_value e) { s.remove(e); };
 
+// A state from which a merged state can be taken out again (counts): a tiled window
+// keeps the merge of all its tiles and takes out the few a read must not see, instead
+// of merging every tile on every read. Exact, so the value is the same.
+template <class S>
+concept unmergeable_state = requires(S s, const S& o) {
+  s.unmerge(o);
+  s.merge_checked(o);
+};
+
 // The part of sorted entries [lo, hi) a state needs: all of it, or the newest or
 // oldest few when the state says so (first_k, last_k).
 template <class S>
@@ -210,6 +219,23 @@ class key_counts {
   void merge(const key_counts& o) {
     for (const auto& [k, c] : o.counts_) counts_[k] += c;
   }
+  // merge, for states read from a snapshot: throws if a count would overflow.
+  void merge_checked(const key_counts& o) {
+    for (const auto& [k, c] : o.counts_) {
+      if (__builtin_add_overflow(counts_[k], c, &counts_[k])) {
+        throw std::runtime_error("skewless: snapshot has counts whose total overflows");
+      }
+    }
+  }
+  // Takes o's counts away (o must have been merged in); a count of 0 leaves the table.
+  void unmerge(const key_counts& o) {
+    for (const auto& [k, c] : o.counts_) {
+      const auto it = counts_.find(k);
+      if (it == counts_.end()) continue;
+      if (it->second <= c) counts_.erase(it);
+      else it->second -= c;
+    }
+  }
   // Takes one occurrence of k away (k must be counted); a count of 0 leaves the table.
   void drop(Key k) {
     const auto it = counts_.find(k);
@@ -260,6 +286,8 @@ class category_counts {
   void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
   void remove(timed_value e) { counts_.drop(category_key(e.value)); }
   void merge(const category_counts& o) { counts_.merge(o.counts_); }
+  void merge_checked(const category_counts& o) { counts_.merge_checked(o.counts_); }
+  void unmerge(const category_counts& o) { counts_.unmerge(o.counts_); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return counts_.heap_bytes(); }
   [[nodiscard]] bool empty() const noexcept { return counts_.items().empty(); }
   // For a restore: every key is a category of a value ingest can add (not NaN, and

@@ -690,8 +690,24 @@ class state_window<S, sliding_window> {
   [[no_unique_address]] kernels_internal::maybe<invertible, S> total_;
 };
 
+// tiled(W, H): one S per tile, and what lets a read merge O(1) states instead of W/H:
+// - a state whose merges can be taken out again (counts: frequencies, distinct values,
+//   DDSketch) keeps the merge of all its tiles; a read takes out the few tiles that
+//   left the window since the floor, or merges the live ones, whichever touches fewer;
+// - any other state (HyperLogLog, first_k / last_k, decayed ticks) keeps two stacks
+//   (Two-Stacks Lite; Tangwongsan, Hirzel, Schneider, VLDBJ 2021): for the oldest
+//   tiles ("front") the merge of each one with every later front tile, and the merge of
+//   the rest ("back"). A read is front[lo] merged with back. Evicting pops the front;
+//   when it is empty, all tiles but the newest (which still takes events) move to it,
+//   O(W/H) merges once per W/H evictions. A late event in a front tile updates the
+//   front merges up to it.
+// States merge exactly, so every grouping gives the same state and the same bits. The
+// extra merges are rebuilt from the tiles on restore (after the tiles are checked) and
+// are not in snapshots.
 template <class S>
 class state_window<S, tiled_window> {
+  static constexpr bool running = unmergeable_state<S>;
+
  public:
   struct tile {
     std::int64_t start_ts = 0;
@@ -703,28 +719,83 @@ class state_window<S, tiled_window> {
   };
   void insert(const tiled_window& w, timed_value e) {
     const std::int64_t start = tile_of(w, e.ts) * w.hop_us;
-    tiles_[online_internal::tile_index(tiles_, start, [&] { return tile{start, S{}}; })].state.add(e);
+    const std::size_t before = tiles_.size();
+    const std::size_t j = online_internal::tile_index(tiles_, start, [&] { return tile{start, S{}}; });
+    tiles_[j].state.add(e);
+    if constexpr (running) {
+      total_.add(e);
+    } else if (j >= front_.size()) {
+      back_.add(e);
+    } else {
+      if (tiles_.size() != before) {  // a new tile inside the front: its merge starts as the next one's
+        S next = front_[j];
+        front_.insert(j, next);
+      }
+      for (std::size_t i = 0; i <= j; ++i) front_[i].add(e);
+    }
   }
-  void evict_before(std::int64_t ts) { online_internal::evict_tiles(tiles_, ts, [](const tile&) {}); }
+  void evict_before(std::int64_t ts) {
+    online_internal::evict_tiles(tiles_, ts, [&](const tile& x) {
+      if constexpr (running) {
+        total_.unmerge(x.state);
+      } else {
+        if (front_.empty()) flip();
+        if (front_.empty()) {
+          back_ = S{};  // the newest tile, the last one left, goes
+        } else {
+          front_.pop_front();
+        }
+      }
+    });
+    if constexpr (!running) {
+      if (tiles_.empty()) front_.clear();
+    }
+  }
   void query(S& out, const tiled_window& w, std::int64_t t) const {
     const std::int64_t start = window_start(w, t);
-    out = S{};
-    for (std::size_t i = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
-         i < tiles_.size(); ++i) {
-      out.merge(tiles_[i].state);
+    const std::size_t lo = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+    if constexpr (running) {
+      if (2 * lo <= tiles_.size()) {
+        out = total_;
+        for (std::size_t i = 0; i < lo; ++i) out.unmerge(tiles_[i].state);
+        return;
+      }
+    } else {
+      if (lo < front_.size()) {
+        out = front_[lo];
+        out.merge(back_);
+        return;
+      }
+      if (lo == front_.size()) {
+        out = back_;
+        return;
+      }
     }
+    out = S{};
+    for (std::size_t i = lo; i < tiles_.size(); ++i) out.merge(tiles_[i].state);
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = tiles_.heap_bytes();
     for (const auto& x : tiles_) b += x.state.heap_bytes();
+    if constexpr (running) {
+      b += total_.heap_bytes();
+    } else {
+      b += front_.heap_bytes() + back_.heap_bytes();
+      for (const auto& x : front_) b += x.heap_bytes();
+    }
     return b;
   }
   template <class Archive>
-  void serialize(Archive& ar) {
+  void save(Archive& ar) const {
     ar(tiles_);
   }
+  template <class Archive>
+  void load(Archive& ar) {
+    ar(tiles_);
+  }
+  // After load: the tiles are checked, then the merges are rebuilt from them.
   template <class Valid>
-  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid) const {
+  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid) {
     const std::int64_t start = window_start(w, floor);
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       const tile& x = tiles_[i];
@@ -732,10 +803,35 @@ class state_window<S, tiled_window> {
       if (x.state.empty()) detail::corrupt("has an empty tile");
       x.state.check(x.start_ts, std::min(x.start_ts + w.hop_us, release));
     }
+    if constexpr (running) {
+      total_ = S{};
+      for (const auto& x : tiles_) total_.merge_checked(x.state);
+    } else {
+      front_.clear();
+      back_ = S{};
+      for (const auto& x : tiles_) back_.merge(x.state);
+    }
   }
 
  private:
+  // Front merges for all tiles but the newest; the back is emptied.
+  void flip() {
+    const std::size_t n = tiles_.size() - 1;
+    std::vector<S> merged(n);
+    for (std::size_t i = n; i-- > 0;) {
+      merged[i] = tiles_[i].state;
+      if (i + 1 < n) merged[i].merge(merged[i + 1]);
+    }
+    front_.clear();
+    for (S& x : merged) front_.push_back(std::move(x));
+    back_ = tiles_[n].state;
+  }
+
   detail::queue_vector<tile> tiles_;  // by start_ts, only tiles with entries
+  [[no_unique_address]] kernels_internal::maybe<running, S> total_;  // the merge of all tiles
+  // Two stacks: front_[i] merges tiles [i, front_.size()); back_ the tiles after them.
+  [[no_unique_address]] kernels_internal::maybe<!running, detail::queue_vector<S>> front_;
+  [[no_unique_address]] kernels_internal::maybe<!running, S> back_;
 };
 
 template <class S>
