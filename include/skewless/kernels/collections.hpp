@@ -19,6 +19,7 @@
 #pragma once
 
 #include <skewless/detail/archive.hpp>
+#include <skewless/detail/small_vector.hpp>
 #include <skewless/kernels/total_order.hpp>
 
 #include <absl/container/btree_map.h>
@@ -243,6 +244,120 @@ class key_counts {
     if (--it->second == 0) counts_.erase(it);
   }
   [[nodiscard]] view items() const noexcept { return view(counts_); }
+  [[nodiscard]] std::size_t distinct() const noexcept { return counts_.size(); }
+  [[nodiscard]] std::uint64_t count_of(Key k) const noexcept {
+    const auto it = counts_.find(k);
+    return it == counts_.end() ? 0 : it->second;
+  }
+
+  // A table read as `base` plus a few signed changes, without copying it: what a read
+  // of a window sees when it is the window's running table less the entries or tiles
+  // that left it, plus the held ones. items() walks both in key order; settle() sorts
+  // and combines the changes first.
+  class overlay {
+   public:
+    explicit overlay(const key_counts* base = nullptr) noexcept : base_(base) {}
+    void bump(Key k, std::int64_t by) { changes_.push_back({k, by}); }
+    void settle() {
+      std::sort(changes_.data(), changes_.data() + changes_.size(),
+                [](const change& a, const change& b) { return a.key < b.key; });
+      detail::small_vector<change, 8> combined;
+      for (const change& c : changes_) {
+        if (!combined.empty() && combined[combined.size() - 1].key == c.key) {
+          combined.data()[combined.size() - 1].by = wrapping_add(combined[combined.size() - 1].by, c.by);
+        } else {
+          combined.push_back(c);
+        }
+      }
+      changes_ = std::move(combined);
+    }
+    // Keys with a positive count, in key order, as key_counts::items() yields them.
+    class items_view {
+     public:
+      class iterator {
+       public:
+        using value_type = item;
+        using difference_type = std::ptrdiff_t;
+        iterator() = default;
+        iterator(const overlay* o, typename map_type::const_iterator b, std::size_t c) : o_(o), b_(b), c_(c) {
+          settle_on_positive();
+        }
+        item operator*() const { return current_; }
+        iterator& operator++() {
+          step();
+          settle_on_positive();
+          return *this;
+        }
+        friend bool operator==(const iterator& a, const iterator& b) { return a.b_ == b.b_ && a.c_ == b.c_; }
+
+       private:
+        [[nodiscard]] bool at_end() const { return b_ == o_->base_->counts_.end() && c_ == o_->changes_.size(); }
+        // The next key of either sequence and its combined count, without moving.
+        void settle_on_positive() {
+          while (!at_end()) {
+            const bool from_base = b_ != o_->base_->counts_.end();
+            const bool from_change = c_ < o_->changes_.size();
+            Key k{};
+            std::int64_t count = 0;
+            if (from_base && (!from_change || b_->first <= o_->changes_[c_].key)) {
+              k = b_->first;
+              count = static_cast<std::int64_t>(b_->second);
+              if (from_change && o_->changes_[c_].key == k) count = wrapping_add(count, o_->changes_[c_].by);
+            } else {
+              k = o_->changes_[c_].key;
+              count = o_->changes_[c_].by;
+            }
+            if (count > 0) {
+              current_ = {k, static_cast<std::uint64_t>(count)};
+              return;
+            }
+            step_key(k);
+          }
+        }
+        void step() { step_key(current_.key); }
+        void step_key(Key k) {
+          if (b_ != o_->base_->counts_.end() && b_->first == k) ++b_;
+          if (c_ < o_->changes_.size() && o_->changes_[c_].key == k) ++c_;
+        }
+        const overlay* o_ = nullptr;
+        typename map_type::const_iterator b_{};
+        std::size_t c_ = 0;
+        item current_{};
+      };
+      explicit items_view(const overlay* o) : o_(o) {}
+      [[nodiscard]] iterator begin() const { return iterator(o_, o_->base_->counts_.begin(), 0); }
+      [[nodiscard]] iterator end() const {
+        return iterator(o_, o_->base_->counts_.end(), o_->changes_.size());
+      }
+
+     private:
+      const overlay* o_;
+    };
+    [[nodiscard]] items_view items() const noexcept { return items_view(this); }
+    // How many keys have a positive count: the base's, corrected for the changed keys.
+    [[nodiscard]] std::size_t distinct() const noexcept {
+      std::size_t n = base_->distinct();
+      for (const change& c : changes_) {
+        const auto b = static_cast<std::int64_t>(base_->count_of(c.key));
+        n += (b == 0 && c.by > 0) ? 1 : 0;
+        n -= (b > 0 && wrapping_add(b, c.by) <= 0) ? 1 : 0;
+      }
+      return n;
+    }
+
+   private:
+    struct change {
+      Key key;
+      std::int64_t by;
+    };
+    // Counts and changes of a sane state stay far from the limits; one restored from a
+    // hostile snapshot may not, and then wraps rather than overflows.
+    static std::int64_t wrapping_add(std::int64_t a, std::int64_t b) noexcept {
+      return static_cast<std::int64_t>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+    }
+    const key_counts* base_;
+    detail::small_vector<change, 8> changes_;
+  };
   // An estimate (a B-tree does not report its nodes): a node of about 256 bytes per
   // three quarters of the items it can hold.
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
@@ -277,12 +392,41 @@ class key_counts {
   map_type counts_;
 };
 
+// A counts state S (category_counts and its kinds, DDSketch) read as S's table `base`
+// plus changes, with S's add, remove, merge and unmerge and S's finalize: what a window
+// read builds instead of copying the window's running table. Equal counts, so the same
+// values as S.
+template <class S>
+class counts_overlay {
+ public:
+  void reset(const S& base) noexcept { counts_ = typename S::counts_type::overlay(&base.counts()); }
+  void add(timed_value e) { counts_.bump(S::count_key(e.value), 1); }
+  void remove(timed_value e) { counts_.bump(S::count_key(e.value), -1); }
+  void merge(const S& o) {
+    for (const auto x : o.counts().items()) counts_.bump(x.key, static_cast<std::int64_t>(x.count));
+  }
+  void unmerge(const S& o) {
+    for (const auto x : o.counts().items()) counts_.bump(x.key, -static_cast<std::int64_t>(x.count));
+  }
+  // Before finalize: the changes sorted and combined.
+  void settle() { counts_.settle(); }
+  void finalize(std::int64_t, double* out) const { S::write(counts_, out); }
+
+ private:
+  typename S::counts_type::overlay counts_;
+};
+template <class S>
+concept overlaid_state = unmergeable_state<S> && requires(const S& s) { s.counts(); };
+
 // How often each value (as a category) occurs: the state of distinct_count,
 // most_frequent and top_k_frequency, which differ only in what they write.
 class category_counts {
  public:
   using item = typename key_counts<std::uint64_t>::item;
 
+  using counts_type = key_counts<std::uint64_t>;
+  [[nodiscard]] static std::uint64_t count_key(double v) noexcept { return category_key(v); }
+  [[nodiscard]] const counts_type& counts() const noexcept { return counts_; }
   void add(timed_value e) { counts_.bump(category_key(e.value), 1); }
   void remove(timed_value e) { counts_.drop(category_key(e.value)); }
   void merge(const category_counts& o) { counts_.merge(o.counts_); }
@@ -312,8 +456,10 @@ class category_counts {
 // distinct_count writes how many distinct values there are.
 class distinct_values : public category_counts {
  public:
-  void finalize(std::int64_t, double* out) const noexcept {
-    out[0] = static_cast<double>(counts_.items().size());
+  void finalize(std::int64_t, double* out) const noexcept { write(counts_, out); }
+  template <class Counts>
+  static void write(const Counts& counts, double* out) noexcept {
+    out[0] = static_cast<double>(counts.distinct());
   }
 };
 
@@ -323,14 +469,16 @@ class distinct_values : public category_counts {
 template <std::size_t K>
 class value_frequencies : public category_counts {
  public:
-  void finalize(std::int64_t, double* out) const {
+  void finalize(std::int64_t, double* out) const { write(counts_, out); }
+  template <class Counts>
+  static void write(const Counts& counts, double* out) {
     // The K best by (count descending, key ascending), by insertion into a short list.
     std::array<item, K> best{};
     std::size_t n = 0;
     auto better = [](const item& a, const item& b) {
       return a.count != b.count ? a.count > b.count : a.key < b.key;
     };
-    for (const item x : counts_.items()) {
+    for (const item x : counts.items()) {
       if (n == K && !better(x, best[K - 1])) continue;
       std::size_t i = n < K ? n++ : K - 1;
       while (i > 0 && better(x, best[i - 1])) {

@@ -213,26 +213,51 @@ class ddsketch {
     return key < 0 ? -r : r;
   }
 
+  using counts_type = key_counts<std::int64_t>;
+  [[nodiscard]] static std::int64_t count_key(double v) noexcept { return key_of(v); }
+  [[nodiscard]] const counts_type& counts() const noexcept { return buckets_; }
   void add(timed_value e) { buckets_.bump(key_of(e.value), 1); }
   void remove(timed_value e) { buckets_.drop(key_of(e.value)); }
   void merge(const ddsketch& o) { buckets_.merge(o.buckets_); }
   void merge_checked(const ddsketch& o) { buckets_.merge_checked(o.buckets_); }
   void unmerge(const ddsketch& o) { buckets_.unmerge(o.buckets_); }
-  void finalize(std::int64_t, double* out) const noexcept {
+  void finalize(std::int64_t, double* out) const noexcept { write(buckets_, out); }
+  // Two walks over the buckets whatever the number of quantiles: one counts them, one
+  // finds every rank.
+  template <class Counts>
+  static void write(const Counts& buckets, double* out) noexcept {
+    constexpr std::size_t k = sizeof...(Qs);
+    constexpr std::array<double, k> qs{Qs...};
     std::uint64_t n = 0;
-    for (const auto b : buckets_.items()) n += b.count;
-    std::size_t c = 0;
-    ((out[c++] = quantile(Qs, n)), ...);
-  }
-  [[nodiscard]] double quantile(double q, std::uint64_t n) const noexcept {
-    if (n == 0) return kernels_internal::nan_value;
-    const auto rank = static_cast<std::uint64_t>(q * static_cast<double>(n - 1));
-    std::uint64_t seen = 0;
-    for (const auto b : buckets_.items()) {
-      seen += b.count;
-      if (seen > rank) return representative(b.key);
+    std::int64_t last = 0;
+    for (const auto b : buckets.items()) {
+      n += b.count;
+      last = b.key;
     }
-    return representative(buckets_.items().back().key);
+    if (n == 0) {
+      for (std::size_t i = 0; i < k; ++i) out[i] = kernels_internal::nan_value;
+      return;
+    }
+    // The value of rank floor(q (n - 1)) (0-based, lower) for each q.
+    std::array<std::uint64_t, k> rank{};
+    std::array<bool, k> found{};
+    for (std::size_t i = 0; i < k; ++i) rank[i] = static_cast<std::uint64_t>(qs[i] * static_cast<double>(n - 1));
+    std::size_t left = k;
+    std::uint64_t seen = 0;
+    for (const auto b : buckets.items()) {
+      seen += b.count;
+      for (std::size_t i = 0; i < k; ++i) {
+        if (!found[i] && seen > rank[i]) {
+          out[i] = representative(b.key);
+          found[i] = true;
+          --left;
+        }
+      }
+      if (left == 0) return;
+    }
+    for (std::size_t i = 0; i < k; ++i) {
+      if (!found[i]) out[i] = representative(last);
+    }
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return buckets_.heap_bytes(); }
   [[nodiscard]] bool empty() const noexcept { return buckets_.items().empty(); }

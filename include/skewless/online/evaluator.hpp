@@ -957,6 +957,19 @@ class evaluator {
   // Parts and states differ only in how an entry is added (add_entry or S::add).
   template <class Agg, class State>
   static void write_window_values(const Agg& a, const State& s, std::int64_t t, double* out) {
+    // A counts state is read as an overlay of the window's running table, not a copy.
+    if constexpr (has_state_v<Agg> && !counts_events_v<typename State::window_type>) {
+      if constexpr (overlaid_state<state_of_t<Agg>>) {
+        counts_overlay<state_of_t<Agg>> ov;
+        if (s.window.overlay_query(ov, a.window, t)) {
+          s.held.visit(window_start(a.window, t), window_end(a.window, t), [&](const timed_value& e) { ov.add(e); },
+                       [&](const auto& summary) { summary.merge_into(ov); });
+          ov.settle();
+          ov.finalize(t, out);
+          return;
+        }
+      }
+    }
     constexpr unsigned parts = parts_of_v<Agg>;
     window_parts p;
     parts_scratch<parts> scratch;

@@ -609,7 +609,16 @@ class state_window<S, lifetime_window> {
   void insert(const lifetime_window&, timed_value e) { total_.add(e); }
   void evict_before(std::int64_t) noexcept {}
   void query(S& out, const lifetime_window&, std::int64_t) const { out = total_; }
-  void merge_into(S& out) const { out.merge(total_); }
+  // As query, as an overlay of the total (no copy); true when it did.
+  template <class Overlay>
+  [[nodiscard]] bool overlay_query(Overlay& out, const lifetime_window&, std::int64_t) const {
+    out.reset(total_);
+    return true;
+  }
+  template <class Out>
+  void merge_into(Out& out) const {
+    out.merge(total_);
+  }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return total_.heap_bytes(); }
   template <class Archive>
   void serialize(Archive& ar) {
@@ -657,6 +666,22 @@ class state_window<S, sliding_window> {
     std::size_t from = lo, to = entries_.size();
     needed_range<S>(from, to);
     for (std::size_t i = from; i < to; ++i) out.add(entries_[i]);
+  }
+  // As query's first way, as an overlay of the running state (no copy); false when
+  // building the state from the live entries is cheaper (then call query).
+  template <class Overlay>
+  [[nodiscard]] bool overlay_query(Overlay& out, const sliding_window& w, std::int64_t t) const {
+    if constexpr (!invertible) {
+      return false;
+    } else {
+      const std::int64_t start = window_start(w, t);
+      const std::size_t lo =
+          entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+      if (2 * lo > entries_.size()) return false;
+      out.reset(total_);
+      for (std::size_t i = 0; i < lo; ++i) out.remove(entries_[i]);
+      return true;
+    }
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = entries_.heap_bytes();
@@ -773,6 +798,21 @@ class state_window<S, tiled_window> {
     }
     out = S{};
     for (std::size_t i = lo; i < tiles_.size(); ++i) out.merge(tiles_[i].state);
+  }
+  // As query's running way, as an overlay of the merge of all tiles (no copy); false
+  // when merging the live tiles is cheaper or there is no running merge.
+  template <class Overlay>
+  [[nodiscard]] bool overlay_query(Overlay& out, const tiled_window& w, std::int64_t t) const {
+    if constexpr (!running) {
+      return false;
+    } else {
+      const std::int64_t start = window_start(w, t);
+      const std::size_t lo = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+      if (2 * lo > tiles_.size()) return false;
+      out.reset(total_);
+      for (std::size_t i = 0; i < lo; ++i) out.unmerge(tiles_[i].state);
+      return true;
+    }
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     std::size_t b = tiles_.heap_bytes();
