@@ -335,6 +335,72 @@ TEST_CASE("concurrent evaluator: readers see whole per-entity states while write
   CHECK(con.counters().accepted() == static_cast<std::uint64_t>(n_keys * per_key));
 }
 
+TEST_CASE("concurrent evaluator: TTL evictions and a memory limit while readers and writers run",
+          "[online][concurrent][threads]") {
+  // Keys come and go: key k takes events k*20 .. k*20+19, 100 ms apart, then is idle
+  // for good. A maintenance thread advances to the stream's time as it goes, evicting
+  // keys idle for more than TTL + lateness (15 s); readers read any key meanwhile. A
+  // read at or after its entity's floor succeeds and gives the reference's values for
+  // the key's events, or the never-seen values once the entity is gone or expired.
+  constexpr auto with_ttl = features.with_ttl(10s);
+  constexpr int n_events = 4000;
+  auto key_of = [](int i) { return user(static_cast<std::uint64_t>(i / 20)); };
+  auto ts_of = [](int i) { return std::int64_t{i} * 100'000; };
+  online::concurrent_evaluator con(with_ttl, 4);
+  con.set_memory_limit(std::size_t{1} << 40);  // a limit that never bites: the path runs
+  std::atomic<std::int64_t> watermark{0};
+  std::atomic<bool> done{false};
+  std::atomic<long> bad{0}, reads{0};
+  std::thread writer([&] {
+    for (int i = 0; i < n_events; ++i) {
+      if (con.ingest(ev{key_of(i), ts_of(i), static_cast<double>(i % 7)}) != online::ingest_outcome::accepted) ++bad;
+      watermark.store(ts_of(i));
+    }
+    done.store(true);
+  });
+  std::thread maintenance([&] {
+    while (!done.load()) {
+      if (!con.advance_to(watermark.load()).ok()) ++bad;
+      std::this_thread::yield();
+    }
+  });
+  std::thread reader([&] {
+    std::mt19937_64 r(3);
+    vec v, never;
+    online::evaluator<std::remove_cvref_t<decltype(with_ttl)>> empty(with_ttl);
+    while (!done.load() || reads.load() < 1000) {
+      const int k = static_cast<int>(r() % (n_events / 20));
+      const std::int64_t t = watermark.load() + 1 + static_cast<std::int64_t>(r() % 20'000'000);
+      online::read_info info;
+      const absl::Status st = con.features(user(static_cast<std::uint64_t>(k)), t, v, info);
+      if (!st.ok()) {
+        if (st.code() != absl::StatusCode::kFailedPrecondition) ++bad;  // a newer event than t: fine
+        continue;
+      }
+      if (!info.known_entity) {
+        if (!empty.features("nobody", t, never).ok() || !same_row(v, never)) ++bad;
+      } else if (!(v[2] >= 1 && v[2] <= 20)) {  // count(lifetime()) of one key's events
+        ++bad;
+      }
+      ++reads;
+    }
+  });
+  writer.join();
+  maintenance.join();
+  reader.join();
+  CHECK(bad.load() == 0);
+  REQUIRE(con.advance_to(ts_of(n_events - 1)).ok());
+  // Left: the keys whose newest event is at most 15 s before the end.
+  int left = 0;
+  for (int k = 0; k < n_events / 20; ++k) {
+    if (ts_of(n_events - 1) - ts_of(k * 20 + 19) <= 15'000'000) ++left;
+  }
+  CHECK(con.entity_count() == static_cast<std::size_t>(left));
+  CHECK(con.removals().expired == static_cast<std::uint64_t>(n_events / 20 - left));
+  CHECK(con.removals().evicted_for_memory == 0);
+  CHECK(con.counters().accepted() == static_cast<std::uint64_t>(n_events));
+}
+
 TEST_CASE("memory accounting: by part, by shard, and the largest entities", "[online][concurrent]") {
   online::evaluator single(features);
   online::concurrent_evaluator con(features, 8);
