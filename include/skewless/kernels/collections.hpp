@@ -216,9 +216,13 @@ class key_counts {
     const map_type* m_;
   };
 
-  void bump(Key k, std::uint64_t by) { counts_[k] += by; }
+  void bump(Key k, std::uint64_t by) {
+    counts_[k] += by;
+    total_ += by;
+  }
   void merge(const key_counts& o) {
     for (const auto& [k, c] : o.counts_) counts_[k] += c;
+    total_ += o.total_;
   }
   // merge, for states read from a snapshot: throws if a count would overflow.
   void merge_checked(const key_counts& o) {
@@ -227,12 +231,16 @@ class key_counts {
         throw std::runtime_error("skewless: snapshot has counts whose total overflows");
       }
     }
+    if (__builtin_add_overflow(total_, o.total_, &total_)) {
+      throw std::runtime_error("skewless: snapshot has counts whose total overflows");
+    }
   }
   // Takes o's counts away (o must have been merged in); a count of 0 leaves the table.
   void unmerge(const key_counts& o) {
     for (const auto& [k, c] : o.counts_) {
       const auto it = counts_.find(k);
       if (it == counts_.end()) continue;
+      total_ -= std::min(it->second, c);
       if (it->second <= c) counts_.erase(it);
       else it->second -= c;
     }
@@ -241,10 +249,13 @@ class key_counts {
   void drop(Key k) {
     const auto it = counts_.find(k);
     if (it == counts_.end()) return;
+    --total_;
     if (--it->second == 0) counts_.erase(it);
   }
   [[nodiscard]] view items() const noexcept { return view(counts_); }
   [[nodiscard]] std::size_t distinct() const noexcept { return counts_.size(); }
+  // The sum of the counts (kept, not summed on a read).
+  [[nodiscard]] std::uint64_t total() const noexcept { return total_; }
   [[nodiscard]] std::uint64_t count_of(Key k) const noexcept {
     const auto it = counts_.find(k);
     return it == counts_.end() ? 0 : it->second;
@@ -334,6 +345,11 @@ class key_counts {
       const overlay* o_;
     };
     [[nodiscard]] items_view items() const noexcept { return items_view(this); }
+    [[nodiscard]] std::uint64_t total() const noexcept {
+      std::uint64_t n = base_->total();
+      for (const change& c : changes_) n += static_cast<std::uint64_t>(c.by);  // wraps back for removals
+      return n;
+    }
     // How many keys have a positive count: the base's, corrected for the changed keys.
     [[nodiscard]] std::size_t distinct() const noexcept {
       std::size_t n = base_->distinct();
@@ -386,10 +402,12 @@ class key_counts {
       }
       counts_.emplace_hint(counts_.end(), k, c);
     }
+    total_ = total;
   }
 
  private:
   map_type counts_;
+  std::uint64_t total_ = 0;  // the sum of the counts
 };
 
 // A counts state S (category_counts and its kinds, DDSketch) read as S's table `base`

@@ -222,18 +222,13 @@ class ddsketch {
   void merge_checked(const ddsketch& o) { buckets_.merge_checked(o.buckets_); }
   void unmerge(const ddsketch& o) { buckets_.unmerge(o.buckets_); }
   void finalize(std::int64_t, double* out) const noexcept { write(buckets_, out); }
-  // Two walks over the buckets whatever the number of quantiles: one counts them, one
-  // finds every rank.
+  // One walk over the buckets, whatever the number of quantiles: the counts' total is
+  // kept, so every rank is known before it.
   template <class Counts>
   static void write(const Counts& buckets, double* out) noexcept {
     constexpr std::size_t k = sizeof...(Qs);
     constexpr std::array<double, k> qs{Qs...};
-    std::uint64_t n = 0;
-    std::int64_t last = 0;
-    for (const auto b : buckets.items()) {
-      n += b.count;
-      last = b.key;
-    }
+    const std::uint64_t n = buckets.total();
     if (n == 0) {
       for (std::size_t i = 0; i < k; ++i) out[i] = kernels_internal::nan_value;
       return;
@@ -244,8 +239,10 @@ class ddsketch {
     for (std::size_t i = 0; i < k; ++i) rank[i] = static_cast<std::uint64_t>(qs[i] * static_cast<double>(n - 1));
     std::size_t left = k;
     std::uint64_t seen = 0;
+    std::int64_t last = 0;
     for (const auto b : buckets.items()) {
       seen += b.count;
+      last = b.key;
       for (std::size_t i = 0; i < k; ++i) {
         if (!found[i] && seen > rank[i]) {
           out[i] = representative(b.key);
