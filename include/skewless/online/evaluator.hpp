@@ -416,7 +416,7 @@ class evaluator {
     const std::int64_t t = FS::time_of(e);
     if (!in_time_range(t)) return count(ingest_outcome::rejected_time_out_of_range);
     // Accepted times, a capped lateness and a horizon in range: no overflow below.
-    const std::int64_t lateness = std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us);
+    const std::int64_t lateness = this->lateness();
     auto it = entities_.find(FS::key_of(e));
     if (it == entities_.end()) {
       if (ttl() != 0 && horizon_ != std::numeric_limits<std::int64_t>::min() && t < horizon_ - lateness) {
@@ -543,7 +543,7 @@ class evaluator {
           absl::StrCat("skewless: advance_to(", t_us, " us) is outside the supported range"));
     }
     horizon_ = std::max(horizon_, t_us);
-    const std::uint64_t reach = ttl() + static_cast<std::uint64_t>(std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us));
+    const std::uint64_t reach = ttl() + static_cast<std::uint64_t>(lateness());
     for (auto it = entities_.begin(); it != entities_.end();) {
       if (ttl() != 0 && later_by_more_than(horizon_, it->second.newest, reach)) {
         entities_.erase(it++);  // the node-map idiom: erase does not invalidate the next
@@ -843,6 +843,9 @@ class evaluator {
     }(std::make_index_sequence<plan::group_count>{});
   }
 
+  [[nodiscard]] std::int64_t lateness() const noexcept {
+    return std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us);
+  }
   [[nodiscard]] std::uint64_t ttl() const noexcept { return static_cast<std::uint64_t>(std::max<std::int64_t>(fs_.ttl_us, 0)); }
   static void start_life(entity_state& st, std::int64_t t, std::int64_t horizon) noexcept {
     st.newest = t;

@@ -595,6 +595,24 @@ class window_state<Parts, last_n_window> {
 };
 
 // ---- windows of aggregates with a state of their own ---------------------------------
+
+namespace online_internal {
+// What overlay_query writes, as a copy: the base copied, then changed in place. The
+// plain query of a window reads through it, so the rule for when a read takes entries
+// or tiles out of a running state is written once per window.
+template <class S>
+struct copy_of {
+  S* out;
+  void reset(const S& base) const { *out = base; }
+  void remove(timed_value e) const {
+    if constexpr (invertible_state<S>) out->remove(e);
+  }
+  void unmerge(const S& o) const {
+    if constexpr (unmergeable_state<S>) out->unmerge(o);
+  }
+};
+}  // namespace online_internal
+
 // state_window<S, Window> keeps what makes S for any allowed query: S itself over
 // lifetime(), one S per tile for tiled(W, H), and the entries for sliding(W) and
 // last_n(n), from which a query builds S (a state is not invertible, so expired entries
@@ -652,31 +670,21 @@ class state_window<S, sliding_window> {
     }
   }
   void query(S& out, const sliding_window& w, std::int64_t t) const {
-    const std::int64_t start = window_start(w, t);
-    const std::size_t lo =
-        entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
-    if constexpr (invertible) {
-      if (2 * lo <= entries_.size()) {
-        out = total_;
-        for (std::size_t i = 0; i < lo; ++i) out.remove(entries_[i]);
-        return;
-      }
-    }
+    if (overlay_query(online_internal::copy_of<S>{&out}, w, t)) return;
     out = S{};
-    std::size_t from = lo, to = entries_.size();
+    std::size_t from = first_live(w, t), to = entries_.size();
     needed_range<S>(from, to);
     for (std::size_t i = from; i < to; ++i) out.add(entries_[i]);
   }
-  // As query's first way, as an overlay of the running state (no copy); false when
-  // building the state from the live entries is cheaper (then call query).
+  // The running state less the expired entries, into `out` (an overlay of it, or a copy
+  // for query); false when building from the live entries touches fewer (or the state
+  // cannot remove): then the read builds it.
   template <class Overlay>
-  [[nodiscard]] bool overlay_query(Overlay& out, const sliding_window& w, std::int64_t t) const {
+  [[nodiscard]] bool overlay_query(Overlay&& out, const sliding_window& w, std::int64_t t) const {
     if constexpr (!invertible) {
       return false;
     } else {
-      const std::int64_t start = window_start(w, t);
-      const std::size_t lo =
-          entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+      const std::size_t lo = first_live(w, t);
       if (2 * lo > entries_.size()) return false;
       out.reset(total_);
       for (std::size_t i = 0; i < lo; ++i) out.remove(entries_[i]);
@@ -711,6 +719,12 @@ class state_window<S, sliding_window> {
   }
 
  private:
+  // The first entry a read at t sees.
+  [[nodiscard]] std::size_t first_live(const sliding_window& w, std::int64_t t) const {
+    const std::int64_t start = window_start(w, t);
+    return entries_.partition_point_from_front([&](const timed_value& x) { return x.ts < start; });
+  }
+
   detail::queue_vector<timed_value> entries_;
   [[no_unique_address]] kernels_internal::maybe<invertible, S> total_;
 };
@@ -777,15 +791,9 @@ class state_window<S, tiled_window> {
     }
   }
   void query(S& out, const tiled_window& w, std::int64_t t) const {
-    const std::int64_t start = window_start(w, t);
-    const std::size_t lo = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
-    if constexpr (running) {
-      if (2 * lo <= tiles_.size()) {
-        out = total_;
-        for (std::size_t i = 0; i < lo; ++i) out.unmerge(tiles_[i].state);
-        return;
-      }
-    } else {
+    if (overlay_query(online_internal::copy_of<S>{&out}, w, t)) return;
+    const std::size_t lo = first_live(w, t);
+    if constexpr (!running) {
       if (lo < front_.size()) {
         out = front_[lo];
         out.merge(back_);
@@ -799,15 +807,15 @@ class state_window<S, tiled_window> {
     out = S{};
     for (std::size_t i = lo; i < tiles_.size(); ++i) out.merge(tiles_[i].state);
   }
-  // As query's running way, as an overlay of the merge of all tiles (no copy); false
-  // when merging the live tiles is cheaper or there is no running merge.
+  // The merge of all tiles less the ones that left, into `out` (an overlay of it, or a
+  // copy for query); false when merging the live tiles touches fewer, or there is no
+  // running merge.
   template <class Overlay>
-  [[nodiscard]] bool overlay_query(Overlay& out, const tiled_window& w, std::int64_t t) const {
+  [[nodiscard]] bool overlay_query(Overlay&& out, const tiled_window& w, std::int64_t t) const {
     if constexpr (!running) {
       return false;
     } else {
-      const std::int64_t start = window_start(w, t);
-      const std::size_t lo = tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+      const std::size_t lo = first_live(w, t);
       if (2 * lo > tiles_.size()) return false;
       out.reset(total_);
       for (std::size_t i = 0; i < lo; ++i) out.unmerge(tiles_[i].state);
@@ -854,6 +862,11 @@ class state_window<S, tiled_window> {
   }
 
  private:
+  // The first tile a read at t sees.
+  [[nodiscard]] std::size_t first_live(const tiled_window& w, std::int64_t t) const {
+    const std::int64_t start = window_start(w, t);
+    return tiles_.partition_point([&](const tile& x) { return x.start_ts < start; });
+  }
   // Front merges for all tiles but the newest; the back is emptied.
   void flip() {
     const std::size_t n = tiles_.size() - 1;
