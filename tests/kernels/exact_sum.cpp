@@ -268,3 +268,52 @@ TEST_CASE("exact_sum: inline sums round correctly at ties, subnormals, overflow 
   }
   CHECK(inline_cases > cases / 2);  // the path under test
 }
+
+TEST_CASE("exact_sum: infinities and NaNs live off the inline state and leave with their removal",
+          "[kernels][exact_sum]") {
+  static_assert(sizeof(exact_sum) <= 56, "five inline chunks, one pointer, the counters");
+  exact_sum money;
+  for (int i = 1; i <= 100; ++i) money.add(i * 0.25);
+  REQUIRE(money.is_inline());
+  const double inf = std::numeric_limits<double>::infinity();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+
+  exact_sum s = money;
+  s.add(inf);
+  CHECK_FALSE(s.is_inline());
+  CHECK(s.heap_bytes() > 0);
+  CHECK(s.round() == inf);
+  s.add(-inf);
+  CHECK(std::isnan(s.round()));
+  s.remove(inf);
+  CHECK(s.round() == -inf);
+  s.remove(-inf);
+  CHECK(s.is_inline());  // nothing left to keep: the heap part is freed
+  CHECK(s.heap_bytes() == 0);
+  CHECK(s == money);
+  CHECK(same_bits(s.round(), money.round()));
+
+  // A spilled sum with a NaN keeps both in its heap part.
+  s.add(nan);
+  s.add(1e300);
+  CHECK(std::isnan(s.round()));
+  exact_sum copy = s;
+  CHECK(copy == s);
+  s.remove(1e300);
+  CHECK_FALSE(s.is_inline());
+  CHECK(std::isnan(s.divide_round(3)));
+  s.remove(nan);
+  CHECK(s == money);  // equal value; the chunks stay spilled until the sum is next stored
+  CHECK(same_bits(s.round(), money.round()));
+  CHECK_FALSE(copy == s);
+
+  // Merging and subtracting carry the counts too.
+  exact_sum a, b;
+  a.add(1.0);
+  b.add(inf);
+  a.merge(b);
+  CHECK(a.round() == inf);
+  a.subtract(b);
+  CHECK(a.is_inline());
+  CHECK(a.round() == 1.0);
+}

@@ -15,6 +15,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <limits>
+#include <memory>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -54,6 +56,21 @@ class queue_vector {
     std::size_t i_ = 0;
   };
 
+  queue_vector() = default;
+  queue_vector(const queue_vector& o) { *this = o; }
+  queue_vector(queue_vector&&) noexcept = default;
+  queue_vector& operator=(queue_vector&&) noexcept = default;
+  queue_vector& operator=(const queue_vector& o) {
+    if (this == &o) return *this;
+    std::unique_ptr<T[]> next = o.capacity_ == 0 ? nullptr : std::make_unique<T[]>(o.capacity_);
+    for (std::size_t i = 0; i < o.size_; ++i) next[i] = o[i];
+    buf_ = std::move(next);
+    capacity_ = o.capacity_;
+    head_ = 0;
+    size_ = o.size_;
+    return *this;
+  }
+
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
   [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
   [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return buf_[slot(i)]; }
@@ -64,7 +81,7 @@ class queue_vector {
   [[nodiscard]] const_iterator end() const noexcept { return {this, size_}; }
 
   void push_back(const T& x) {
-    if (size_ == buf_.size()) grow();
+    if (size_ == capacity_) grow();
     buf_[slot(size_)] = x;
     ++size_;
   }
@@ -75,20 +92,20 @@ class queue_vector {
   }
   void pop_front() {
     buf_[head_] = T{};
-    head_ = head_ + 1 == buf_.size() ? 0 : head_ + 1;
+    head_ = head_ + 1 == capacity_ ? 0 : head_ + 1;
     --size_;
     maybe_shrink();
   }
   // Returns capacity beyond what the live elements need (for buffers that rarely pop
   // and whose memory must stay near their size).
   void compact() {
-    if (buf_.size() > size_ + size_ / 2 + 1) reallocate(size_);
+    if (capacity_ > size_ + size_ / 2 + 1) reallocate(size_);
   }
   // Shifts the shorter side: O(min(i, size - i)).
   void insert(std::size_t i, const T& x) {
-    if (size_ == buf_.size()) grow();
+    if (size_ == capacity_) grow();
     if (i < size_ / 2) {
-      head_ = head_ == 0 ? buf_.size() - 1 : head_ - 1;
+      head_ = head_ == 0 ? capacity_ - 1 : head_ - 1;
       ++size_;
       for (std::size_t j = 0; j < i; ++j) (*this)[j] = std::move((*this)[j + 1]);
     } else {
@@ -102,12 +119,12 @@ class queue_vector {
     if (k == 0) return;
     for (std::size_t j = first; j + k < size_; ++j) (*this)[j] = std::move((*this)[j + k]);
     for (std::size_t j = size_ - k; j < size_; ++j) (*this)[j] = T{};
-    size_ -= k;
+    size_ -= static_cast<std::uint32_t>(k);
     maybe_shrink();
   }
   void clear() {
-    buf_.clear();
-    buf_.shrink_to_fit();
+    buf_.reset();
+    capacity_ = 0;
     head_ = 0;
     size_ = 0;
   }
@@ -122,9 +139,9 @@ class queue_vector {
   [[nodiscard]] std::size_t partition_point_from_front(Pred pred) const {
     std::size_t hi = 1;
     while (hi <= size_ && pred((*this)[hi - 1])) hi *= 2;
-    return partition_between(hi / 2, std::min(hi, size_ + 1) - 1, pred);
+    return partition_between(hi / 2, std::min<std::size_t>(hi, std::size_t{size_} + 1) - 1, pred);
   }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return buf_.capacity() * sizeof(T); }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return std::size_t{capacity_} * sizeof(T); }
 
   template <class Archive>
   void save(Archive& ar) const {
@@ -138,7 +155,7 @@ class queue_vector {
  private:
   [[nodiscard]] std::size_t slot(std::size_t i) const noexcept {
     const std::size_t j = head_ + i;
-    return j >= buf_.size() ? j - buf_.size() : j;
+    return j >= capacity_ ? j - capacity_ : j;
   }
   // pred is true before the answer and false from it on, within [lo, hi].
   template <class Pred>
@@ -150,22 +167,28 @@ class queue_vector {
     }
     return lo;
   }
-  void grow() { reallocate(buf_.size() + std::max<std::size_t>(1, buf_.size() / 2)); }
+  void grow() {
+    constexpr std::size_t most = std::numeric_limits<std::uint32_t>::max();
+    if (capacity_ == most) throw std::length_error("skewless: a window buffer of more than 2^32 - 1 entries");
+    reallocate(std::min(most, capacity_ + std::max<std::size_t>(1, capacity_ / 2)));
+  }
   void maybe_shrink() {
-    if (buf_.size() >= 16 && size_ < buf_.size() / 4) reallocate(buf_.size() / 2);
+    if (capacity_ >= 16 && size_ < capacity_ / 4) reallocate(capacity_ / 2);
   }
   void reallocate(std::size_t capacity) {
-    std::vector<T> next;
-    next.reserve(capacity);
-    for (std::size_t i = 0; i < size_; ++i) next.push_back(std::move((*this)[i]));
-    next.resize(capacity);
+    auto next = std::make_unique<T[]>(capacity);
+    for (std::size_t i = 0; i < size_; ++i) next[i] = std::move((*this)[i]);
     buf_ = std::move(next);
+    capacity_ = static_cast<std::uint32_t>(capacity);
     head_ = 0;
   }
 
-  std::vector<T> buf_;  // every slot constructed; the live ones are [head_, head_ + size_) mod size
-  std::size_t head_ = 0;
-  std::size_t size_ = 0;
+  // Every slot constructed; the live ones are [head_, head_ + size_) mod capacity_.
+  // 32-bit positions keep the whole queue in 24 bytes (one per window per entity).
+  std::unique_ptr<T[]> buf_;
+  std::uint32_t capacity_ = 0;
+  std::uint32_t head_ = 0;
+  std::uint32_t size_ = 0;
 };
 
 }  // namespace skewless::inline v1::detail

@@ -115,14 +115,12 @@ class exact_sum {
     inline_ = o.inline_;
     base_ = o.base_;
     pending_ = o.pending_;
-    pos_inf_ = o.pos_inf_;
-    neg_inf_ = o.neg_inf_;
-    nan_ = o.nan_;
-    if (o.full_) {
-      if (!full_) full_ = std::make_unique<full_array>();
-      *full_ = *o.full_;
+    spilled_ = o.spilled_;
+    if (o.rare_) {
+      if (!rare_) rare_ = std::make_unique<rare_part>();
+      *rare_ = *o.rare_;
     } else {
-      full_.reset();
+      rare_.reset();
     }
     return *this;
   }
@@ -140,7 +138,7 @@ class exact_sum {
   // The correctly rounded value of (exact sum) / divisor, divisor > 0.
   [[nodiscard]] double divide_round(std::uint64_t divisor) const noexcept {
     if (auto special = special_value()) return *special;
-    if (full_) return rounded_quotient(full_->data(), chunk_count, 0, divisor);
+    if (spilled_) return rounded_quotient(rare_->full.data(), chunk_count, 0, divisor);
     return inline_quotient(divisor);
   }
 
@@ -155,8 +153,8 @@ class exact_sum {
   };
   [[nodiscard]] exact_value value() const noexcept {
     exact_value v;
-    if (full_) {
-      v.negative = to_magnitude(full_->data(), chunk_count, v.limbs.data());
+    if (spilled_) {
+      v.negative = to_magnitude(rare_->full.data(), chunk_count, v.limbs.data());
       v.n = chunk_count + 2;
       v.e0 = -1074;
     } else {
@@ -170,14 +168,14 @@ class exact_sum {
   // NaN if a NaN was added or both infinities were; else the infinity added, if any.
   [[nodiscard]] std::optional<double> special() const noexcept { return special_value(); }
 
-  // True while the state fits the inline chunks (no heap memory).
-  [[nodiscard]] bool is_inline() const noexcept { return !full_; }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept { return full_ ? sizeof(full_array) : 0; }
+  // True while the state fits the inline chunks and holds no infinity or NaN (no heap
+  // memory).
+  [[nodiscard]] bool is_inline() const noexcept { return !rare_; }
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return rare_ ? sizeof(rare_part) : 0; }
 
   // Same exact value (and the same infinities and NaNs), whatever the history.
   friend bool operator==(const exact_sum& a, const exact_sum& b) noexcept {
-    return a.canonical() == b.canonical() && a.pos_inf_ == b.pos_inf_ &&
-           a.neg_inf_ == b.neg_inf_ && a.nan_ == b.nan_;
+    return a.canonical() == b.canonical() && a.specials() == b.specials();
   }
 
   // Serialization hooks (used by serial/ through cereal): the canonical chunks,
@@ -185,7 +183,8 @@ class exact_sum {
   template <class Archive>
   void save(Archive& ar) const {
     const full_array c = canonical();
-    ar(pos_inf_, neg_inf_, nan_);
+    const specials_count k = specials();
+    ar(k.pos_inf, k.neg_inf, k.nan);
     std::uint32_t nonzero = 0;
     for (auto v : c) nonzero += v != 0;
     ar(nonzero);
@@ -201,8 +200,9 @@ class exact_sum {
   template <class Archive>
   void load(Archive& ar) {
     exact_sum x;
-    ar(x.pos_inf_, x.neg_inf_, x.nan_);
-    if (x.pos_inf_ < 0 || x.neg_inf_ < 0 || x.nan_ < 0) throw_invalid();
+    specials_count k;
+    ar(k.pos_inf, k.neg_inf, k.nan);
+    if (k.pos_inf < 0 || k.neg_inf < 0 || k.nan < 0) throw_invalid();
     std::uint32_t nonzero = 0;
     ar(nonzero);
     if (nonzero > chunk_count) throw_invalid();
@@ -222,17 +222,19 @@ class exact_sum {
       c[i] = v;
     }
     x.store(c);
+    x.add_specials(k, +1);
     *this = std::move(x);
   }
   // Whether no more than n infinities of each sign and n NaNs were added: a restore
   // checks it against the number of entries, which also keeps merges from overflowing.
   [[nodiscard]] bool specials_at_most(std::uint64_t n) const noexcept {
-    return static_cast<std::uint64_t>(pos_inf_) <= n && static_cast<std::uint64_t>(neg_inf_) <= n &&
-           static_cast<std::uint64_t>(nan_) <= n;
+    const specials_count k = specials();
+    return static_cast<std::uint64_t>(k.pos_inf) <= n && static_cast<std::uint64_t>(k.neg_inf) <= n &&
+           static_cast<std::uint64_t>(k.nan) <= n;
   }
   // Whether the sum is exactly zero with no infinity or NaN in it.
   [[nodiscard]] bool is_zero() const noexcept {
-    if (pos_inf_ != 0 || neg_inf_ != 0 || nan_ != 0) return false;
+    if (specials() != specials_count{}) return false;
     const full_array c = canonical();
     for (auto v : c) {
       if (v != 0) return false;
@@ -242,6 +244,37 @@ class exact_sum {
 
  private:
   using full_array = std::array<std::int64_t, chunk_count>;
+  // How many infinities of each sign and NaNs were added (less those removed).
+  struct specials_count {
+    std::int64_t pos_inf = 0;
+    std::int64_t neg_inf = 0;
+    std::int64_t nan = 0;
+    friend bool operator==(const specials_count&, const specials_count&) = default;
+  };
+  // What almost no sum needs, kept off the inline state: the infinities and NaNs, and
+  // all the chunks once the values span too many of them for inline_.
+  struct rare_part {
+    specials_count specials;
+    full_array full{};  // the chunks, while spilled_
+  };
+
+  [[nodiscard]] specials_count specials() const noexcept { return rare_ ? rare_->specials : specials_count{}; }
+  rare_part& rare() {
+    if (!rare_) rare_ = std::make_unique<rare_part>();
+    return *rare_;
+  }
+  // Frees the rare part once it holds nothing.
+  void drop_rare_if_unused() noexcept {
+    if (rare_ && !spilled_ && rare_->specials == specials_count{}) rare_.reset();
+  }
+  void add_specials(const specials_count& k, int sign) {
+    if (k == specials_count{}) return;
+    specials_count& r = rare().specials;
+    r.pos_inf += sign * k.pos_inf;
+    r.neg_inf += sign * k.neg_inf;
+    r.nan += sign * k.nan;
+    drop_rare_if_unused();
+  }
 
   [[noreturn]] static void throw_invalid() {
     throw std::runtime_error("skewless: corrupt exact_sum in archive");
@@ -273,7 +306,7 @@ class exact_sum {
     const auto d1 = (static_cast<std::int64_t>(low >> 32) ^ s) - s;
     const auto d2 = (static_cast<std::int64_t>(high) ^ s) - s;
     const auto rel = static_cast<unsigned>(idx - base_);
-    std::int64_t* const c = !full_ && rel <= inline_count - 3 ? inline_.data() + rel
+    std::int64_t* const c = !spilled_ && rel <= inline_count - 3 ? inline_.data() + rel
                                                               : chunks_for(idx);
     // Three scalar adds. Kept scalar on purpose: a vectorized pair of chunk adds
     // stores 16 bytes that the next value, landing one chunk over, cannot load
@@ -307,27 +340,29 @@ class exact_sum {
   [[gnu::noinline, gnu::cold]]
 #endif
   std::int64_t* chunks_for(int idx) {
-    if (full_) return full_->data() + idx;
+    if (spilled_) return rare_->full.data() + idx;
     store(canonical(), idx, idx + 2);
-    return full_ ? full_->data() + idx : inline_.data() + (idx - base_);
+    return spilled_ ? rare_->full.data() + idx : inline_.data() + (idx - base_);
   }
 
   void accumulate_special(std::uint64_t b, int sign) noexcept {
+    specials_count k;
     if ((b & ((std::uint64_t{1} << 52) - 1)) != 0) {
-      nan_ += sign;
+      k.nan = 1;
     } else if ((b >> 63) != 0) {
-      neg_inf_ += sign;
+      k.neg_inf = 1;
     } else {
-      pos_inf_ += sign;
+      k.pos_inf = 1;
     }
+    add_specials(k, sign);
   }
 
   // The exact value as full-width chunks, carries propagated: chunks 0..n-2 in
   // [0, 2^32), the top one signed. Every value has exactly one such form.
   [[nodiscard]] full_array canonical() const noexcept {
     full_array c{};
-    if (full_) {
-      c = *full_;
+    if (spilled_) {
+      c = rare_->full;
     } else {
       for (int i = 0; i < inline_count; ++i) c[base_ + i] = inline_[i];
     }
@@ -363,41 +398,43 @@ class exact_sum {
       }
     }
     if (lo > hi) {  // zero
-      full_.reset();
+      spilled_ = false;
       inline_ = {};
       base_ = 0;
     } else if (hi + 1 - lo < inline_count && hi + 1 < chunk_count) {
-      full_.reset();
+      spilled_ = false;
       base_ = static_cast<std::int16_t>(std::min(lo, chunk_count - inline_count));
       for (int i = 0; i < inline_count; ++i) {
         inline_[i] = negative ? -mag[base_ + i] : mag[base_ + i];
       }
     } else {
-      if (!full_) full_ = std::make_unique<full_array>();
-      *full_ = value;
+      rare().full = value;
+      spilled_ = true;
       inline_ = {};
       base_ = 0;
     }
+    drop_rare_if_unused();
   }
 
   void combine(const exact_sum& other, int sign) {
     full_array a = canonical();
     const full_array b = other.canonical();
     for (int i = 0; i < chunk_count; ++i) a[i] += sign * b[i];
-    pos_inf_ += sign * other.pos_inf_;
-    neg_inf_ += sign * other.neg_inf_;
-    nan_ += sign * other.nan_;
+    const specials_count k = other.specials();
     pending_ = 0;
     store(a);
+    add_specials(k, sign);
   }
 
   // NaN if any NaN is present or both infinities are; else the infinity present.
   [[nodiscard]] std::optional<double> special_value() const noexcept {
-    if (nan_ != 0 || (pos_inf_ != 0 && neg_inf_ != 0)) {
+    if (!rare_) [[likely]] return std::nullopt;
+    const specials_count& k = rare_->specials;
+    if (k.nan != 0 || (k.pos_inf != 0 && k.neg_inf != 0)) {
       return std::numeric_limits<double>::quiet_NaN();
     }
-    if (pos_inf_ != 0) return std::numeric_limits<double>::infinity();
-    if (neg_inf_ != 0) return -std::numeric_limits<double>::infinity();
+    if (k.pos_inf != 0) return std::numeric_limits<double>::infinity();
+    if (k.neg_inf != 0) return -std::numeric_limits<double>::infinity();
     return std::nullopt;
   }
 
@@ -526,13 +563,11 @@ class exact_sum {
     return kernels_internal::round_u64(t, e + 128 - z, sticky || dropped, negative);
   }
 
-  std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4
-  std::unique_ptr<full_array> full_;                   // all chunks, when spilled
-  std::int64_t pos_inf_ = 0;
-  std::int64_t neg_inf_ = 0;
-  std::int64_t nan_ = 0;
+  std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4, unless spilled_
+  std::unique_ptr<rare_part> rare_;                    // infinities, NaNs, spilled chunks
   std::uint32_t pending_ = 0;
   std::int16_t base_ = 0;
+  bool spilled_ = false;  // the chunks are in rare_->full
 };
 
 }  // namespace skewless::inline v1

@@ -251,15 +251,18 @@ class held_entries {
       while (tail > 0 && all[tail - 1].ts == all[all.size() - 1].ts) --tail;
     }
     for (std::size_t i = 0; i < all.size(); ++i) (i < tail ? sorted_ : instant_).push_back(all[i]);
-    loaded_ = std::move(all);
   }
   // For a restore (after load): entries in event order within [from, to), values a
   // window can hold, at most n places for last_n(n). Then the summary is built.
   template <class Valid>
   void check(std::int64_t from, std::int64_t to, std::size_t n, Valid valid) {
-    check_sorted_entries(loaded_, from, to, valid);
-    if (places && loaded_.size() > n) detail::corrupt("holds more places than last_n's n");
-    loaded_.clear();
+    // As load() read them: sorted_ then instant_.
+    check_sorted_entries(sorted_, from, to, valid);
+    check_sorted_entries(instant_, from, to, valid);
+    if (!sorted_.empty() && !instant_.empty() && event_order_less(instant_[0], sorted_[sorted_.size() - 1])) {
+      detail::corrupt("has entries out of order");
+    }
+    if (places && size() > n) detail::corrupt("holds more places than last_n's n");
     summarize();
   }
 
@@ -287,7 +290,6 @@ class held_entries {
   detail::small_vector<timed_value, 1> sorted_;   // in event order, before the instant
   detail::small_vector<timed_value, 1> instant_;  // the newest instant, in arrival order
   std::unique_ptr<summary_type> summary_;         // of instant_, when it is large
-  detail::small_vector<timed_value, 1> loaded_;   // between load and check only
 };
 
 template <class Agg>

@@ -225,8 +225,9 @@ class stream_group {
                   "skewless: min and max over sliding windows keep a monotonic queue "
                   "(window_state), not a stream group's entries");
 
-    std::size_t lo = 0;
-    std::size_t hi = 0;
+    // Positions in the entries (32-bit, as the buffer's own).
+    std::uint32_t lo = 0;
+    std::uint32_t hi = 0;
     std::int64_t front_ts = 0;  // the time of entry lo, when there is one
     sums_of<sum_parts> sums;
 
@@ -349,7 +350,7 @@ class stream_group {
     std::size_t i = n;
     if (n == 0 || ts > ts_of(entries_[n - 1])) {  // a new newest instant
       close_instant();
-      tail_ = n;
+      tail_ = static_cast<std::uint32_t>(n);
       instant_ = {};
       entries_.push_back(e);
       instant_.fold(entries_, tail_, n);
@@ -386,17 +387,17 @@ class stream_group {
       const std::int64_t start = window_start(w, f);
       while (m.lo < n && ts_of(entries_[m.lo]) < start) m.leave(entries_[m.lo++]);
       if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
-      keep_from = std::min(keep_from, m.lo);
+      keep_from = std::min<std::size_t>(keep_from, m.lo);
     }, aggs);
     if (keep_from == 0) return;
     for (std::size_t k = 0; k < keep_from; ++k) entries_.pop_front();
     // A member's range covers the newest instant whole or not at all (its entries share
     // one time), so entries go up to it, or with it.
-    tail_ = tail_ > keep_from ? tail_ - keep_from : 0;
+    tail_ = tail_ > keep_from ? static_cast<std::uint32_t>(tail_ - keep_from) : 0;
     if (entries_.empty()) instant_ = {};
     for_each_member(hosts, [&](auto& m, const sliding_window&) {
-      m.lo -= keep_from;
-      m.hi -= keep_from;
+      m.lo -= static_cast<std::uint32_t>(keep_from);
+      m.hi -= static_cast<std::uint32_t>(keep_from);
     }, aggs);
   }
 
@@ -444,7 +445,7 @@ class stream_group {
     // in arrival order, so its least and greatest come from instant_.
     const bool with_instant = hi == n && tail_ < n && lo <= tail_;
     if constexpr ((Member::parts & part::first) != 0) {
-      for (std::size_t i = lo; i < std::min(hi, tail_); ++i) {
+      for (std::size_t i = lo; i < std::min<std::size_t>(hi, tail_); ++i) {
         if (Member::takes(entries_[i])) {
           p.first = Member::as_entry(entries_[i]);
           break;
@@ -462,7 +463,7 @@ class stream_group {
           p.last = Member::as_entry(entries_[tail_ + at]);
         }
       }
-      for (std::size_t i = std::min(hi, tail_); !p.last && i > lo; --i) {
+      for (std::size_t i = std::min<std::size_t>(hi, tail_); !p.last && i > lo; --i) {
         if (Member::takes(entries_[i - 1])) p.last = Member::as_entry(entries_[i - 1]);
       }
     }
@@ -504,7 +505,7 @@ class stream_group {
       if constexpr (valued && !keeps_missing) bad = bad || std::isnan(e.value);
       if (bad) throw std::runtime_error("skewless: invalid stream buffer in snapshot");
     }
-    tail_ = n;
+    tail_ = static_cast<std::uint32_t>(n);
     while (tail_ > 0 && ts_of(entries_[tail_ - 1]) == ts_of(entries_[n - 1])) --tail_;
     instant_ = {};
     for (std::size_t i = tail_; i < n; ++i) instant_.fold(entries_, tail_, i);
@@ -513,8 +514,8 @@ class stream_group {
       const auto first_from = [&](std::int64_t ts) {
         return entries_.partition_point([&](const entry& e) { return ts_of(e) < ts; });
       };
-      m.lo = first_from(window_start(w, f));
-      m.hi = first_from(sums_bound(w, f));
+      m.lo = static_cast<std::uint32_t>(first_from(window_start(w, f)));
+      m.hi = static_cast<std::uint32_t>(first_from(sums_bound(w, f)));
       for (std::size_t i = m.lo; i < m.hi; ++i) m.enter(entries_[i]);
       if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
     }, aggs);
@@ -612,7 +613,7 @@ class stream_group {
   // Entries in entry order, but for the newest instant's, [tail_, n): all of one time
   // (the greatest), in arrival order.
   detail::queue_vector<entry> entries_;
-  std::size_t tail_ = 0;
+  std::uint32_t tail_ = 0;
   instant_extremes instant_;
   std::tuple<member<agg_t<M>>...> members_;
 };
