@@ -26,6 +26,7 @@
 #pragma once
 
 #include <skewless/detail/archive.hpp>
+#include <skewless/expr/canonical.hpp>
 #include <skewless/expr/time_traits.hpp>
 #include <skewless/expr/key.hpp>
 #include <skewless/kernels/aggregates.hpp>
@@ -397,7 +398,7 @@ class evaluator {
   };
 
   explicit evaluator(const FS& fs)
-      : fs_(fs), aggs_(fs.aggregates()), layouts_(stream_layouts_of(aggs_)) {}
+      : fs_(fs), aggs_(fs.aggregates()), layouts_(stream_layouts_of(aggs_)), same_as_(find_identical(aggs_)) {}
 
   [[nodiscard]] const FS& definition() const noexcept { return fs_; }
   [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fs_.fingerprint(); }
@@ -713,8 +714,35 @@ class evaluator {
     for (const auto* kv : entities) {
       ar(kv->first);
       if (ttl() != 0) ar(kv->second.life_start);
-      ar(kv->second);
+      save_entity(ar, kv->second);
     }
+  }
+  // entity_state::serialize's bytes, with an identical aggregate's state written as the
+  // state of the one it reads (its own is empty): so a snapshot is the same whether or
+  // not aggregates are shared, and builds that kept every copy read it unchanged.
+  template <class Archive>
+  void save_entity(Archive& ar, const entity_state& st) const {
+    ar(st.newest, st.horizon);
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      (ar(state_to_save<A>(st)), ...);
+    }(std::make_index_sequence<aggregate_count>{});
+    ar(st.groups);
+  }
+  template <std::size_t A>
+  const auto& state_to_save(const entity_state& st) const noexcept {
+    const auto* s = &std::get<A>(st.aggs);
+    if constexpr (!grouped<A>) {
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        (
+            [&] {
+              if constexpr (J < A && identical_type<J, A>) {
+                if (same_as_[A] == J) s = &std::get<J>(st.aggs);
+              }
+            }(),
+            ...);
+      }(std::make_index_sequence<aggregate_count>{});
+    }
+    return *s;
   }
   // Reads the counters and horizon, returns the number of entities that follow.
   template <class Archive>
@@ -808,7 +836,12 @@ class evaluator {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
       (
           [&] {
-            if constexpr (!grouped<A>) std::get<A>(st.aggs).check(std::get<A>(aggs_), floor, st.newest);
+            if constexpr (!grouped<A>) {
+              std::get<A>(st.aggs).check(std::get<A>(aggs_), floor, st.newest);
+              // A snapshot holds an identical aggregate's state twice (see save_entity);
+              // the copy is checked like any state, then dropped.
+              if (same_as_[A] != A) std::get<A>(st.aggs) = {};
+            }
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
@@ -843,6 +876,37 @@ class evaluator {
     [&]<std::size_t... G>(std::index_sequence<G...>) {
       (f(std::get<G>(st.groups), std::get<G>(layouts_)), ...);
     }(std::make_index_sequence<plan::group_count>{});
+  }
+
+  template <std::size_t J, std::size_t A>
+  static constexpr bool identical_type =
+      std::is_same_v<std::tuple_element_t<J, aggregates_type>, std::tuple_element_t<A, aggregates_type>>;
+  // Which aggregates have equal types, as a table (plain loops below, not a template
+  // per pair).
+  template <std::size_t A>
+  static constexpr std::array<bool, aggregate_count> same_type_as = []<std::size_t... J>(std::index_sequence<J...>) {
+    return std::array<bool, aggregate_count>{identical_type<J, A>...};
+  }(std::make_index_sequence<aggregate_count>{});
+  static constexpr std::array<std::array<bool, aggregate_count>, aggregate_count> same_type =
+      []<std::size_t... A>(std::index_sequence<A...>) {
+        return std::array<std::array<bool, aggregate_count>, aggregate_count>{same_type_as<A>...};
+      }(std::make_index_sequence<aggregate_count>{});
+  static std::array<std::size_t, aggregate_count> find_identical(const aggregates_type& aggs) {
+    std::array<std::string, aggregate_count> text;
+    [&]<std::size_t... A>(std::index_sequence<A...>) {
+      ((text[A] = canonical_text(std::get<A>(aggs))), ...);
+    }(std::make_index_sequence<aggregate_count>{});
+    std::array<std::size_t, aggregate_count> r{};
+    for (std::size_t a = 0; a < aggregate_count; ++a) {
+      r[a] = a;
+      for (std::size_t j = 0; j < a; ++j) {
+        if (r[j] == j && same_type[a][j] && text[j] == text[a]) {
+          r[a] = j;
+          break;
+        }
+      }
+    }
+    return r;
   }
 
   [[nodiscard]] std::int64_t lateness() const noexcept {
@@ -889,7 +953,9 @@ class evaluator {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
       (
           [&] {
-            if constexpr (!grouped<A>) apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, old_floor, floor);
+            if constexpr (!grouped<A>) {
+              if (same_as_[A] == A) apply_one(std::get<A>(aggs_), std::get<A>(st.aggs), e, t, old_floor, floor);
+            }
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
@@ -931,7 +997,9 @@ class evaluator {
     [&]<std::size_t... A>(std::index_sequence<A...>) {
       (
           [&] {
-            if constexpr (!grouped<A>) release(std::get<A>(aggs_), std::get<A>(st.aggs), st.floor());
+            if constexpr (!grouped<A>) {
+              if (same_as_[A] == A) release(std::get<A>(aggs_), std::get<A>(st.aggs), st.floor());
+            }
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
@@ -943,7 +1011,10 @@ class evaluator {
       (
           [&] {
             double* out = values + FS::aggregate_value_offsets[A];
-            if constexpr (grouped<A>) {
+            if (same_as_[A] != A) {  // computed already, by the identical aggregate before it
+              const double* from = values + FS::aggregate_value_offsets[same_as_[A]];
+              std::copy(from, from + (FS::aggregate_value_offsets[A + 1] - FS::aggregate_value_offsets[A]), out);
+            } else if constexpr (grouped<A>) {
               const auto& group = std::get<plan::group_of[A]>(st.groups);
               constexpr std::size_t member = plan::member_of[A];
               window_parts p;
@@ -1028,6 +1099,11 @@ class evaluator {
   FS fs_;
   aggregates_type aggs_;
   stream_layouts_t<aggregates_type> layouts_;  // which group members ride on which
+  // same_as_[A]: the first aggregate identical to A — the same type and the same
+  // canonical text (kind, argument, window, filter) — or A. A used by several features
+  // (e.g. mean(emb, tiled(7d, 1h)) alone and inside a cosine) is kept and read once:
+  // an identical one's state stays empty and a read copies its values.
+  std::array<std::size_t, aggregate_count> same_as_;
   // Node-based: an entity's state is allocated once and never moved by a rehash
   // (states are hundreds of bytes; moving them on growth dominated ingest).
   entity_map entities_;
