@@ -9,14 +9,7 @@ conan_version=2.34.0
 work="${SKEWLESS_CONAN_WORK:-$root/build/conan}"
 "$root/scripts/install-deps.sh"
 mkdir -p "$work"
-if ! "$work/venv/bin/conan" --version 2>/dev/null | grep -q "$conan_version"; then
-  rm -rf "$work/venv"
-  if ! python3 -m venv "$work/venv" 2>/dev/null; then
-    "$root/scripts/install-deps.sh" python3 python3-venv
-    python3 -m venv "$work/venv"
-  fi
-  "$work/venv/bin/pip" install --quiet --disable-pip-version-check "conan==$conan_version"
-fi
+"$root/scripts/python-venv.sh" "$work/venv" "conan==$conan_version" >/dev/null
 export CONAN_HOME="$work/home"
 conan="$work/venv/bin/conan"
 "$conan" profile detect --force >/dev/null 2>&1

@@ -3,8 +3,9 @@
 #
 #   ./scripts/test.sh              g++ 12, Release: everything — unit, conformance,
 #                                  examples, compile-fail diagnostics, header
-#                                  self-containment, packaging, fuzz corpus replay, and
-#                                  each benchmark for a moment on a tiny workload
+#                                  self-containment, packaging, fuzz corpus replay, Arrow
+#                                  interop with pyarrow (installed in build/python-venv),
+#                                  and each benchmark for a moment on a tiny workload
 #   ./scripts/test.sh --clang      clang 19 (Debian 12's clang-19) with AddressSanitizer +
 #                                  UndefinedBehaviorSanitizer: everything but the benchmarks —
 #                                  unit, conformance, examples, diagnostics, headers — so one
@@ -49,7 +50,11 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 primary() {
   "$root/scripts/install-deps.sh" libbenchmark-dev
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON >/dev/null
+  # pyarrow, for the Arrow interop test (tests/arrow/interop.py), in a private venv.
+  local python
+  python="$("$root/scripts/python-venv.sh" "$build/python-venv" pyarrow==26.0.1)"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON \
+    -DSKEWLESS_PYTHON="$python" >/dev/null
   timed_build "$build"
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
 }

@@ -1,0 +1,470 @@
+// skewless/arrow/events.hpp — events in from Arrow record batches.
+//
+// A record batch (a struct array and its schema, through the C data interface) becomes
+// events of the user's struct, each field filled from the column of the same name:
+//
+//   std::vector<payment> events;
+//   absl::Status s = skewless::arrow::append_events(schema, batch, events);
+//   s = skewless::arrow::read_events(stream, events);   // every batch of a stream
+//
+// Column types a field takes (any other is an error naming the column):
+//
+//   integer field (int8..int64, unsigned, bool)  int8..int64, uint8..uint64, bool; the value
+//                                                must fit the field
+//   int64 field from a timestamp column          timestamp[s|ms|us|ns] as microseconds
+//                                                (nanoseconds floored)
+//   absl::Time field                             timestamp[any unit], int64 (microseconds)
+//   float / double field                         float32, float64; integers exactly representable
+//   std::string field                            utf8, large_utf8, dictionary of either
+//   enum field                                   its underlying integer
+//   vector field (Eigen, std::array of N)        fixed_size_list<float32|float64>[N]
+//
+// A null in a floating-point field (or a vector's list or element) is a missing value,
+// NaN, as the contract has it; a null anywhere else — a key, a time, an integer, a
+// string — is an error naming the column and the row, since the field cannot hold it.
+// Columns without a field are ignored. On any error `out` is left as it was.
+//
+// The arrays are read in place (no copy of a column); only the events are built. What
+// can be checked without the buffers' sizes is: lengths and offsets non-negative,
+// string offsets non-decreasing, dictionary indices within the dictionary.
+#pragma once
+
+#include <skewless/arrow/c_data.hpp>
+#include <skewless/expr/event.hpp>
+#include <skewless/expr/traits.hpp>
+
+#include <absl/status/status.h>
+#include <absl/strings/str_cat.h>
+#include <absl/time/time.h>
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/size.hpp>
+#include <boost/hana/string.hpp>
+
+#include <array>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+namespace skewless::inline v1::arrow {
+
+namespace arrow_internal {
+
+// absl::StrCat takes absl::string_view, which need not be std::string_view.
+inline absl::string_view as_absl(std::string_view s) noexcept { return {s.data(), s.size()}; }
+
+// What a column holds, from its format string.
+enum class kind : std::uint8_t {
+  unsupported,
+  boolean,
+  i8, i16, i32, i64,
+  u8, u16, u32, u64,
+  f32, f64,
+  utf8, large_utf8,
+  timestamp,
+  fixed_size_list,
+};
+
+struct column {
+  const ArrowSchema* schema = nullptr;
+  const ArrowArray* array = nullptr;
+  std::string_view name;
+  kind type = kind::unsupported;
+  std::int64_t micros_per_unit = 1;  // timestamp: 1'000'000 (s), 1'000 (ms), 1 (us); 0 for ns
+  std::int64_t list_size = 0;        // fixed_size_list
+  // A dictionary-encoded column: `type` is the index type, `values` the dictionary.
+  const ArrowArray* values = nullptr;
+  kind values_type = kind::unsupported;
+  std::int64_t row0 = 0;  // the array's offset (added to every row)
+  std::int64_t row_base = 0;  // rows of the stream before this batch (for messages)
+
+  [[nodiscard]] bool null_at(std::int64_t row) const noexcept {
+    if (array->null_count == 0 || array->n_buffers < 1 || array->buffers[0] == nullptr) return false;
+    const std::int64_t i = row0 + row;
+    const auto* bits = static_cast<const std::uint8_t*>(array->buffers[0]);
+    return ((bits[i >> 3] >> (i & 7)) & 1) == 0;
+  }
+};
+
+inline kind kind_of(std::string_view f) noexcept {
+  if (f == "b") return kind::boolean;
+  if (f == "c") return kind::i8;
+  if (f == "s") return kind::i16;
+  if (f == "i") return kind::i32;
+  if (f == "l") return kind::i64;
+  if (f == "C") return kind::u8;
+  if (f == "S") return kind::u16;
+  if (f == "I") return kind::u32;
+  if (f == "L") return kind::u64;
+  if (f == "f") return kind::f32;
+  if (f == "g") return kind::f64;
+  if (f == "u") return kind::utf8;
+  if (f == "U") return kind::large_utf8;
+  if (f.starts_with("ts") && f.size() >= 4 && f[3] == ':') return kind::timestamp;
+  if (f.starts_with("+w:")) return kind::fixed_size_list;
+  return kind::unsupported;
+}
+inline bool is_integer(kind k) noexcept { return k >= kind::i8 && k <= kind::u64; }
+inline bool is_string(kind k) noexcept { return k == kind::utf8 || k == kind::large_utf8; }
+
+// Integer value at physical index i (offset included) of a fixed-width integer or
+// boolean buffer, widened: signed kinds to int64, unsigned to uint64 (as `negative` +
+// magnitude so every value of both fits).
+struct wide_int {
+  bool negative = false;
+  std::uint64_t magnitude = 0;
+};
+inline wide_int int_at(kind k, const void* buf, std::int64_t i) noexcept {
+  const auto signed_value = [](std::int64_t v) {
+    return wide_int{v < 0, v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v)};
+  };
+  switch (k) {
+    case kind::boolean: return {false, (static_cast<const std::uint8_t*>(buf)[i >> 3] >> (i & 7)) & 1u};
+    case kind::i8: return signed_value(static_cast<const std::int8_t*>(buf)[i]);
+    case kind::i16: return signed_value(static_cast<const std::int16_t*>(buf)[i]);
+    case kind::i32: return signed_value(static_cast<const std::int32_t*>(buf)[i]);
+    case kind::i64: return signed_value(static_cast<const std::int64_t*>(buf)[i]);
+    case kind::u8: return {false, static_cast<const std::uint8_t*>(buf)[i]};
+    case kind::u16: return {false, static_cast<const std::uint16_t*>(buf)[i]};
+    case kind::u32: return {false, static_cast<const std::uint32_t*>(buf)[i]};
+    case kind::u64: return {false, static_cast<const std::uint64_t*>(buf)[i]};
+    default: return {};
+  }
+}
+
+// Whether w fits the integer type T, and then its value.
+template <class T>
+bool fits(const wide_int& w, T& out) noexcept {
+  if constexpr (std::is_same_v<T, bool>) {
+    if (w.negative || w.magnitude > 1) return false;
+    out = w.magnitude != 0;
+    return true;
+  } else if constexpr (std::is_signed_v<T>) {
+    const auto most = static_cast<std::uint64_t>(std::numeric_limits<T>::max());
+    if (w.negative ? w.magnitude > most + 1 : w.magnitude > most) return false;
+    out = w.negative ? static_cast<T>(0 - static_cast<std::int64_t>(w.magnitude - 1) - 1) : static_cast<T>(w.magnitude);
+    return true;
+  } else {
+    if (w.negative || w.magnitude > std::numeric_limits<T>::max()) return false;
+    out = static_cast<T>(w.magnitude);
+    return true;
+  }
+}
+
+inline absl::Status column_error(const column& c, std::int64_t row, std::string_view what) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("skewless: column '", as_absl(c.name), "' row ", c.row_base + row, ": ", as_absl(what)));
+}
+
+// A timestamp column's value in microseconds (floor for nanoseconds); false on overflow.
+inline bool timestamp_micros(const column& c, std::int64_t row, std::int64_t& out) noexcept {
+  const std::int64_t v = static_cast<const std::int64_t*>(c.array->buffers[1])[c.row0 + row];
+  if (c.micros_per_unit == 0) {  // nanoseconds
+    out = v / 1000 - ((v % 1000) < 0 ? 1 : 0);
+    return true;
+  }
+  return !__builtin_mul_overflow(v, c.micros_per_unit, &out);
+}
+
+// The string at a row of a utf8 / large_utf8 array (physical index i).
+template <class Offset>
+bool string_at(const ArrowArray& a, std::int64_t i, std::string_view& out) noexcept {
+  const auto* off = static_cast<const Offset*>(a.buffers[1]);
+  const Offset b = off[i], e = off[i + 1];
+  if (b < 0 || e < b) return false;
+  const char* data = static_cast<const char*>(a.buffers[2]);
+  out = std::string_view(data == nullptr ? "" : data + b, static_cast<std::size_t>(e - b));
+  return true;
+}
+inline bool string_in(const ArrowArray& a, kind k, std::int64_t i, std::string_view& out) noexcept {
+  return k == kind::utf8 ? string_at<std::int32_t>(a, i, out) : string_at<std::int64_t>(a, i, out);
+}
+
+inline absl::Status describe(const ArrowSchema& s, const ArrowArray& a, column& c) {
+  c.schema = &s;
+  c.array = &a;
+  c.row0 = a.offset;
+  const std::string_view f = s.format == nullptr ? "" : s.format;
+  if (a.offset < 0 || a.length < 0) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a negative offset or length"));
+  if (s.dictionary != nullptr) {
+    c.type = kind_of(f);
+    if (!is_integer(c.type) || a.dictionary == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is dictionary-encoded with index type '", as_absl(f), "'; integer indices and a dictionary are required"));
+    }
+    c.values = a.dictionary;
+    c.values_type = kind_of(s.dictionary->format == nullptr ? "" : s.dictionary->format);
+    if (!is_string(c.values_type) || c.values->n_buffers < 3 || c.values->offset < 0 || c.values->length < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a dictionary of '", as_absl(s.dictionary->format == nullptr ? "" : s.dictionary->format), "'; only dictionaries of utf8 or large_utf8 strings are read"));
+    }
+    if (a.n_buffers < 2 || (a.length > 0 && a.buffers[1] == nullptr)) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has no index buffer"));
+    return absl::OkStatus();
+  }
+  c.type = kind_of(f);
+  switch (c.type) {
+    case kind::unsupported:
+      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has Arrow type '", as_absl(f), "', which no event field takes"));
+    case kind::timestamp:
+      switch (f[2]) {
+        case 's': c.micros_per_unit = 1'000'000; break;
+        case 'm': c.micros_per_unit = 1'000; break;
+        case 'u': c.micros_per_unit = 1; break;
+        case 'n': c.micros_per_unit = 0; break;
+        default: return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has an unknown timestamp unit in '", as_absl(f), "'"));
+      }
+      break;
+    case kind::fixed_size_list: {
+      std::int64_t n = 0;
+      for (char ch : f.substr(3)) {
+        if (ch < '0' || ch > '9' || n > (std::int64_t{1} << 40)) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a malformed list size in '", as_absl(f), "'"));
+        n = n * 10 + (ch - '0');
+      }
+      c.list_size = n;
+      if (s.n_children != 1 || a.n_children != 1 || s.children == nullptr || a.children == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a list without one child"));
+      }
+      const kind element = kind_of(s.children[0]->format == nullptr ? "" : s.children[0]->format);
+      if (element != kind::f32 && element != kind::f64) {
+        return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a list of '", as_absl(s.children[0]->format), "'; vector fields take lists of float32 or float64"));
+      }
+      c.values = a.children[0];
+      c.values_type = element;
+      if (c.values->offset < 0 || c.values->n_buffers < 2) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a malformed list child"));
+      return absl::OkStatus();
+    }
+    default: break;
+  }
+  const std::int64_t need = is_string(c.type) ? 3 : 2;
+  if (a.n_buffers < need || (a.length > 0 && a.buffers[1] == nullptr)) {
+    return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has ", a.n_buffers, " buffers; its type '", as_absl(f), "' needs ", need));
+  }
+  return absl::OkStatus();
+}
+
+// Fills field `out` (of type T) from row `row` of column c.
+template <class T>
+absl::Status read_field(const column& c, std::int64_t row, T& out) {
+  const std::int64_t i = c.row0 + row;
+  const bool null = c.null_at(row);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (null) {
+      out = std::numeric_limits<T>::quiet_NaN();
+    } else if (c.type == kind::f64) {
+      out = static_cast<T>(static_cast<const double*>(c.array->buffers[1])[i]);
+      if constexpr (std::is_same_v<T, float>) {
+        const double d = static_cast<const double*>(c.array->buffers[1])[i];
+        if (!std::isnan(d) && static_cast<double>(out) != d) return column_error(c, row, "a float64 value a float field cannot hold exactly");
+      }
+    } else if (c.type == kind::f32) {
+      out = static_cast<T>(static_cast<const float*>(c.array->buffers[1])[i]);
+    } else if (is_integer(c.type)) {
+      const wide_int w = int_at(c.type, c.array->buffers[1], i);
+      const T v = static_cast<T>(w.magnitude);  // rounded; exact only if it converts back
+      if (v >= static_cast<T>(18446744073709551616.0) || static_cast<std::uint64_t>(v) != w.magnitude) {
+        return column_error(c, row, "an integer the floating-point field cannot hold exactly");
+      }
+      out = w.negative ? -v : v;
+    } else {
+      return column_error(c, row, "not a number column; a floating-point field takes float32, float64 or integers");
+    }
+    return absl::OkStatus();
+  } else {
+    // A null vector is a vector of missing values (below); any other null is an error.
+    if (null && fixed_vector_size<T>::value == 0) {
+      return column_error(c, row, "null, which this field (not floating-point) cannot hold");
+    }
+    if constexpr (std::is_same_v<T, std::string>) {
+      std::string_view v;
+      if (c.values != nullptr && c.type != kind::fixed_size_list) {  // dictionary
+        const wide_int w = int_at(c.type, c.array->buffers[1], i);
+        if (w.negative || w.magnitude >= static_cast<std::uint64_t>(c.values->length)) {
+          return column_error(c, row, absl::StrCat("a dictionary index outside the dictionary of ", c.values->length));
+        }
+        if (!string_in(*c.values, c.values_type, c.values->offset + static_cast<std::int64_t>(w.magnitude), v)) {
+          return column_error(c, row, "malformed string offsets in the dictionary");
+        }
+      } else if (is_string(c.type)) {
+        if (!string_in(*c.array, c.type, i, v)) return column_error(c, row, "malformed string offsets");
+      } else {
+        return column_error(c, row, "not a string column; a string field takes utf8, large_utf8 or a dictionary of them");
+      }
+      out.assign(v.data(), v.size());
+      return absl::OkStatus();
+    } else if constexpr (std::is_same_v<T, absl::Time>) {
+      std::int64_t us = 0;
+      if (c.type == kind::timestamp) {
+        if (!timestamp_micros(c, row, us)) return column_error(c, row, "a timestamp beyond the microsecond range");
+      } else if (c.type == kind::i64) {
+        us = static_cast<const std::int64_t*>(c.array->buffers[1])[i];
+      } else {
+        return column_error(c, row, "not a timestamp column; an absl::Time field takes timestamp or int64 microseconds");
+      }
+      out = absl::FromUnixMicros(us);
+      return absl::OkStatus();
+    } else if constexpr (std::is_enum_v<T>) {
+      std::underlying_type_t<T> u{};
+      if (!is_integer(c.type)) return column_error(c, row, "not an integer column; an enum field takes its underlying integer");
+      if (!fits(int_at(c.type, c.array->buffers[1], i), u)) return column_error(c, row, "a value outside the enum's underlying type");
+      out = static_cast<T>(u);
+      return absl::OkStatus();
+    } else if constexpr (std::is_integral_v<T>) {
+      if (c.type == kind::timestamp) {
+        std::int64_t us = 0;
+        if (!std::is_same_v<T, std::int64_t>) return column_error(c, row, "a timestamp, which only an int64 (microseconds) field takes");
+        if (!timestamp_micros(c, row, us)) return column_error(c, row, "a timestamp beyond the microsecond range");
+        out = static_cast<T>(us);
+        return absl::OkStatus();
+      }
+      if (!is_integer(c.type) && c.type != kind::boolean) {
+        return column_error(c, row, "not an integer column; an integer field takes int8..int64, uint8..uint64, bool or timestamp");
+      }
+      if (!fits(int_at(c.type, c.array->buffers[1], i), out)) return column_error(c, row, "a value outside the field's integer type");
+      return absl::OkStatus();
+    } else if constexpr (fixed_vector_size<T>::value > 0) {
+      constexpr std::size_t n = fixed_vector_size<T>::value;
+      if (c.type != kind::fixed_size_list || c.list_size != static_cast<std::int64_t>(n)) {
+        return column_error(c, row, absl::StrCat("not a fixed_size_list of ", n, "; the vector field has ", n, " elements"));
+      }
+      column element;
+      element.name = c.name;
+      element.array = c.values;
+      element.schema = c.schema->children[0];
+      element.type = c.values_type;
+      element.row0 = c.values->offset;
+      std::int64_t first = 0;
+      if (__builtin_mul_overflow(i, c.list_size, &first)) return column_error(c, row, "a list position beyond 2^63");
+      for (std::size_t k = 0; k < n; ++k) {
+        auto& slot = out[k];
+        using S = std::remove_cvref_t<decltype(slot)>;
+        static_assert(std::is_floating_point_v<S>, "skewless: vector fields hold float or double");
+        S v{};
+        const std::int64_t at = first + static_cast<std::int64_t>(k);
+        if (null || element.null_at(at)) {
+          v = std::numeric_limits<S>::quiet_NaN();
+        } else {
+          element.row_base = c.row_base + row - at;  // a message names the list's row
+          if (absl::Status s = read_field(element, at, v); !s.ok()) return s;
+        }
+        slot = v;
+      }
+      return absl::OkStatus();
+    } else {
+      static_assert(sizeof(T) == 0, "skewless::arrow: this event field type has no Arrow column mapping");
+      return absl::OkStatus();
+    }
+  }
+}
+
+}  // namespace arrow_internal
+
+// Appends the rows of one record batch (format "+s": a struct array whose children are
+// the columns) to `out`, each field from the column of its name. On any error — a
+// field without a column, a column of a type its field does not take, a null or value
+// its field cannot hold — `out` is unchanged and the status names the column and row.
+// The arrays are only read; releasing them stays the caller's (producer's) business.
+namespace arrow_internal {
+template <Event E>
+absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out, std::int64_t row_base);
+}  // namespace arrow_internal
+
+template <Event E>
+[[nodiscard]] absl::Status append_events(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out) {
+  return arrow_internal::append_rows(schema, batch, out, 0);
+}
+
+namespace arrow_internal {
+// append_events, naming rows from row_base (the rows of a stream before this batch).
+template <Event E>
+absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out, std::int64_t row_base) {
+  const std::string_view format = schema.format == nullptr ? "" : schema.format;
+  if (format != "+s") {
+    return absl::InvalidArgumentError(absl::StrCat("skewless: a record batch is a struct array (format '+s'), not '", as_absl(format), "'"));
+  }
+  if (schema.n_children != batch.n_children || schema.n_children < 0 ||
+      (schema.n_children > 0 && (schema.children == nullptr || batch.children == nullptr))) {
+    return absl::InvalidArgumentError("skewless: the record batch's schema and array have different columns");
+  }
+  if (batch.length < 0 || batch.offset < 0) return absl::InvalidArgumentError("skewless: a record batch with a negative length or offset");
+  if (batch.null_count != 0 && batch.n_buffers >= 1 && batch.buffers != nullptr && batch.buffers[0] != nullptr) {
+    return absl::InvalidArgumentError("skewless: the record batch has null rows (a struct-level validity bitmap); events cannot be null");
+  }
+  // One column per field, found by name.
+  constexpr std::size_t n_fields = decltype(boost::hana::size(boost::hana::accessors<E>()))::value;
+  std::array<column, n_fields> columns;
+  absl::Status status;
+  std::size_t f = 0;
+  boost::hana::for_each(boost::hana::accessors<E>(), [&](auto pair) {
+    const std::string_view name = boost::hana::to<const char*>(boost::hana::first(pair));
+    column& c = columns[f++];
+    c.name = name;
+    c.row_base = row_base;
+    if (!status.ok()) return;
+    for (std::int64_t k = 0; k < schema.n_children; ++k) {
+      const ArrowSchema* cs = schema.children[k];
+      if (cs != nullptr && cs->name != nullptr && name == cs->name) {
+        const ArrowArray* ca = batch.children[k];
+        if (ca == nullptr || ca->length < batch.offset + batch.length) {
+          status = absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(name), "' is shorter than the record batch"));
+          return;
+        }
+        status = describe(*cs, *ca, c);
+        c.row0 += batch.offset;  // a sliced batch: its rows start there in every child
+        return;
+      }
+    }
+    status = absl::InvalidArgumentError(absl::StrCat("skewless: the record batch has no column '", as_absl(name),
+                                                     "' for the event field of that name"));
+  });
+  if (!status.ok()) return status;
+  const std::size_t before = out.size();
+  out.reserve(before + static_cast<std::size_t>(batch.length));
+  for (std::int64_t row = 0; row < batch.length && status.ok(); ++row) {
+    E& e = out.emplace_back();
+    std::size_t k = 0;
+    boost::hana::for_each(boost::hana::accessors<E>(), [&](auto pair) {
+      const column& c = columns[k++];
+      if (status.ok()) status = read_field(c, row, boost::hana::second(pair)(e));
+    });
+  }
+  if (!status.ok()) out.resize(before);
+  return status;
+}
+}  // namespace arrow_internal
+
+// Appends every batch of a stream (ArrowArrayStream) to `out`, releasing each batch
+// and, at the end, the schema; the stream itself stays the caller's to release. On
+// any error `out` is unchanged.
+template <Event E>
+[[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
+  const auto stream_error = [&](std::string_view what, int code) {
+    const char* msg = stream.get_last_error != nullptr ? stream.get_last_error(&stream) : nullptr;
+    return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", arrow_internal::as_absl(what), " (errno ", code, ")",
+                                                   msg != nullptr ? ": " : "", msg != nullptr ? msg : ""));
+  };
+  ArrowSchema schema{};
+  if (const int rc = stream.get_schema(&stream, &schema); rc != 0) return stream_error("give its schema", rc);
+  const std::size_t before = out.size();
+  absl::Status status;
+  while (status.ok()) {
+    ArrowArray batch{};
+    if (const int rc = stream.get_next(&stream, &batch); rc != 0) {
+      status = stream_error("give its next batch", rc);
+      break;
+    }
+    if (batch.release == nullptr) break;  // the end of the stream
+    status = arrow_internal::append_rows(schema, batch, out, static_cast<std::int64_t>(out.size() - before));
+    batch.release(&batch);
+  }
+  if (schema.release != nullptr) schema.release(&schema);
+  if (!status.ok()) out.resize(before);
+  return status;
+}
+
+}  // namespace skewless::inline v1::arrow
