@@ -104,6 +104,31 @@ class batch_builder {
     array.n_children = schema.n_children;
     array.children = array_ptrs_.data();
   }
+  // A stream of this one batch (the builder keeps owning the memory: the batch's and
+  // schema's release callbacks only mark them released). The builder must outlive it.
+  void stream(ArrowArrayStream* out) {
+    build(schema_, array_);
+    *out = ArrowArrayStream{};
+    out->private_data = this;
+    out->get_schema = [](ArrowArrayStream* s, ArrowSchema* schema) -> int {
+      *schema = static_cast<batch_builder*>(s->private_data)->schema_;
+      schema->release = [](ArrowSchema* x) { x->release = nullptr; };
+      return 0;
+    };
+    out->get_next = [](ArrowArrayStream* s, ArrowArray* array) -> int {
+      auto* self = static_cast<batch_builder*>(s->private_data);
+      *array = ArrowArray{};
+      if (self->streamed_) return 0;  // the end
+      self->streamed_ = true;
+      *array = self->array_;
+      array->release = [](ArrowArray* x) { x->release = nullptr; };
+      return 0;
+    };
+    out->get_last_error = [](ArrowArrayStream*) -> const char* { return nullptr; };
+    out->release = [](ArrowArrayStream* s) { s->release = nullptr; };
+    streamed_ = false;
+  }
+
   // Slices one column: its own offset, as a sliced Arrow array has.
   void offset_column(std::size_t i, std::int64_t offset) {
     nodes_[i].array.offset = offset;
@@ -160,6 +185,9 @@ class batch_builder {
   std::vector<ArrowSchema*> schema_ptrs_;
   std::vector<ArrowArray*> array_ptrs_;
   const void* parent_buffers_[1] = {nullptr};
+  ArrowSchema schema_{};
+  ArrowArray array_{};
+  bool streamed_ = false;
 };
 
 }  // namespace skewless_test

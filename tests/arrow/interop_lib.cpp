@@ -3,7 +3,6 @@
 // from pyarrow's RecordBatchReader._export_to_c; the training set out, to its
 // _import_from_c. What a Python module built from a definition will do, without the
 // binding layer, so the ABI is checked against the real Arrow implementation.
-#include <skewless/arrow/events.hpp>
 #include <skewless/arrow/training_set.hpp>
 #include <skewless/batch/evaluate.hpp>
 #include <skewless/expr/feature_set.hpp>
@@ -24,13 +23,8 @@ struct payment {
   std::int64_t ts;
   double amount;
 };
-struct spine_row {
-  std::string user;
-  std::int64_t ts;
-};
 }  // namespace interop
 BOOST_HANA_ADAPT_STRUCT(interop::payment, user, ts, amount);
-BOOST_HANA_ADAPT_STRUCT(interop::spine_row, user, ts);
 
 namespace {
 using namespace std::chrono_literals;
@@ -54,24 +48,16 @@ int fail(const absl::Status& s, char* error, std::size_t cap) {
 
 extern "C" {
 
-// Reads events and spine rows from two Arrow streams (releasing neither: the caller
-// owns them), evaluates the feature set, and exports the training set to `out` in
-// batches of `rows_per_batch`. Returns 0, or 1 with the error message in `error`.
+// skewless::arrow::training_set over two Arrow streams (releasing neither: the caller
+// owns them), the training set to `out` in batches of `rows_per_batch`. Returns 0, or
+// 1 with the error message in `error`.
 __attribute__((visibility("default"))) int skewless_interop_training_set(ArrowArrayStream* events_in,
                                                                            ArrowArrayStream* spine_in,
                                                                            ArrowArrayStream* out,
                                                                            std::int64_t rows_per_batch, char* error,
                                                                            std::size_t cap) {
-  std::vector<interop::payment> events;
-  if (absl::Status s = skewless::arrow::read_events(*events_in, events); !s.ok()) return fail(s, error, cap);
-  std::vector<interop::spine_row> rows;
-  if (absl::Status s = skewless::arrow::read_events(*spine_in, rows); !s.ok()) return fail(s, error, cap);
-  std::vector<skewless::spine_row<std::string>> spine;
-  spine.reserve(rows.size());
-  for (auto& r : rows) spine.push_back({std::move(r.user), r.ts});
-  auto result = skewless::batch::evaluate(features, events, spine);
-  const absl::Status s = skewless::arrow::export_training_set(features, std::move(spine), std::move(result), out,
-                                                              static_cast<std::size_t>(rows_per_batch));
+  const absl::Status s = skewless::arrow::training_set(features, *events_in, *spine_in, out, {},
+                                                       static_cast<std::size_t>(rows_per_batch));
   return s.ok() ? 0 : fail(s, error, cap);
 }
 

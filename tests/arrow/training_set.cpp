@@ -7,6 +7,7 @@
 #include <skewless/expr/feature_set.hpp>
 #include <skewless/serial/catalog.hpp>
 
+#include "arrow/builder.hpp"
 #include "support.hpp"
 
 #include <boost/hana/adapt_struct.hpp>
@@ -198,4 +199,49 @@ TEST_CASE("arrow training set: integer keys, an empty spine, and a round trip th
     CHECK(same_bits(back[i].total, rows.values(static_cast<Eigen::Index>(i), 1)));
     CHECK(same_bits(back[i].top, rows.values(static_cast<Eigen::Index>(i), 2)));
   }
+}
+
+TEST_CASE("arrow training set: Arrow events and spine in, the training set out", "[arrow]") {
+  std::vector<std::string> users;
+  std::vector<std::int64_t> ts;
+  std::vector<double> amounts;
+  std::vector<ev> events;
+  for (int i = 0; i < 300; ++i) {
+    users.push_back(i % 4 == 0 ? "a" : "b");
+    ts.push_back(static_cast<std::int64_t>(i) * 120'000'000);
+    amounts.push_back(i % 9 == 0 ? std::numeric_limits<double>::quiet_NaN() : i * 0.3);
+    events.push_back({users.back(), ts.back(), amounts.back()});
+  }
+  skewless_test::batch_builder eb;
+  eb.strings("user", users).column("ts", "tsu:UTC", ts).column("amount", "g", amounts, {});
+  std::vector<std::string> spine_users{"a", "b", "c", "a"};
+  std::vector<std::int64_t> spine_ms{0, 20'000'000, 5, 36'000'000};  // milliseconds
+  skewless_test::batch_builder sb;
+  sb.strings("user", spine_users).column("ts", "tsm:", spine_ms).column<double>("label", "g", {1, 0, 1, 0});
+  ArrowArrayStream events_in, spine_in, out;
+  eb.stream(&events_in);
+  sb.stream(&spine_in);
+  REQUIRE(arrow::training_set(fs, events_in, spine_in, &out).ok());
+  std::vector<spine_row<std::string>> spine;
+  for (std::size_t i = 0; i < spine_users.size(); ++i) spine.push_back({spine_users[i], spine_ms[i] * 1000});
+  const auto expected = batch::evaluate(fs, events, spine);
+  std::vector<arrow_out_test::row> back;
+  REQUIRE(arrow::read_events(out, back).ok());
+  out.release(&out);
+  REQUIRE(back.size() == spine.size());
+  for (std::size_t i = 0; i < spine.size(); ++i) {
+    CHECK(back[i].user == spine[i].key);
+    CHECK(back[i].ts == spine[i].time_us);
+    CHECK(same_bits(back[i].n, expected.values(static_cast<Eigen::Index>(i), 0)));
+    CHECK(same_bits(back[i].total, expected.values(static_cast<Eigen::Index>(i), 1)));
+    CHECK(same_bits(back[i].top, expected.values(static_cast<Eigen::Index>(i), 2)));
+  }
+
+  // A spine without its time column: the message says which stream and column.
+  skewless_test::batch_builder no_time;
+  no_time.strings("user", {"a"});
+  eb.stream(&events_in);
+  no_time.stream(&spine_in);
+  const absl::Status s = arrow::training_set(fs, events_in, spine_in, &out);
+  CHECK(std::string(s.message()) == "spine: skewless: the record batch has no column 'ts' for the field of that name");
 }

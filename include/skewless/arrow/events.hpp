@@ -364,63 +364,66 @@ absl::Status read_field(const column& c, std::int64_t row, T& out) {
 
 }  // namespace arrow_internal
 
-// Appends the rows of one record batch (format "+s": a struct array whose children are
-// the columns) to `out`, each field from the column of its name. On any error — a
-// field without a column, a column of a type its field does not take, a null or value
-// its field cannot hold — `out` is unchanged and the status names the column and row.
-// The arrays are only read; releasing them stays the caller's (producer's) business.
 namespace arrow_internal {
-template <Event E>
-absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out, std::int64_t row_base);
-}  // namespace arrow_internal
 
-template <Event E>
-[[nodiscard]] absl::Status append_events(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out) {
-  return arrow_internal::append_rows(schema, batch, out, 0);
-}
-
-namespace arrow_internal {
-// append_events, naming rows from row_base (the rows of a stream before this batch).
-template <Event E>
-absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out, std::int64_t row_base) {
+// What every record batch must be: a struct array (format "+s") whose schema and array
+// have the same columns, with no null rows.
+inline absl::Status check_batch(const ArrowSchema& schema, const ArrowArray& batch) {
   const std::string_view format = schema.format == nullptr ? "" : schema.format;
   if (format != "+s") {
-    return absl::InvalidArgumentError(absl::StrCat("skewless: a record batch is a struct array (format '+s'), not '", as_absl(format), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("skewless: a record batch is a struct array (format '+s'), not '", as_absl(format), "'"));
   }
   if (schema.n_children != batch.n_children || schema.n_children < 0 ||
       (schema.n_children > 0 && (schema.children == nullptr || batch.children == nullptr))) {
     return absl::InvalidArgumentError("skewless: the record batch's schema and array have different columns");
   }
-  if (batch.length < 0 || batch.offset < 0) return absl::InvalidArgumentError("skewless: a record batch with a negative length or offset");
-  if (batch.null_count != 0 && batch.n_buffers >= 1 && batch.buffers != nullptr && batch.buffers[0] != nullptr) {
-    return absl::InvalidArgumentError("skewless: the record batch has null rows (a struct-level validity bitmap); events cannot be null");
+  if (batch.length < 0 || batch.offset < 0) {
+    return absl::InvalidArgumentError("skewless: a record batch with a negative length or offset");
   }
+  if (batch.null_count != 0 && batch.n_buffers >= 1 && batch.buffers != nullptr && batch.buffers[0] != nullptr) {
+    return absl::InvalidArgumentError(
+        "skewless: the record batch has null rows (a struct-level validity bitmap); rows cannot be null");
+  }
+  return absl::OkStatus();
+}
+
+// The column named `name` of a checked batch, described into c (rows named from row_base).
+inline absl::Status find_column(const ArrowSchema& schema, const ArrowArray& batch, std::string_view name,
+                                std::int64_t row_base, column& c) {
+  c.name = name;
+  c.row_base = row_base;
+  for (std::int64_t k = 0; k < schema.n_children; ++k) {
+    const ArrowSchema* cs = schema.children[k];
+    if (cs == nullptr || cs->name == nullptr || name != cs->name) continue;
+    const ArrowArray* ca = batch.children[k];
+    if (ca == nullptr || ca->length < batch.offset + batch.length) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("skewless: column '", as_absl(name), "' is shorter than the record batch"));
+    }
+    absl::Status s = describe(*cs, *ca, c);
+    c.row0 += batch.offset;  // a sliced batch: its rows start there in every child
+    return s;
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("skewless: the record batch has no column '", as_absl(name), "' for the field of that name"));
+}
+
+// append_events, naming rows from row_base (the rows of a stream before this batch).
+template <Event E>
+absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out,
+                         std::int64_t row_base) {
+  if (absl::Status s = check_batch(schema, batch); !s.ok()) return s;
   // One column per field, found by name.
   constexpr std::size_t n_fields = decltype(boost::hana::size(boost::hana::accessors<E>()))::value;
   std::array<column, n_fields> columns;
   absl::Status status;
   std::size_t f = 0;
   boost::hana::for_each(boost::hana::accessors<E>(), [&](auto pair) {
-    const std::string_view name = boost::hana::to<const char*>(boost::hana::first(pair));
     column& c = columns[f++];
-    c.name = name;
-    c.row_base = row_base;
-    if (!status.ok()) return;
-    for (std::int64_t k = 0; k < schema.n_children; ++k) {
-      const ArrowSchema* cs = schema.children[k];
-      if (cs != nullptr && cs->name != nullptr && name == cs->name) {
-        const ArrowArray* ca = batch.children[k];
-        if (ca == nullptr || ca->length < batch.offset + batch.length) {
-          status = absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(name), "' is shorter than the record batch"));
-          return;
-        }
-        status = describe(*cs, *ca, c);
-        c.row0 += batch.offset;  // a sliced batch: its rows start there in every child
-        return;
-      }
+    if (status.ok()) {
+      status = find_column(schema, batch, boost::hana::to<const char*>(boost::hana::first(pair)), row_base, c);
     }
-    status = absl::InvalidArgumentError(absl::StrCat("skewless: the record batch has no column '", as_absl(name),
-                                                     "' for the event field of that name"));
   });
   if (!status.ok()) return status;
   const std::size_t before = out.size();
@@ -436,22 +439,21 @@ absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std
   if (!status.ok()) out.resize(before);
   return status;
 }
-}  // namespace arrow_internal
 
-// Appends every batch of a stream (ArrowArrayStream) to `out`, releasing each batch
-// and, at the end, the schema; the stream itself stays the caller's to release. On
-// any error `out` is unchanged.
-template <Event E>
-[[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
+// f(schema, batch, rows before it) for each batch of a stream, until f fails; releases
+// each batch and, at the end, the schema (the stream stays the caller's).
+template <class F>
+absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) {
   const auto stream_error = [&](std::string_view what, int code) {
     const char* msg = stream.get_last_error != nullptr ? stream.get_last_error(&stream) : nullptr;
-    return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", arrow_internal::as_absl(what), " (errno ", code, ")",
-                                                   msg != nullptr ? ": " : "", msg != nullptr ? msg : ""));
+    return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", as_absl(what),
+                                                   " (errno ", code, ")", msg != nullptr ? ": " : "",
+                                                   msg != nullptr ? msg : ""));
   };
   ArrowSchema schema{};
   if (const int rc = stream.get_schema(&stream, &schema); rc != 0) return stream_error("give its schema", rc);
-  const std::size_t before = out.size();
   absl::Status status;
+  std::int64_t rows = 0;
   while (status.ok()) {
     ArrowArray batch{};
     if (const int rc = stream.get_next(&stream, &batch); rc != 0) {
@@ -459,10 +461,36 @@ template <Event E>
       break;
     }
     if (batch.release == nullptr) break;  // the end of the stream
-    status = arrow_internal::append_rows(schema, batch, out, static_cast<std::int64_t>(out.size() - before));
+    status = f(schema, batch, rows);
+    rows += batch.length;
     batch.release(&batch);
   }
   if (schema.release != nullptr) schema.release(&schema);
+  return status;
+}
+
+}  // namespace arrow_internal
+
+// Appends the rows of one record batch (format "+s": a struct array whose children are
+// the columns) to `out`, each field from the column of its name. On any error — a
+// field without a column, a column of a type its field does not take, a null or value
+// its field cannot hold — `out` is unchanged and the status names the column and row.
+// The arrays are only read; releasing them stays the caller's (producer's) business.
+template <Event E>
+[[nodiscard]] absl::Status append_events(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out) {
+  return arrow_internal::append_rows(schema, batch, out, 0);
+}
+
+// Appends every batch of a stream (ArrowArrayStream) to `out`, releasing each batch
+// and, at the end, the schema; the stream itself stays the caller's to release. Rows
+// in messages count from the stream's first. On any error `out` is unchanged.
+template <Event E>
+[[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
+  const std::size_t before = out.size();
+  absl::Status status = arrow_internal::for_each_batch(
+      stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {
+        return arrow_internal::append_rows(schema, batch, out, rows_before);
+      });
   if (!status.ok()) out.resize(before);
   return status;
 }

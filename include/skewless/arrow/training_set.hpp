@@ -25,6 +25,7 @@
 #pragma once
 
 #include <skewless/arrow/c_data.hpp>
+#include <skewless/arrow/events.hpp>
 #include <skewless/batch/evaluate.hpp>
 #include <skewless/serial/catalog.hpp>
 #include <skewless/types.hpp>
@@ -319,6 +320,58 @@ template <class FS, class Key>
   using stream = arrow_internal::training_set_stream<FSet, Key>;
   stream::to_c(std::make_unique<stream>(fs, std::move(spine), std::move(rows), rows_per_batch), out);
   return absl::OkStatus();
+}
+
+// Appends the spine rows of a stream to `out`: the key from the column named as the key
+// field, the time (microseconds) from the column named as the time field — timestamp
+// in any unit or int64 microseconds. Other columns are ignored. Errors as for
+// read_events (column and row named); on any error `out` is unchanged.
+template <class FS>
+[[nodiscard]] absl::Status read_spine(const FS&, ArrowArrayStream& stream,
+                                      std::vector<spine_row<typename std::remove_cvref_t<FS>::key_type>>& out) {
+  using FSet = std::remove_cvref_t<FS>;
+  const std::size_t before = out.size();
+  absl::Status status = arrow_internal::for_each_batch(
+      stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {
+        if (absl::Status s = arrow_internal::check_batch(schema, batch); !s.ok()) return s;
+        arrow_internal::column key, time;
+        if (absl::Status s = arrow_internal::find_column(schema, batch, FSet::key_name.view(), rows_before, key); !s.ok()) {
+          return s;
+        }
+        if (absl::Status s = arrow_internal::find_column(schema, batch, FSet::time_name.view(), rows_before, time); !s.ok()) {
+          return s;
+        }
+        for (std::int64_t row = 0; row < batch.length; ++row) {
+          spine_row<typename FSet::key_type> r{};
+          if (absl::Status s = arrow_internal::read_field(key, row, r.key); !s.ok()) return s;
+          if (absl::Status s = arrow_internal::read_field(time, row, r.time_us); !s.ok()) return s;
+          out.push_back(std::move(r));
+        }
+        return absl::OkStatus();
+      });
+  if (!status.ok()) out.resize(before);
+  return status;
+}
+
+// A training set from Arrow to Arrow: events and spine read from their streams
+// (read_events, read_spine), evaluated by batch::evaluate(fs, events, spine, opt), and
+// handed out as export_training_set's stream. The input streams stay the caller's to
+// release. Errors name the stream ("events" or "spine"), column and row.
+template <class FS>
+[[nodiscard]] absl::Status training_set(const FS& fs, ArrowArrayStream& events, ArrowArrayStream& spine,
+                                        ArrowArrayStream* out, const batch::options& opt = {},
+                                        std::size_t rows_per_batch = 65536) {
+  using FSet = std::remove_cvref_t<FS>;
+  std::vector<typename FSet::event_type> in;
+  if (absl::Status s = read_events(events, in); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("events: ", s.message()));
+  }
+  std::vector<spine_row<typename FSet::key_type>> rows;
+  if (absl::Status s = read_spine(fs, spine, rows); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat("spine: ", s.message()));
+  }
+  auto result = batch::evaluate(fs, in, rows, opt);
+  return export_training_set(fs, std::move(rows), std::move(result), out, rows_per_batch);
 }
 
 }  // namespace skewless::inline v1::arrow
