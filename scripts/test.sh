@@ -4,7 +4,7 @@
 #   ./scripts/test.sh              g++ 12, Release: everything — unit, conformance,
 #                                  examples, compile-fail diagnostics, header
 #                                  self-containment, packaging, fuzz corpus replay, Arrow
-#                                  interop with pyarrow (installed in build/python-venv),
+#                                  interop with pyarrow and numpy (in build/python-venv),
 #                                  and each benchmark for a moment on a tiny workload
 #   ./scripts/test.sh --clang      clang 19 (Debian 12's clang-19) with AddressSanitizer +
 #                                  UndefinedBehaviorSanitizer: everything but the benchmarks —
@@ -52,7 +52,7 @@ primary() {
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
   # pyarrow, for the Arrow interop test (tests/arrow/interop.py), in a private venv.
   local python
-  python="$("$root/scripts/python-venv.sh" "$build/python-venv" pyarrow==26.0.1)"
+  python="$("$root/scripts/python-venv.sh" "$build/python-venv" pyarrow==26.0.1 numpy==2.4.6)"
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON \
     -DSKEWLESS_PYTHON="$python" >/dev/null
   timed_build "$build"

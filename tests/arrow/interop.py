@@ -11,14 +11,18 @@ exact reference written here in Python (fractions.Fraction sums, correctly round
 so the test checks the ABI both ways and the point-in-time semantics across it.
 """
 
+import csv
 import ctypes
 import json
+import os
+import tempfile
 import math
 import random
 import struct
 import sys
 from fractions import Fraction
 
+import numpy as np
 import pyarrow as pa
 
 HOUR = 3_600_000_000
@@ -43,23 +47,33 @@ def load(path):
         ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_size_t]
     lib.skewless_interop_training_set.restype = ctypes.c_int
     lib.skewless_interop_fingerprint.restype = ctypes.c_uint64
+    lib.skewless_interop_files.argtypes = [
+        ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t]
+    lib.skewless_interop_files.restype = ctypes.c_int
     return lib
+
+
+def export(table, chunk=257):
+    s = Stream()
+    pa.RecordBatchReader.from_batches(table.schema, table.to_batches(max_chunksize=chunk))._export_to_c(
+        ctypes.addressof(s))
+    return s
+
+
+def release(s):
+    if s.release:
+        ctypes.CFUNCTYPE(None, ctypes.c_void_p)(s.release)(ctypes.addressof(s))
 
 
 def training_set(lib, events, spine, rows_per_batch=64, chunk=257):
     """Runs the library on two pyarrow tables; returns (table, None) or (None, error)."""
-    events_c, spine_c, out_c = Stream(), Stream(), Stream()
-    pa.RecordBatchReader.from_batches(events.schema, events.to_batches(max_chunksize=chunk))._export_to_c(
-        ctypes.addressof(events_c))
-    pa.RecordBatchReader.from_batches(spine.schema, spine.to_batches(max_chunksize=chunk))._export_to_c(
-        ctypes.addressof(spine_c))
+    events_c, spine_c, out_c = export(events, chunk), export(spine, chunk), Stream()
     error = ctypes.create_string_buffer(1024)
     rc = lib.skewless_interop_training_set(ctypes.addressof(events_c), ctypes.addressof(spine_c),
                                            ctypes.addressof(out_c), rows_per_batch, error, len(error))
     # The producer's streams are released through pyarrow's own release callbacks.
-    for s in (events_c, spine_c):
-        if s.release:
-            ctypes.CFUNCTYPE(None, ctypes.c_void_p)(s.release)(ctypes.addressof(s))
+    release(events_c)
+    release(spine_c)
     if rc != 0:
         return None, error.value.decode()
     reader = pa.RecordBatchReader._import_from_c(ctypes.addressof(out_c))
@@ -192,6 +206,37 @@ def main():
                         print(f"{name}: row {i} {spine[i]} column {c}: skewless {got[c][i]!r}, reference {row[c]!r}")
         print(f"{name}: {out.num_rows} rows in {len(out.to_batches())} batches checked")
     assert failures == 0, f"{failures} values differ from the exact reference"
+
+    # The same training set through skewless/io: numpy.load and Python's csv module
+    # read back the Arrow table's bits (NaN as an empty CSV field).
+    table = encodings["utf8 keys, timestamp[ns, UTC] times"]
+    out, _ = training_set(lib, table, spine_table)
+    columns = ["count_1h", "sum_1h", "mean_1d", "max_all"]
+    with tempfile.TemporaryDirectory() as d:
+        csv_path, npy_path = os.path.join(d, "t.csv"), os.path.join(d, "t.npy")
+        events_c, spine_c = export(table), export(spine_table)
+        error = ctypes.create_string_buffer(1024)
+        rc = lib.skewless_interop_files(ctypes.addressof(events_c), ctypes.addressof(spine_c), csv_path.encode(),
+                                        npy_path.encode(), error, len(error))
+        release(events_c)
+        release(spine_c)
+        assert rc == 0, error.value
+        m = np.load(npy_path)
+        assert m.dtype == np.float64 and m.shape == (len(spine), 4), (m.dtype, m.shape)
+        with open(csv_path, newline="", encoding="utf-8") as f:
+            lines = list(csv.reader(f))
+    assert lines[0] == ["user", "ts"] + columns, lines[0]
+    assert len(lines) == len(spine) + 1
+    for c, name in enumerate(columns):
+        arrow_values = out.column(name).to_pylist()
+        for i, v in enumerate(arrow_values):
+            assert same(float(m[i, c]), v), (name, i, m[i, c], v)
+            text = lines[i + 1][2 + c]
+            assert (text == "") == math.isnan(v), (name, i, text, v)
+            assert same(math.nan if text == "" else float(text), v), (name, i, text, v)
+    assert [row[0] for row in lines[1:]] == [u for (u, _) in spine]
+    assert [int(row[1]) for row in lines[1:]] == [t for (_, t) in spine]
+    print(f"csv and npy: {len(spine)} rows read back to the same bits by Python's csv and numpy")
 
     # Bad input: a clear message naming the column (and row), and no training set.
     no_amount = pa.table({"user": ["a"], "ts": pa.array([1], type=pa.int64())})

@@ -6,6 +6,8 @@
 #include <skewless/arrow/training_set.hpp>
 #include <skewless/batch/evaluate.hpp>
 #include <skewless/expr/feature_set.hpp>
+#include <skewless/io/csv.hpp>
+#include <skewless/io/npy.hpp>
 
 #include <boost/hana/adapt_struct.hpp>
 
@@ -14,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -59,6 +62,21 @@ __attribute__((visibility("default"))) int skewless_interop_training_set(ArrowAr
   const absl::Status s = skewless::arrow::training_set(features, *events_in, *spine_in, out, {},
                                                        static_cast<std::size_t>(rows_per_batch));
   return s.ok() ? 0 : fail(s, error, cap);
+}
+
+// The same training set written by skewless/io as CSV (csv_path) and .npy (npy_path).
+__attribute__((visibility("default"))) int skewless_interop_files(ArrowArrayStream* events_in, ArrowArrayStream* spine_in,
+                                                                    const char* csv_path, const char* npy_path,
+                                                                    char* error, std::size_t cap) {
+  std::vector<interop::payment> events;
+  if (absl::Status s = skewless::arrow::read_events(*events_in, events); !s.ok()) return fail(s, error, cap);
+  std::vector<skewless::spine_row<std::string>> spine;
+  if (absl::Status s = skewless::arrow::read_spine(features, *spine_in, spine); !s.ok()) return fail(s, error, cap);
+  const auto rows = skewless::batch::evaluate(features, events, spine);
+  std::ofstream csv(csv_path, std::ios::binary | std::ios::trunc);
+  if (absl::Status s = skewless::io::write_csv(csv, features, spine, rows); !s.ok()) return fail(s, error, cap);
+  if (absl::Status s = skewless::io::write_npy(std::string(npy_path), rows.values); !s.ok()) return fail(s, error, cap);
+  return 0;
 }
 
 // The definition's fingerprint, for the test to compare with the schema's metadata.
