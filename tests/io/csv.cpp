@@ -111,7 +111,7 @@ TEST_CASE("csv: every value reads back to its bits, NaN as an empty field, odd k
   REQUIRE(io::write_csv(out, fs, spine, rows).ok());
   const auto table = parse_csv(out.str());
   REQUIRE(table.size() == static_cast<std::size_t>(n) + 1);
-  CHECK(table[0] == std::vector<std::string>{"user", "ts", "n", "q[p50]"});
+  CHECK(table[0] == std::vector<std::string>{"user", "ts", "n", "q"});  // one quantile: one column, named as the feature
   for (int r = 0; r < n; ++r) {
     const auto& row = table[static_cast<std::size_t>(r) + 1];
     REQUIRE(row.size() == 4);

@@ -132,7 +132,7 @@ TEST_CASE("ttl: lives, expired reads and the TTL rejections", "[online][ttl]") {
   CHECK(r(22, 0) == 0.0);  // T = 21: expired (11 after), the second life not yet begun
 }
 
-TEST_CASE("ttl: advance_to evicts beyond TTL + lateness; the evicted key's late events are refused",
+TEST_CASE("ttl: advance_to evicts beyond TTL + lateness, and the evicted key's late events are refused",
           "[online][ttl]") {
   online::evaluator on(with_ttl);
   REQUIRE(on.ingest({"old", 100, 1}) == online::ingest_outcome::accepted);
@@ -160,7 +160,7 @@ TEST_CASE("ttl: advance_to evicts beyond TTL + lateness; the evicted key's late 
   CHECK(on.contains("new"));
 }
 
-TEST_CASE("ttl: a snapshot keeps each life's start; a hostile one is refused", "[online][ttl][serial]") {
+TEST_CASE("ttl: a snapshot keeps each life's start, and a hostile one is refused", "[online][ttl][serial]") {
   online::evaluator on(with_ttl);
   REQUIRE(on.ingest({"a", 0, 1}) == online::ingest_outcome::accepted);
   REQUIRE(on.ingest({"a", 20, 2}) == online::ingest_outcome::accepted);  // a new life at 20
