@@ -20,6 +20,7 @@ b="$build/bench"
 "$b/bench_read_latency" | tee "$res/read_latency.txt"
 "$b/bench_concurrent_serving" | tee "$res/concurrent_serving.txt"
 "$b/bench_ad_click" | tee "$res/ad_click.txt"
+"$b/bench_arrow_io" | tee "$res/arrow_io.txt"
 "$root/bench/compile_time.sh" | tee "$res/compile_time.txt"
 venv="$build/peers-venv"
 if [ ! -x "$venv/bin/python" ]; then

@@ -54,7 +54,7 @@ namespace arrow_internal {
 // hold a shared_ptr to it (in private_data), so it lives until the last is released.
 struct export_storage {
   std::vector<std::string> strings;  // names, formats, metadata (stable: reserved up front)
-  std::vector<std::vector<std::byte>> blocks;
+  std::vector<std::unique_ptr<std::byte[]>> blocks;  // not zeroed: every byte is written
   std::vector<ArrowSchema> schemas;     // children
   std::vector<ArrowSchema*> schema_ptrs;
   std::vector<ArrowArray> arrays;       // children
@@ -165,7 +165,7 @@ class training_set_stream {
     o->arrays.resize(n);
     o->buffer_lists.resize(n);
     const auto block = [&](std::size_t bytes) -> std::byte* {
-      return o->blocks.emplace_back(std::max<std::size_t>(bytes, 1)).data();
+      return o->blocks.emplace_back(new std::byte[std::max<std::size_t>(bytes, 1)]).get();
     };
     for (std::size_t c = 0; c < n; ++c) {
       std::vector<const void*>& bufs = o->buffer_lists[c];
@@ -177,10 +177,7 @@ class training_set_stream {
         for (std::size_t r = 0; r < count; ++r) t[r] = spine_[first + r].time_us;
         bufs.push_back(t);
       } else {
-        auto* v = reinterpret_cast<double*>(block(count * sizeof(double)));
-        const auto col = static_cast<Eigen::Index>(c - 2);
-        for (std::size_t r = 0; r < count; ++r) v[r] = rows_.values(static_cast<Eigen::Index>(first + r), col);
-        bufs.push_back(v);
+        bufs.push_back(block(count * sizeof(double)));  // filled below, all columns at once
       }
       ArrowArray& a = o->arrays[c];
       a = ArrowArray{};
@@ -190,6 +187,19 @@ class training_set_stream {
       a.buffers = bufs.data();
       own(a, o);
       o->array_ptrs.push_back(&a);
+    }
+    // The row-major values into the feature columns, a tile of rows at a time, so each
+    // row is read from memory once (column by column over the whole batch would read
+    // every row once per column).
+    const auto cols = static_cast<std::size_t>(rows_.values.cols());
+    const double* values = rows_.values.data();
+    constexpr std::size_t tile = 256;
+    for (std::size_t r0 = 0; r0 < count; r0 += tile) {
+      const std::size_t r1 = std::min(count, r0 + tile);
+      for (std::size_t c = 0; c < cols; ++c) {
+        auto* v = static_cast<double*>(const_cast<void*>(o->buffer_lists[2 + c][1]));
+        for (std::size_t r = r0; r < r1; ++r) v[r] = values[(first + r) * cols + c];
+      }
     }
     *out = ArrowArray{};
     out->length = static_cast<std::int64_t>(count);
