@@ -891,16 +891,42 @@ class evaluator {
       []<std::size_t... A>(std::index_sequence<A...>) {
         return std::array<std::array<bool, aggregate_count>, aggregate_count>{same_type_as<A>...};
       }(std::make_index_sequence<aggregate_count>{});
+  // Aggregates with another of their type: only they can be identical to one.
+  static constexpr std::array<bool, aggregate_count> has_twin_type = [] {
+    std::array<bool, aggregate_count> r{};
+    for (std::size_t a = 0; a < aggregate_count; ++a) {
+      for (std::size_t j = 0; j < aggregate_count; ++j) r[a] = r[a] || (j != a && same_type[a][j]);
+    }
+    return r;
+  }();
+  // Runs once per evaluator (every shard, every decoded snapshot), so it hashes the
+  // canonical texts without building them, and builds two texts only when their hashes
+  // agree.
   static std::array<std::size_t, aggregate_count> find_identical(const aggregates_type& aggs) {
-    std::array<std::string, aggregate_count> text;
+    std::array<std::uint64_t, aggregate_count> hash{};
     [&]<std::size_t... A>(std::index_sequence<A...>) {
-      ((text[A] = canonical_text(std::get<A>(aggs))), ...);
+      (
+          [&] {
+            if constexpr (has_twin_type[A]) {
+              fnv1a64_state h;
+              write_canonical(h, std::get<A>(aggs));
+              hash[A] = h.h;
+            }
+          }(),
+          ...);
     }(std::make_index_sequence<aggregate_count>{});
+    const auto text = [&](std::size_t i) {
+      std::string t;
+      [&]<std::size_t... A>(std::index_sequence<A...>) {
+        ((A == i ? void(t = canonical_text(std::get<A>(aggs))) : void()), ...);
+      }(std::make_index_sequence<aggregate_count>{});
+      return t;
+    };
     std::array<std::size_t, aggregate_count> r{};
     for (std::size_t a = 0; a < aggregate_count; ++a) {
       r[a] = a;
-      for (std::size_t j = 0; j < a; ++j) {
-        if (r[j] == j && same_type[a][j] && text[j] == text[a]) {
+      for (std::size_t j = 0; j < a && has_twin_type[a]; ++j) {
+        if (r[j] == j && same_type[a][j] && hash[j] == hash[a] && text(j) == text(a)) {
           r[a] = j;
           break;
         }
