@@ -51,6 +51,41 @@ class batch_builder {
     n.buffers.push_back(bytes(chars.data(), chars.size()));
     return finish(n);
   }
+  // utf8_view ("vu") strings, as Polars exports them: 16-byte views, strings over 12
+  // bytes in data buffers of at most `per_buffer` bytes, then the buffers' sizes. The
+  // views are returned for a test to corrupt (each is 4 int32: length, prefix, buffer
+  // index, offset).
+  std::int32_t* string_views(const std::string& name, const std::vector<std::string>& values,
+                             std::size_t per_buffer = 16) {
+    node& n = add(name, "vu", static_cast<std::int64_t>(values.size()));
+    n.buffers.push_back(nullptr);
+    std::vector<std::int32_t> views(4 * values.size());
+    std::vector<std::string> data(1);
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const std::string& v = values[i];
+      views[4 * i] = static_cast<std::int32_t>(v.size());
+      if (v.size() <= 12) {
+        std::memcpy(&views[4 * i + 1], v.data(), v.size());
+        continue;
+      }
+      if (data.back().size() + v.size() > per_buffer && !data.back().empty()) data.emplace_back();
+      std::memcpy(&views[4 * i + 1], v.data(), 4);
+      views[4 * i + 2] = static_cast<std::int32_t>(data.size() - 1);
+      views[4 * i + 3] = static_cast<std::int32_t>(data.back().size());
+      data.back() += v;
+    }
+    if (data.back().empty()) data.pop_back();
+    const void* view_buffer = bytes(views.data(), views.size() * 4);
+    n.buffers.push_back(view_buffer);
+    std::vector<std::int64_t> sizes;
+    for (const std::string& d : data) {
+      n.buffers.push_back(bytes(d.data(), d.size()));
+      sizes.push_back(static_cast<std::int64_t>(d.size()));
+    }
+    n.buffers.push_back(bytes(sizes.data(), sizes.size() * 8));
+    finish(n);
+    return static_cast<std::int32_t*>(const_cast<void*>(view_buffer));
+  }
   // int32 indices into a dictionary of utf8 strings.
   batch_builder& dictionary(const std::string& name, const std::vector<std::int32_t>& indices,
                             const std::vector<std::string>& words) {

@@ -149,6 +149,45 @@ TEST_CASE("arrow events: sliced batches and sliced columns read from their offse
   CHECK(std::isnan(out[2].amount));  // the validity bitmap read at the column's offset
 }
 
+TEST_CASE("arrow events: utf8_view strings (Polars), inline and in data buffers, every view bounds-checked", "[arrow]") {
+  const std::vector<std::string> users = {"short", "", "exactly12chr", "thirteen char", "a much longer user name", "ü"};
+  const auto read = [&](batch_builder& b, std::vector<keyed>& out) {
+    b.column<std::int64_t>("ts", "l", {1, 2, 3, 4, 5, 6}).column<double>("amount", "g", {1, 2, 3, 4, 5, 6});
+    ArrowSchema schema;
+    ArrowArray batch;
+    b.build(schema, batch);
+    return arrow::append_events(schema, batch, out);
+  };
+  {
+    batch_builder b;
+    b.string_views("user", users);
+    std::vector<keyed> out;
+    const absl::Status s = read(b, out);
+    INFO(s.message());
+    REQUIRE(s.ok());
+    REQUIRE(out.size() == users.size());
+    for (std::size_t i = 0; i < users.size(); ++i) CHECK(out[i].user == users[i]);
+  }
+  // Hostile views: a buffer index past the data buffers, an offset or length past the
+  // buffer's size, a negative length. Each is refused by row, and nothing is appended.
+  const auto corrupt = [&](int field, std::int32_t value, std::string_view expect) {
+    batch_builder b;
+    std::int32_t* views = b.string_views("user", users);
+    views[4 * 4 + field] = value;  // row 4: the long name, in a data buffer
+    std::vector<keyed> out{{"kept", 1, 2.0}};
+    const absl::Status s = read(b, out);
+    INFO(s.message());
+    CHECK_FALSE(s.ok());
+    CHECK(std::string(s.message()).find(expect) != std::string::npos);
+    CHECK(out.size() == 1);
+  };
+  corrupt(2, 7, "column 'user' row 4: malformed string offsets");
+  corrupt(2, -1, "column 'user' row 4: malformed string offsets");
+  corrupt(3, 1'000'000, "column 'user' row 4: malformed string offsets");
+  corrupt(0, 1'000'000, "column 'user' row 4: malformed string offsets");
+  corrupt(0, -5, "column 'user' row 4: malformed string offsets");
+}
+
 TEST_CASE("arrow events: bad input names the column and row and appends nothing", "[arrow]") {
   const auto refused = [](batch_builder& b, std::string_view expect) {
     ArrowSchema schema;

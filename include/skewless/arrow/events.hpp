@@ -15,7 +15,7 @@
 //                                                (nanoseconds floored)
 //   absl::Time field                             timestamp[any unit], int64 (microseconds)
 //   float / double field                         float32, float64; integers exactly representable
-//   std::string field                            utf8, large_utf8, dictionary of either
+//   std::string field                            utf8, large_utf8, utf8_view, dictionary of any
 //   enum field                                   its underlying integer
 //   vector field (Eigen, std::array of N)        fixed_size_list<float32|float64>[N]
 //
@@ -68,7 +68,7 @@ enum class kind : std::uint8_t {
   i8, i16, i32, i64,
   u8, u16, u32, u64,
   f32, f64,
-  utf8, large_utf8,
+  utf8, large_utf8, utf8_view,
   timestamp,
   fixed_size_list,
 };
@@ -108,12 +108,13 @@ inline kind kind_of(std::string_view f) noexcept {
   if (f == "g") return kind::f64;
   if (f == "u") return kind::utf8;
   if (f == "U") return kind::large_utf8;
+  if (f == "vu") return kind::utf8_view;
   if (f.starts_with("ts") && f.size() >= 4 && f[3] == ':') return kind::timestamp;
   if (f.starts_with("+w:")) return kind::fixed_size_list;
   return kind::unsupported;
 }
 inline bool is_integer(kind k) noexcept { return k >= kind::i8 && k <= kind::u64; }
-inline bool is_string(kind k) noexcept { return k == kind::utf8 || k == kind::large_utf8; }
+inline bool is_string(kind k) noexcept { return k == kind::utf8 || k == kind::large_utf8 || k == kind::utf8_view; }
 
 // Integer value at physical index i (offset included) of a fixed-width integer or
 // boolean buffer, widened: signed kinds to int64, unsigned to uint64 (as `negative` +
@@ -184,7 +185,30 @@ bool string_at(const ArrowArray& a, std::int64_t i, std::string_view& out) noexc
   out = std::string_view(data == nullptr ? "" : data + b, static_cast<std::size_t>(e - b));
   return true;
 }
+// The string at a row of a utf8_view array (Polars' strings): a 16-byte view holds the
+// length and either the bytes (up to 12) or a data buffer's index and an offset into
+// it. The last buffer holds the data buffers' sizes, so every view is bounds-checked.
+inline bool string_view_at(const ArrowArray& a, std::int64_t i, std::string_view& out) noexcept {
+  const auto* view = static_cast<const unsigned char*>(a.buffers[1]) + 16 * i;
+  std::int32_t len = 0, index = 0, offset = 0;
+  std::memcpy(&len, view, 4);
+  if (len < 0) return false;
+  if (len <= 12) {
+    out = std::string_view(reinterpret_cast<const char*>(view + 4), static_cast<std::size_t>(len));
+    return true;
+  }
+  std::memcpy(&index, view + 8, 4);
+  std::memcpy(&offset, view + 12, 4);
+  const std::int64_t data_buffers = a.n_buffers - 3;
+  if (index < 0 || index >= data_buffers || offset < 0) return false;
+  const auto* sizes = static_cast<const std::int64_t*>(a.buffers[a.n_buffers - 1]);
+  const char* data = static_cast<const char*>(a.buffers[2 + index]);
+  if (sizes == nullptr || data == nullptr || std::int64_t{offset} + len > sizes[index]) return false;
+  out = std::string_view(data + offset, static_cast<std::size_t>(len));
+  return true;
+}
 inline bool string_in(const ArrowArray& a, kind k, std::int64_t i, std::string_view& out) noexcept {
+  if (k == kind::utf8_view) return string_view_at(a, i, out);
   return k == kind::utf8 ? string_at<std::int32_t>(a, i, out) : string_at<std::int64_t>(a, i, out);
 }
 
@@ -202,7 +226,7 @@ inline absl::Status describe(const ArrowSchema& s, const ArrowArray& a, column& 
     c.values = a.dictionary;
     c.values_type = kind_of(s.dictionary->format == nullptr ? "" : s.dictionary->format);
     if (!is_string(c.values_type) || c.values->n_buffers < 3 || c.values->offset < 0 || c.values->length < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a dictionary of '", as_absl(s.dictionary->format == nullptr ? "" : s.dictionary->format), "'; only dictionaries of utf8 or large_utf8 strings are read"));
+      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a dictionary of '", as_absl(s.dictionary->format == nullptr ? "" : s.dictionary->format), "'; only dictionaries of utf8, large_utf8 or utf8_view strings are read"));
     }
     if (a.n_buffers < 2 || (a.length > 0 && a.buffers[1] == nullptr)) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has no index buffer"));
     return absl::OkStatus();
@@ -293,7 +317,7 @@ absl::Status read_field(const column& c, std::int64_t row, T& out) {
       } else if (is_string(c.type)) {
         if (!string_in(*c.array, c.type, i, v)) return column_error(c, row, "malformed string offsets");
       } else {
-        return column_error(c, row, "not a string column; a string field takes utf8, large_utf8 or a dictionary of them");
+        return column_error(c, row, "not a string column; a string field takes utf8, large_utf8, utf8_view or a dictionary of them");
       }
       out.assign(v.data(), v.size());
       return absl::OkStatus();
