@@ -4,8 +4,10 @@
 #   ./scripts/test.sh              g++ 12, Release: everything — unit, conformance,
 #                                  examples, compile-fail diagnostics, header
 #                                  self-containment, packaging, fuzz corpus replay, Arrow
-#                                  interop with pyarrow and numpy (in build/python-venv),
-#                                  and each benchmark for a moment on a tiny workload
+#                                  interop with pyarrow and numpy, the Python module tests
+#                                  (pytest, pip install of examples/python; the venv is
+#                                  build/python-venv), and each benchmark for a moment on a
+#                                  tiny workload
 #   ./scripts/test.sh --clang      clang 19 (Debian 12's clang-19) with AddressSanitizer +
 #                                  UndefinedBehaviorSanitizer: everything but the benchmarks —
 #                                  unit, conformance, examples, diagnostics, headers — so one
@@ -48,11 +50,13 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 primary() {
-  "$root/scripts/install-deps.sh" libbenchmark-dev
+  "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
-  # pyarrow, for the Arrow interop test (tests/arrow/interop.py), in a private venv.
+  # A private venv for the Arrow interop test (tests/arrow/interop.py) and the Python
+  # module tests (tests/python: nanobind, scikit-build-core, pytest, and the producers
+  # the module reads from).
   local python
-  python="$("$root/scripts/python-venv.sh" "$build/python-venv" pyarrow==26.0.1 numpy==2.4.6)"
+  python="$("$root/scripts/python-venv.sh" "$build/python-venv" $(cat "$root/scripts/python-requirements.txt"))"
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON \
     -DSKEWLESS_PYTHON="$python" >/dev/null
   timed_build "$build"
