@@ -51,6 +51,8 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 primary() {
   "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv
+  # Spark (tests/python/test_spark.py) runs on a JVM: Debian 12's Java 17 if none is here.
+  command -v java >/dev/null || "$root/scripts/install-deps.sh" openjdk-17-jre-headless
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
   # A private venv for the Arrow interop test (tests/arrow/interop.py) and the Python
   # module tests (tests/python: nanobind, scikit-build-core, pytest, and the producers
