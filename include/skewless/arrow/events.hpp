@@ -43,6 +43,7 @@
 #include <boost/hana/size.hpp>
 #include <boost/hana/string.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -451,7 +452,10 @@ absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std
   });
   if (!status.ok()) return status;
   const std::size_t before = out.size();
-  out.reserve(before + static_cast<std::size_t>(batch.length));
+  // Geometric growth: reserving exactly each batch's rows would reallocate (and move
+  // every earlier event) once per batch, quadratic in a stream of many batches.
+  const std::size_t need = before + static_cast<std::size_t>(batch.length);
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
   for (std::int64_t row = 0; row < batch.length && status.ok(); ++row) {
     E& e = out.emplace_back();
     std::size_t k = 0;
