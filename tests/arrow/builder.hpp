@@ -225,4 +225,41 @@ class batch_builder {
   bool streamed_ = false;
 };
 
+// A stream of one batch per builder, in order (a builder with no rows gives an empty
+// batch). The builders must outlive it; `released` is set when the stream is released.
+struct chained_stream {
+  std::deque<batch_builder>* parts = nullptr;
+  std::size_t next = 0;
+  bool released = false;
+  ArrowSchema schema{};
+  ArrowArray array{};
+
+  void stream(ArrowArrayStream* out) {
+    next = 0;
+    released = false;
+    *out = ArrowArrayStream{};
+    out->private_data = this;
+    out->get_schema = [](ArrowArrayStream* s, ArrowSchema* schema) -> int {
+      auto* self = static_cast<chained_stream*>(s->private_data);
+      self->parts->front().build(self->schema, self->array);
+      *schema = self->schema;
+      schema->release = [](ArrowSchema* x) { x->release = nullptr; };
+      return 0;
+    };
+    out->get_next = [](ArrowArrayStream* s, ArrowArray* array) -> int {
+      auto* self = static_cast<chained_stream*>(s->private_data);
+      *array = ArrowArray{};
+      if (self->next == self->parts->size()) return 0;
+      (*self->parts)[self->next++].build(self->schema, *array);
+      array->release = [](ArrowArray* x) { x->release = nullptr; };
+      return 0;
+    };
+    out->get_last_error = [](ArrowArrayStream*) -> const char* { return nullptr; };
+    out->release = [](ArrowArrayStream* s) {
+      static_cast<chained_stream*>(s->private_data)->released = true;
+      s->release = nullptr;
+    };
+  }
+};
+
 }  // namespace skewless_test

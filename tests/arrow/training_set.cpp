@@ -13,7 +13,10 @@
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <deque>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -244,4 +247,182 @@ TEST_CASE("arrow training set: Arrow events and spine in, the training set out",
   no_time.stream(&spine_in);
   const absl::Status s = arrow::training_set(fs, events_in, spine_in, &out);
   CHECK(std::string(s.message()) == "spine: skewless: the record batch has no column 'ts' for the field of that name");
+}
+
+namespace {
+
+// Events and spine rows sorted by key (times random within a key), cut into batches of
+// random sizes (some empty), as a sorted Parquet dataset or a sorted Spark partition
+// would arrive.
+struct sorted_case {
+  std::vector<ev> events;
+  std::vector<spine_row<std::string>> spine;
+  std::deque<skewless_test::batch_builder> event_parts, spine_parts;
+  skewless_test::chained_stream event_stream, spine_stream;
+
+  sorted_case(std::uint64_t seed, int keys, int hot_events, std::size_t max_batch) {
+    std::mt19937_64 rng(seed);
+    for (int k = 0; k < keys; ++k) {
+      const std::string key = "k" + std::to_string(k);
+      const int n = k == keys / 2 ? hot_events : static_cast<int>(rng() % 12);
+      for (int i = 0; i < n; ++i) {
+        const double v = rng() % 17 == 0 ? std::numeric_limits<double>::quiet_NaN()
+                                         : static_cast<double>(static_cast<int>(rng() % 2001) - 1000) / 8;
+        events.push_back({key, static_cast<std::int64_t>(rng() % 50) * 600'000'000, v});
+      }
+      for (int i = static_cast<int>(rng() % 4); i > 0; --i) {
+        spine.push_back({key, static_cast<std::int64_t>(rng() % 60) * 600'000'000});
+      }
+    }
+    std::sort(events.begin(), events.end(), [](const ev& a, const ev& b) { return a.user < b.user; });
+    std::stable_sort(spine.begin(), spine.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    cut(rng, max_batch, events.size(), event_parts, [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
+      std::vector<std::string> u;
+      std::vector<std::int64_t> t;
+      std::vector<double> a;
+      for (std::size_t i = from; i < to; ++i) {
+        u.push_back(events[i].user);
+        t.push_back(events[i].ts);
+        a.push_back(events[i].amount);
+      }
+      b.strings("user", u).column("ts", "l", t).column("amount", "g", a);
+    });
+    cut(rng, max_batch, spine.size(), spine_parts, [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
+      std::vector<std::string> u;
+      std::vector<std::int64_t> t;
+      for (std::size_t i = from; i < to; ++i) {
+        u.push_back(spine[i].key);
+        t.push_back(spine[i].time_us);
+      }
+      b.string_views("user", u);  // the spine's keys as Polars would send them
+      b.column("ts", "tsu:", t);
+    });
+    event_stream.parts = &event_parts;
+    spine_stream.parts = &spine_parts;
+  }
+
+  template <class Fill>
+  static void cut(std::mt19937_64& rng, std::size_t max_batch, std::size_t n,
+                  std::deque<skewless_test::batch_builder>& parts, Fill fill) {
+    std::size_t at = 0;
+    do {
+      const std::size_t size = std::min(n - at, static_cast<std::size_t>(rng() % (max_batch + 1)));
+      fill(parts.emplace_back(), at, at + size);
+      at += size;
+    } while (at < n);
+  }
+};
+
+// Every batch of `out`, read back as rows.
+std::vector<arrow_out_test::row> drain(ArrowArrayStream& out, int& error, std::string& message) {
+  std::vector<arrow_out_test::row> back;
+  ArrowSchema schema{};
+  REQUIRE(out.get_schema(&out, &schema) == 0);
+  error = 0;
+  while (true) {
+    ArrowArray batch{};
+    error = out.get_next(&out, &batch);
+    if (error != 0) {
+      message = out.get_last_error(&out);
+      break;
+    }
+    if (batch.release == nullptr) break;
+    CHECK(batch.length <= 7);
+    REQUIRE(arrow::append_events(schema, batch, back).ok());
+    batch.release(&batch);
+  }
+  schema.release(&schema);
+  return back;
+}
+
+}  // namespace
+
+TEST_CASE("arrow streamed training set: sorted inputs in many batches, rows as keys complete, every bit", "[arrow]") {
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    sorted_case c(seed, 1 + static_cast<int>(seed % 60), static_cast<int>(seed * 7 % 200), 1 + seed % 25);
+    ArrowArrayStream events_in, spine_in, out;
+    c.event_stream.stream(&events_in);
+    c.spine_stream.stream(&spine_in);
+    REQUIRE(arrow::stream_training_set(fs, &events_in, &spine_in, &out, {.threads = 1}, 7).ok());
+    CHECK(events_in.release == nullptr);  // taken over
+    int error = 0;
+    std::string message;
+    const auto back = drain(out, error, message);
+    INFO("seed " << seed << ": " << message);
+    REQUIRE(error == 0);
+    out.release(&out);
+    CHECK(c.event_stream.released);
+    CHECK(c.spine_stream.released);
+    const auto expected = batch::evaluate(fs, c.events, c.spine);
+    REQUIRE(back.size() == c.spine.size());
+    for (std::size_t i = 0; i < back.size(); ++i) {
+      const auto r = static_cast<Eigen::Index>(i);
+      CHECK(back[i].user == c.spine[i].key);
+      CHECK(back[i].ts == c.spine[i].time_us);
+      CHECK(same_bits(back[i].n, expected.values(r, 0)));
+      CHECK(same_bits(back[i].total, expected.values(r, 1)));
+      CHECK(same_bits(back[i].top, expected.values(r, 2)));
+    }
+  }
+}
+
+TEST_CASE("arrow streamed training set: memory holds the largest key and a chunk, not the inputs", "[arrow]") {
+  // 400 keys, one with 2,000 events; batches of up to 16 rows; chunks of 7 spine rows or
+  // 64 events. The inputs hold ~4,800 events and ~600 spine rows.
+  sorted_case c(99, 400, 2000, 16);
+  ArrowArrayStream events_in, spine_in;
+  c.event_stream.stream(&events_in);
+  c.spine_stream.stream(&spine_in);
+  using stream = arrow::arrow_internal::sorted_training_set_stream<std::remove_cvref_t<decltype(fs)>>;
+  stream s(fs, events_in, spine_in, {.threads = 1}, 7, 64);
+  std::size_t rows = 0;
+  while (true) {
+    ArrowArray batch{};
+    const absl::Status st = s.next(&batch);
+    INFO(st.message());
+    REQUIRE(st.ok());
+    if (batch.release == nullptr) break;
+    rows += static_cast<std::size_t>(batch.length);
+    batch.release(&batch);
+  }
+  CHECK(rows == c.spine.size());
+  INFO("peak rows buffered " << s.peak_buffered() << " of " << c.events.size() + c.spine.size());
+  CHECK(s.peak_buffered() <= 2000 + 64 + 7 + 2 * 16 + 12 + 4);
+  CHECK(c.events.size() > 4000);
+}
+
+TEST_CASE("arrow streamed training set: out-of-order keys and bad columns fail the stream with the stream and row", "[arrow]") {
+  {
+    sorted_case c(5, 30, 10, 4);
+    std::swap(c.event_parts[1], c.event_parts[c.event_parts.size() - 2]);  // keys go back
+    ArrowArrayStream events_in, spine_in, out;
+    c.event_stream.stream(&events_in);
+    c.spine_stream.stream(&spine_in);
+    REQUIRE(arrow::stream_training_set(fs, &events_in, &spine_in, &out, {}, 7).ok());
+    int error = 0;
+    std::string message;
+    (void)drain(out, error, message);
+    CHECK(error == EINVAL);
+    CHECK(message.find("events: skewless: row ") == 0);
+    CHECK(message.find("the key is less than the key before it") != std::string::npos);
+    ArrowArray again{};
+    CHECK(out.get_next(&out, &again) == EINVAL);  // the error sticks
+    out.release(&out);
+    CHECK(c.event_stream.released);
+  }
+  {
+    sorted_case c(6, 30, 10, 4);
+    c.spine_parts.clear();
+    c.spine_parts.emplace_back().strings("user", {"k01", "k02"});  // no time column
+    ArrowArrayStream events_in, spine_in, out;
+    c.event_stream.stream(&events_in);
+    c.spine_stream.stream(&spine_in);
+    REQUIRE(arrow::stream_training_set(fs, &events_in, &spine_in, &out, {}, 7).ok());
+    int error = 0;
+    std::string message;
+    (void)drain(out, error, message);
+    CHECK(error == EINVAL);
+    CHECK(message == "spine: skewless: the record batch has no column 'ts' for the field of that name");
+    out.release(&out);
+  }
 }

@@ -470,31 +470,68 @@ absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std
 
 // f(schema, batch, rows before it) for each batch of a stream, until f fails; releases
 // each batch and, at the end, the schema (the stream stays the caller's).
-template <class F>
-absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) {
-  const auto stream_error = [&](std::string_view what, int code) {
-    const char* msg = stream.get_last_error != nullptr ? stream.get_last_error(&stream) : nullptr;
+// Pulls the record batches of a stream one at a time (the stream stays the caller's):
+// next() moves to the next non-released batch, or reports the end.
+class batch_source {
+ public:
+  explicit batch_source(ArrowArrayStream& stream) : stream_(&stream) {}
+  batch_source(const batch_source&) = delete;
+  batch_source& operator=(const batch_source&) = delete;
+  ~batch_source() {
+    drop_batch();
+    if (schema_.release != nullptr) schema_.release(&schema_);
+  }
+
+  // The next batch into batch(); `more` is false at the end of the stream.
+  absl::Status next(bool& more) {
+    more = false;
+    if (!started_) {
+      started_ = true;
+      if (const int rc = stream_->get_schema(stream_, &schema_); rc != 0) return stream_error("give its schema", rc);
+    }
+    rows_before_ += batch_.length;
+    drop_batch();
+    if (const int rc = stream_->get_next(stream_, &batch_); rc != 0) {
+      batch_ = ArrowArray{};
+      return stream_error("give its next batch", rc);
+    }
+    more = batch_.release != nullptr;  // a released batch marks the end
+    if (!more) batch_ = ArrowArray{};
+    return absl::OkStatus();
+  }
+  [[nodiscard]] const ArrowSchema& schema() const noexcept { return schema_; }
+  [[nodiscard]] const ArrowArray& batch() const noexcept { return batch_; }
+  // Rows of the stream before the current batch (for messages).
+  [[nodiscard]] std::int64_t rows_before() const noexcept { return rows_before_; }
+
+ private:
+  void drop_batch() {
+    if (batch_.release != nullptr) batch_.release(&batch_);
+    batch_ = ArrowArray{};
+  }
+  absl::Status stream_error(std::string_view what, int code) const {
+    const char* msg = stream_->get_last_error != nullptr ? stream_->get_last_error(stream_) : nullptr;
     return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", as_absl(what),
                                                    " (errno ", code, ")", msg != nullptr ? ": " : "",
                                                    msg != nullptr ? msg : ""));
-  };
-  ArrowSchema schema{};
-  if (const int rc = stream.get_schema(&stream, &schema); rc != 0) return stream_error("give its schema", rc);
-  absl::Status status;
-  std::int64_t rows = 0;
-  while (status.ok()) {
-    ArrowArray batch{};
-    if (const int rc = stream.get_next(&stream, &batch); rc != 0) {
-      status = stream_error("give its next batch", rc);
-      break;
-    }
-    if (batch.release == nullptr) break;  // the end of the stream
-    status = f(schema, batch, rows);
-    rows += batch.length;
-    batch.release(&batch);
   }
-  if (schema.release != nullptr) schema.release(&schema);
-  return status;
+
+  ArrowArrayStream* stream_;
+  ArrowSchema schema_{};
+  ArrowArray batch_{};
+  std::int64_t rows_before_ = 0;
+  bool started_ = false;
+};
+
+// f(schema, batch, rows_before) for every batch of the stream, until f fails.
+template <class F>
+absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) {
+  batch_source source(stream);
+  bool more = true;
+  while (true) {
+    if (absl::Status s = source.next(more); !s.ok() || !more) return s;
+    if (absl::Status s = f(source.schema(), source.batch(), source.rows_before()); !s.ok()) return s;
+  }
 }
 
 }  // namespace arrow_internal

@@ -31,6 +31,7 @@
 #include <skewless/types.hpp>
 
 #include <absl/status/status.h>
+#include <absl/strings/match.h>
 #include <absl/strings/str_cat.h>
 
 #include <algorithm>
@@ -40,6 +41,7 @@
 #include <cstring>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -113,11 +115,72 @@ inline std::string encode_metadata(const std::vector<std::pair<std::string, std:
   return out;
 }
 
+// An Arrow C stream over `impl` (schema(ArrowSchema*) const, and absl::Status
+// next(ArrowArray*) giving a released array at the end). An error — a status, or an
+// exception such as bad_alloc — is returned as an errno with get_last_error's message,
+// and every later call returns it again.
+template <class T>
+class c_stream {
+ public:
+  static void make(std::unique_ptr<T> impl, ArrowArrayStream* out) {
+    *out = ArrowArrayStream{};
+    out->get_schema = [](ArrowArrayStream* s, ArrowSchema* schema) -> int {
+      return self(s)->guarded([&](T& t) {
+        t.schema(schema);
+        return absl::OkStatus();
+      });
+    };
+    out->get_next = [](ArrowArrayStream* s, ArrowArray* array) -> int {
+      return self(s)->guarded([&](T& t) { return t.next(array); });
+    };
+    out->get_last_error = [](ArrowArrayStream* s) -> const char* {
+      const c_stream* c = self(s);
+      return c == nullptr || c->error_.empty() ? nullptr : c->error_.c_str();
+    };
+    out->release = [](ArrowArrayStream* s) {
+      delete self(s);
+      s->private_data = nullptr;
+      s->release = nullptr;
+    };
+    out->private_data = new c_stream(std::move(impl));
+  }
+
+ private:
+  explicit c_stream(std::unique_ptr<T> impl) : impl_(std::move(impl)) {}
+  static c_stream* self(ArrowArrayStream* s) noexcept { return static_cast<c_stream*>(s->private_data); }
+
+  template <class F>
+  int guarded(F&& f) noexcept {
+    if (code_ != 0) return code_;
+    try {
+      const absl::Status s = f(*impl_);
+      if (s.ok()) return 0;
+      error_ = std::string(s.message());
+      code_ = EINVAL;
+    } catch (const std::bad_alloc&) {
+      error_ = "skewless: out of memory building an Arrow batch";
+      code_ = ENOMEM;
+    } catch (const std::exception& e) {
+      error_ = e.what();
+      code_ = EIO;
+    }
+    return code_;
+  }
+
+  std::unique_ptr<T> impl_;
+  std::string error_;
+  int code_ = 0;
+};
+
 template <class FS, class Key>
 class training_set_stream {
  public:
-  training_set_stream(const FS& fs, std::vector<spine_row<Key>> spine, batch::result<FS> rows, std::size_t per_batch)
-      : spine_(std::move(spine)), rows_(std::move(rows)), per_batch_(std::max<std::size_t>(1, per_batch)) {
+  // `large_keys`: string keys as large_utf8 whatever their size (a stream whose later
+  // chunks are not known when the schema is given).
+  training_set_stream(const FS& fs, std::vector<spine_row<Key>> spine, batch::result<FS> rows, std::size_t per_batch,
+                      bool large_keys = false)
+      : spine_(std::move(spine)), rows_(std::move(rows)), per_batch_(std::max<std::size_t>(1, per_batch)),
+        large_strings_(large_keys) {
     names_.push_back(std::string(FS::key_name.view()));
     names_.push_back(std::string(FS::time_name.view()));
     for (std::string_view c : rows_.columns) names_.emplace_back(c);
@@ -129,11 +192,25 @@ class training_set_stream {
     if constexpr (std::is_same_v<Key, std::string>) {
       std::size_t total = 0;
       for (const auto& r : spine_) total += r.key.size();
-      large_strings_ = total > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
+      large_strings_ = large_strings_ || total > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max());
     }
   }
 
   [[nodiscard]] std::size_t rows() const noexcept { return spine_.size(); }
+  [[nodiscard]] std::size_t remaining() const noexcept { return spine_.size() - next_; }
+
+  // The next batch of at most per_batch rows (call while remaining() > 0).
+  void next_batch(ArrowArray* out) {
+    const std::size_t count = std::min(per_batch_, remaining());
+    batch(next_, count, out);
+    next_ += count;
+  }
+  // Replaces the rows handed out with another chunk's (same definition and columns).
+  void reset(std::vector<spine_row<Key>> spine, batch::result<FS> rows) {
+    spine_ = std::move(spine);
+    rows_ = std::move(rows);
+    next_ = 0;
+  }
 
   void schema(ArrowSchema* out) const {
     auto o = std::make_shared<export_storage>();
@@ -211,51 +288,14 @@ class training_set_stream {
     own(*out, o);
   }
 
-  // The C stream: get_next hands out batches of per_batch rows, then the end.
-  static void to_c(std::unique_ptr<training_set_stream> self, ArrowArrayStream* out) {
-    *out = ArrowArrayStream{};
-    out->get_schema = [](ArrowArrayStream* s, ArrowSchema* schema) -> int {
-      return guarded(s, [&](training_set_stream& t) { t.schema(schema); });
-    };
-    out->get_next = [](ArrowArrayStream* s, ArrowArray* array) -> int {
-      return guarded(s, [&](training_set_stream& t) {
-        if (t.next_ >= t.rows()) {
-          *array = ArrowArray{};  // release == nullptr: the end
-          return;
-        }
-        const std::size_t count = std::min(t.per_batch_, t.rows() - t.next_);
-        t.batch(t.next_, count, array);
-        t.next_ += count;
-      });
-    };
-    out->get_last_error = [](ArrowArrayStream* s) -> const char* {
-      auto* t = static_cast<training_set_stream*>(s->private_data);
-      return t == nullptr || t->error_.empty() ? nullptr : t->error_.c_str();
-    };
-    out->release = [](ArrowArrayStream* s) {
-      delete static_cast<training_set_stream*>(s->private_data);
-      s->private_data = nullptr;
-      s->release = nullptr;
-    };
-    out->private_data = self.release();
+  // The next batch of at most per_batch rows, or the end (a released array).
+  absl::Status next(ArrowArray* out) {
+    *out = ArrowArray{};
+    if (remaining() > 0) next_batch(out);
+    return absl::OkStatus();
   }
 
  private:
-  template <class F>
-  static int guarded(ArrowArrayStream* s, F&& f) noexcept {
-    auto* t = static_cast<training_set_stream*>(s->private_data);
-    try {
-      f(*t);
-      return 0;
-    } catch (const std::bad_alloc&) {
-      t->error_ = "skewless: out of memory building an Arrow batch";
-      return ENOMEM;
-    } catch (const std::exception& e) {
-      t->error_ = e.what();
-      return EIO;
-    }
-  }
-
   [[nodiscard]] std::string format_of(std::size_t c) const {
     if (c == 0) {
       if constexpr (std::is_same_v<Key, std::string>) return large_strings_ ? "U" : "u";
@@ -307,7 +347,220 @@ class training_set_stream {
   std::string metadata_;
   bool large_strings_ = false;
   std::size_t next_ = 0;
-  std::string error_;
+};
+
+// The spine rows of one record batch, appended to `out`; on error some may have been.
+template <class FSet>
+absl::Status append_spine_rows(const ArrowSchema& schema, const ArrowArray& batch,
+                               std::vector<spine_row<typename FSet::key_type>>& out, std::int64_t rows_before) {
+  if (absl::Status s = check_batch(schema, batch); !s.ok()) return s;
+  column key, time;
+  if (absl::Status s = find_column(schema, batch, FSet::key_name.view(), rows_before, key); !s.ok()) return s;
+  if (absl::Status s = find_column(schema, batch, FSet::time_name.view(), rows_before, time); !s.ok()) return s;
+  const std::size_t need = out.size() + static_cast<std::size_t>(batch.length);
+  if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
+  for (std::int64_t row = 0; row < batch.length; ++row) {
+    spine_row<typename FSet::key_type> r{};
+    if (absl::Status s = read_field(key, row, r.key); !s.ok()) return s;
+    if (absl::Status s = read_field(time, row, r.time_us); !s.ok()) return s;
+    out.push_back(std::move(r));
+  }
+  return absl::OkStatus();
+}
+
+// One input of a streamed evaluation: an owned stream read a batch at a time into a
+// buffer of rows (events or spine rows), checked to be sorted by key. Rows before
+// `head` are consumed; the buffer compacts when the consumed part is half of it.
+template <class Row, class KeyOf>
+class sorted_input {
+ public:
+  sorted_input(ArrowArrayStream stream, const char* what, KeyOf key_of)
+      : owned_{stream}, source_(owned_.stream), what_(what), key_of_(key_of) {}
+  sorted_input(const sorted_input&) = delete;
+  sorted_input& operator=(const sorted_input&) = delete;
+
+  [[nodiscard]] bool done() const noexcept { return done_; }
+  [[nodiscard]] std::size_t size() const noexcept { return rows_.size() - head_; }
+  [[nodiscard]] const Row* begin() const noexcept { return rows_.data() + head_; }
+  [[nodiscard]] decltype(auto) last_key() const { return key_of_(rows_.back()); }
+
+  // Reads the next batch (skipping empty ones) with `append(schema, batch, rows,
+  // rows_before)`; at the end of the stream sets done().
+  template <class Append>
+  absl::Status pull(Append&& append) {
+    while (!done_) {
+      bool more = false;
+      if (absl::Status s = source_.next(more); !s.ok()) return prefixed(s);
+      if (!more) {
+        done_ = true;
+        break;
+      }
+      const std::size_t before = rows_.size();
+      if (absl::Status s = append(source_.schema(), source_.batch(), rows_, source_.rows_before()); !s.ok()) {
+        rows_.resize(before);
+        return prefixed(s);
+      }
+      for (std::size_t i = before; i < rows_.size(); ++i) {
+        if (i > 0 && key_of_(rows_[i]) < key_of_(rows_[i - 1])) {
+          const auto row = source_.rows_before() + static_cast<std::int64_t>(i - before);
+          rows_.resize(before);
+          return absl::InvalidArgumentError(absl::StrCat(
+              what_, ": skewless: row ", row, ": the key is less than the key before it; a streamed training set ",
+              "needs events and spine sorted by key (arrow::training_set takes them in any order)"));
+        }
+      }
+      if (rows_.size() > before) break;
+    }
+    return absl::OkStatus();
+  }
+  // The first n unconsumed rows are used up.
+  void consume(std::size_t n) {
+    head_ += n;
+    if (head_ == rows_.size()) {
+      rows_.clear();
+      head_ = 0;
+    } else if (head_ >= rows_.size() / 2) {
+      rows_.erase(rows_.begin(), rows_.begin() + static_cast<std::ptrdiff_t>(head_));
+      head_ = 0;
+    }
+  }
+  // How many unconsumed rows have a key less than k.
+  template <class K>
+  [[nodiscard]] std::size_t count_below(const K& k) const {
+    return static_cast<std::size_t>(
+        std::partition_point(rows_.begin() + static_cast<std::ptrdiff_t>(head_), rows_.end(),
+                             [&](const Row& r) { return key_of_(r) < k; }) -
+        (rows_.begin() + static_cast<std::ptrdiff_t>(head_)));
+  }
+
+ private:
+  absl::Status prefixed(const absl::Status& s) const {
+    if (absl::StartsWith(s.message(), what_)) return s;
+    return absl::Status(s.code(), absl::StrCat(what_, ": ", s.message()));
+  }
+
+  // Declared before source_, so released after it (and its batch and schema).
+  struct owned_stream {
+    ArrowArrayStream stream;
+    ~owned_stream() {
+      if (stream.release != nullptr) stream.release(&stream);
+    }
+  } owned_;
+  batch_source source_;
+  const char* what_;
+  KeyOf key_of_;
+  std::vector<Row> rows_;
+  std::size_t head_ = 0;
+  bool done_ = false;
+};
+
+// The training set of streams sorted by key, evaluated a chunk of complete keys at a
+// time as the consumer pulls batches (see arrow::stream_training_set).
+template <class FS>
+class sorted_training_set_stream {
+  using Key = typename FS::key_type;
+  using Event = typename FS::event_type;
+  static constexpr auto event_key = [](const Event& e) -> decltype(auto) { return FS::key_of(e); };
+  static constexpr auto spine_key = [](const spine_row<Key>& r) -> const Key& { return r.key; };
+
+ public:
+  // Complete events gathered before a chunk is evaluated even without enough spine
+  // rows (so a sparse spine does not make the events pile up).
+  static constexpr std::size_t default_events_per_chunk = std::size_t{1} << 20;
+
+  sorted_training_set_stream(const FS& fs, ArrowArrayStream events, ArrowArrayStream spine, const batch::options& opt,
+                             std::size_t per_batch, std::size_t events_per_chunk = default_events_per_chunk)
+      : fs_(fs), opt_(opt), per_batch_(std::max<std::size_t>(1, per_batch)),
+        events_per_chunk_(std::max<std::size_t>(1, events_per_chunk)), events_(events, "events", event_key),
+        spine_(spine, "spine", spine_key),
+        out_(fs, {}, batch::evaluate(fs, std::vector<Event>{}, std::vector<spine_row<Key>>{}), per_batch, true) {}
+
+  void schema(ArrowSchema* out) const { out_.schema(out); }
+
+  // The next batch, or the end (a released array).
+  absl::Status next(ArrowArray* out) {
+    *out = ArrowArray{};
+    while (out_.remaining() == 0) {
+      if (finished_) return absl::OkStatus();
+      if (absl::Status s = fill(); !s.ok()) return s;
+    }
+    out_.next_batch(out);
+    return absl::OkStatus();
+  }
+
+  // The most rows the inputs held at once (events + spine), for the memory bound's test.
+  [[nodiscard]] std::size_t peak_buffered() const noexcept { return peak_; }
+
+ private:
+  // Reads until enough keys are complete, then evaluates them into out_.
+  absl::Status fill() {
+    const auto read_events = [](const ArrowSchema& schema, const ArrowArray& batch, std::vector<Event>& rows,
+                                std::int64_t rows_before) { return append_rows(schema, batch, rows, rows_before); };
+    const auto read_spine = [](const ArrowSchema& schema, const ArrowArray& batch, std::vector<spine_row<Key>>& rows,
+                               std::int64_t rows_before) {
+      return append_spine_rows<FS>(schema, batch, rows, rows_before);
+    };
+    while (true) {
+      if (!events_.done() && events_.size() == 0) {
+        if (absl::Status s = events_.pull(read_events); !s.ok()) return s;
+        continue;
+      }
+      if (!spine_.done() && spine_.size() == 0) {
+        if (absl::Status s = spine_.pull(read_spine); !s.ok()) return s;
+        continue;
+      }
+      // Keys below `bound` are complete in both inputs: a stream still going has no
+      // more rows below its last key.
+      const bool all = events_.done() && spine_.done();
+      std::size_t n_events = events_.size(), n_spine = spine_.size();
+      bool events_bound = false;  // whether the events hold the bound back
+      if (!all) {
+        const Key* bound = nullptr;
+        Key event_last{};
+        if (!events_.done()) {
+          event_last = events_.last_key();
+          bound = &event_last;
+          events_bound = true;
+        }
+        if (!spine_.done() && (bound == nullptr || spine_.last_key() < *bound)) {
+          bound = &spine_.last_key();
+          events_bound = false;
+        }
+        n_events = events_.count_below(*bound);
+        n_spine = spine_.count_below(*bound);
+      }
+      if (all || n_spine >= per_batch_ || n_events >= events_per_chunk_) {
+        evaluate(n_events, n_spine);
+        if (all) finished_ = true;
+        return absl::OkStatus();
+      }
+      // Not enough yet: read from the input that holds the bound back.
+      if (events_bound) {
+        if (absl::Status s = events_.pull(read_events); !s.ok()) return s;
+      } else {
+        if (absl::Status s = spine_.pull(read_spine); !s.ok()) return s;
+      }
+    }
+  }
+
+  void evaluate(std::size_t n_events, std::size_t n_spine) {
+    peak_ = std::max(peak_, events_.size() + spine_.size());
+    std::vector<spine_row<Key>> rows(spine_.begin(), spine_.begin() + n_spine);
+    auto result = batch::evaluate(fs_, std::span<const Event>(events_.begin(), n_events), rows, opt_);
+    events_.consume(n_events);
+    spine_.consume(n_spine);
+    out_.reset(std::move(rows), std::move(result));
+  }
+
+  FS fs_;
+  batch::options opt_;
+  std::size_t per_batch_;
+  std::size_t events_per_chunk_;
+  std::size_t peak_ = 0;
+  sorted_input<Event, decltype(event_key)> events_;
+  sorted_input<spine_row<Key>, decltype(spine_key)> spine_;
+  training_set_stream<FS, Key> out_;
+  bool finished_ = false;
 };
 
 }  // namespace arrow_internal
@@ -328,7 +581,7 @@ template <class FS, class Key>
                                                    " rows but the spine ", spine.size()));
   }
   using stream = arrow_internal::training_set_stream<FSet, Key>;
-  stream::to_c(std::make_unique<stream>(fs, std::move(spine), std::move(rows), rows_per_batch), out);
+  arrow_internal::c_stream<stream>::make(std::make_unique<stream>(fs, std::move(spine), std::move(rows), rows_per_batch), out);
   return absl::OkStatus();
 }
 
@@ -343,26 +596,11 @@ template <class FS>
   const std::size_t before = out.size();
   absl::Status status = arrow_internal::for_each_batch(
       stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {
-        if (absl::Status s = arrow_internal::check_batch(schema, batch); !s.ok()) return s;
-        arrow_internal::column key, time;
-        if (absl::Status s = arrow_internal::find_column(schema, batch, FSet::key_name.view(), rows_before, key); !s.ok()) {
-          return s;
-        }
-        if (absl::Status s = arrow_internal::find_column(schema, batch, FSet::time_name.view(), rows_before, time); !s.ok()) {
-          return s;
-        }
-        for (std::int64_t row = 0; row < batch.length; ++row) {
-          spine_row<typename FSet::key_type> r{};
-          if (absl::Status s = arrow_internal::read_field(key, row, r.key); !s.ok()) return s;
-          if (absl::Status s = arrow_internal::read_field(time, row, r.time_us); !s.ok()) return s;
-          out.push_back(std::move(r));
-        }
-        return absl::OkStatus();
+        return arrow_internal::append_spine_rows<FSet>(schema, batch, out, rows_before);
       });
   if (!status.ok()) out.resize(before);
   return status;
 }
-
 // A training set from Arrow to Arrow: events and spine read from their streams
 // (read_events, read_spine), evaluated by batch::evaluate(fs, events, spine, opt), and
 // handed out as export_training_set's stream. The input streams stay the caller's to
@@ -382,6 +620,38 @@ template <class FS>
   }
   auto result = batch::evaluate(fs, in, rows, opt);
   return export_training_set(fs, std::move(rows), std::move(result), out, rows_per_batch);
+}
+
+// A training set streamed: events and spine sorted by key (each stream's keys
+// non-decreasing; times in any order within a key) are read a batch at a time, and each
+// chunk of keys complete in both is evaluated when the consumer pulls a batch and
+// nothing is left to hand out. Memory holds the largest key's rows plus about a chunk
+// (rows_per_batch spine rows, or 2^20 events), not the inputs or the training set, so a
+// training set larger than memory can be written batch by batch. Rows come out in spine
+// order; values are batch::evaluate's, bit for bit; the schema is export_training_set's,
+// with string keys always large_utf8 (later batches are unknown when the schema is
+// given).
+//
+// The stream takes over both input streams (moved out: their release becomes nullptr)
+// and releases them with itself. Errors — a key out of order, a missing column, a null
+// key, a failing input — surface from out->get_next as EINVAL with the message from
+// get_last_error, naming the stream ("events" or "spine") and the row; batches already
+// handed out stay valid. arrow::training_set takes inputs in any order (it sorts in
+// memory).
+template <class FS>
+[[nodiscard]] absl::Status stream_training_set(const FS& fs, ArrowArrayStream* events, ArrowArrayStream* spine,
+                                               ArrowArrayStream* out, const batch::options& opt = {},
+                                               std::size_t rows_per_batch = 65536) {
+  using FSet = std::remove_cvref_t<FS>;
+  if (events == nullptr || spine == nullptr || events->release == nullptr || spine->release == nullptr) {
+    return absl::InvalidArgumentError("skewless: stream_training_set needs two live input streams");
+  }
+  using stream = arrow_internal::sorted_training_set_stream<FSet>;
+  auto impl = std::make_unique<stream>(fs, *events, *spine, opt, rows_per_batch);
+  events->release = nullptr;
+  spine->release = nullptr;
+  arrow_internal::c_stream<stream>::make(std::move(impl), out);
+  return absl::OkStatus();
 }
 
 }  // namespace skewless::inline v1::arrow

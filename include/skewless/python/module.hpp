@@ -512,9 +512,18 @@ void define_module(nb::module_& m, const FSet& fs) {
   }
 
   const auto stream = [def](nb::handle events, nb::handle spine, std::optional<unsigned> threads,
-                            std::size_t rows_per_batch) {
+                            std::size_t rows_per_batch, bool sorted_by_key) {
     if (rows_per_batch == 0) throw nb::value_error("skewless: rows_per_batch must be positive");
     using key_type = typename FS::key_type;
+    if (sorted_by_key) {  // evaluated as the consumer reads: see arrow::stream_training_set
+      python_internal::imported_stream e, s;
+      python_internal::import_stream(events, "events", e);
+      python_internal::import_stream(spine, "spine", s);
+      auto out = std::make_unique<arrow_stream>();
+      check(arrow::stream_training_set(*def, &e.stream, &s.stream, out->get(), {.threads = threads.value_or(0)},
+                                       rows_per_batch));
+      return out;
+    }
     std::vector<typename FS::event_type> in = python_internal::read_events<typename FS::event_type>(events, "events");
     std::vector<spine_row<key_type>> rows;
     {
@@ -535,22 +544,27 @@ void define_module(nb::module_& m, const FSet& fs) {
   };
 
   m.def("training_set_stream", stream, "events"_a.none(), "spine"_a.none(), nb::kw_only(), "threads"_a = nb::none(),
-        "rows_per_batch"_a = 65536,
+        "rows_per_batch"_a = 65536, "sorted_by_key"_a = false,
         nb::sig("def training_set_stream(events: object, spine: object, *, threads: int | None = None, "
-                "rows_per_batch: int = 65536) -> ArrowStream"),
+                "rows_per_batch: int = 65536, sorted_by_key: bool = False) -> ArrowStream"),
         "The point-in-time training set of `spine` (rows of key and time) over `events`, as an Arrow stream "
-        "(record batches of at most rows_per_batch rows). threads=None uses every core.");
+        "(record batches of at most rows_per_batch rows). threads=None uses every core. With sorted_by_key, events "
+        "and spine must come sorted by key; they are read as the stream is consumed and rows are evaluated as their "
+        "keys complete, so memory holds the largest key plus a chunk (a training set larger than memory can be "
+        "written batch by batch); an input out of order fails the stream.");
   m.def(
       "training_set",
-      [stream](nb::handle events, nb::handle spine, std::optional<unsigned> threads, std::size_t rows_per_batch) {
-        std::unique_ptr<arrow_stream> s = stream(events, spine, threads, rows_per_batch);
+      [stream](nb::handle events, nb::handle spine, std::optional<unsigned> threads, std::size_t rows_per_batch,
+               bool sorted_by_key) {
+        std::unique_ptr<arrow_stream> s = stream(events, spine, threads, rows_per_batch, sorted_by_key);
         nb::object reader = nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("from_stream")(
             nb::cast(std::move(s)));
         return reader.attr("read_all")();
       },
       "events"_a.none(), "spine"_a.none(), nb::kw_only(), "threads"_a = nb::none(), "rows_per_batch"_a = 65536,
+      "sorted_by_key"_a = false,
       nb::sig("def training_set(events: object, spine: object, *, threads: int | None = None, "
-              "rows_per_batch: int = 65536) -> pyarrow.Table"),
+              "rows_per_batch: int = 65536, sorted_by_key: bool = False) -> pyarrow.Table"),
       "The point-in-time training set as a pyarrow.Table: the key column, the time column (timestamp[us, UTC]) "
       "and one float64 column per feature column; the schema's metadata holds the fingerprint and the catalog. "
       "Identical bits to skewless::batch::evaluate in C++.");
