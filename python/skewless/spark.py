@@ -84,7 +84,10 @@ def training_set(events, spine, module, *, key: str | None = None, time: str | N
 
     both = (events.withColumn(_SIDE, F.lit(0).cast("byte"))
             .unionByName(spine.withColumn(_SIDE, F.lit(1).cast("byte")), allowMissingColumns=True))
-    n = partitions or int(both.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    if partitions is None:
+        configured = both.sparkSession.conf.get("spark.sql.shuffle.partitions")
+        partitions = int(configured) if configured.isdigit() else both.sparkSession.sparkContext.defaultParallelism
+    n = partitions
     both = both.repartition(n, key).sortWithinPartitions(key)
 
     out_schema = T.StructType(

@@ -267,7 +267,7 @@ def test_snapshot_files(tmp_path):
     events, _ = small_case()
     online = m.OnlineEvaluator()
     online.ingest(as_arrow(events))
-    path = str(tmp_path / "state.snap")
+    path = tmp_path / "state.snap"  # any os.PathLike
     online.write_snapshot(path)
     other = m.OnlineEvaluator()
     other.read_snapshot(path)

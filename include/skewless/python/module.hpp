@@ -81,6 +81,13 @@ inline std::string py_str(nb::handle obj) {
   return nb::steal<nb::str>(s).c_str();
 }
 
+// A file path from a str or os.PathLike (not bytes).
+inline std::string path_from(nb::handle obj) {
+  nb::object p = nb::module_::import_("os").attr("fspath")(obj);
+  if (!nb::isinstance<nb::str>(p)) throw nb::type_error("skewless: the path must be a str or an os.PathLike of str");
+  return nb::cast<std::string>(p);
+}
+
 // A failed status as the Python exception a caller expects.
 [[noreturn]] inline void raise(const absl::Status& s) {
   const std::string message(s.message());
@@ -435,7 +442,8 @@ class online_evaluator {
     }
     check(s);
   }
-  void write_snapshot(const std::string& path) const {
+  void write_snapshot(nb::handle path_like) const {
+    const std::string path = path_from(path_like);
     absl::Status s;
     {
       nb::gil_scoped_release unlocked;
@@ -443,7 +451,8 @@ class online_evaluator {
     }
     check(s);
   }
-  void read_snapshot(const std::string& path) {
+  void read_snapshot(nb::handle path_like) {
+    const std::string path = path_from(path_like);
     absl::Status s;
     {
       nb::gil_scoped_release unlocked;
@@ -598,8 +607,10 @@ void define_module(nb::module_& m, const FSet& fs) {
       .def("restore", &online_t::restore, "snapshot"_a,
            "Replaces the state with a snapshot's, or raises ValueError and changes nothing.")
       .def("write_snapshot", &online_t::write_snapshot, "path"_a,
+           nb::sig("def write_snapshot(self, path: str | os.PathLike[str]) -> None"),
            "Writes a snapshot file durably (temporary file, fsync, rename).")
-      .def("read_snapshot", &online_t::read_snapshot, "path"_a, "Restores from a snapshot file, all or nothing.")
+      .def("read_snapshot", &online_t::read_snapshot, "path"_a,
+           nb::sig("def read_snapshot(self, path: str | os.PathLike[str]) -> None"), "Restores from a snapshot file, all or nothing.")
       .def("counters", &online_t::counters, nb::sig("def counters(self) -> dict[str, int]"), "Events by outcome since this evaluator was made (or restored).")
       .def("removals", &online_t::removals, nb::sig("def removals(self) -> dict[str, int]"), "Entities erased, expired and evicted for memory.")
       .def("memory", &online_t::memory, nb::sig("def memory(self) -> dict[str, int]"), "Bytes of online state, by part.")
