@@ -12,33 +12,18 @@
 Prints medians and ratios (no assertion on time). SKEWLESS_BENCH_SMOKE=1 shrinks it.
 """
 
-import argparse
 import os
-import time
 
 import numpy as np
 import pyarrow as pa
 
 import skewless_bench as m
-
-
-def median(f, reps):
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+from workload import arguments, median_seconds
 
 
 def main():
-    smoke = os.environ.get("SKEWLESS_BENCH_SMOKE") == "1"
-    p = argparse.ArgumentParser()
-    p.add_argument("--events", type=int, default=20_000 if smoke else 10_000_000)
-    p.add_argument("--spine", type=int, default=2_000 if smoke else 1_000_000)
-    p.add_argument("--users", type=int, default=2_000 if smoke else 1_000_000)
+    p, smoke = arguments(__doc__.splitlines()[0])
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--reps", type=int, default=1 if smoke else 3)
     a = p.parse_args()
     seed = 42
 
@@ -48,7 +33,7 @@ def main():
     print(f"{a.events} events, {a.spine} spine rows, {a.users} users, {a.threads} threads, "
           f"{len(m.columns)} features")
 
-    py = median(lambda: m.training_set(events, spine, threads=a.threads), a.reps)
+    py = median_seconds(lambda: m.training_set(events, spine, threads=a.threads), a.reps)
     cpp = m._cpp_batch_seconds(a.users, a.events, a.spine, seed, a.threads, a.reps)
     print(f"training_set   python {py:8.3f} s   C++ batch::evaluate {cpp:8.3f} s   ratio {py / cpp:5.2f}x")
 
@@ -60,7 +45,7 @@ def main():
     t = int(d["ts"][-1]) + 1
     online.features(keys, t)  # warm
     reps = 50 if smoke else 2000
-    py = median(lambda: online.features(keys, t), reps)
+    py = median_seconds(lambda: online.features(keys, t), reps)
     cpp = m._cpp_features_seconds(a.users, a.events, seed, n_keys, reps)
     print(f"features 1000  python {py / n_keys * 1e6:8.3f} us/key   C++ {cpp / n_keys * 1e6:8.3f} us/key   "
           f"ratio {py / cpp:5.2f}x")

@@ -15,36 +15,21 @@ Prints wall times (median of --reps) and ratios; nothing is asserted.
 SKEWLESS_BENCH_SMOKE=1 shrinks it to a moment.
 """
 
-import argparse
 import os
 import shutil
 import sys
 import tempfile
-import time
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 import skewless_bench as m
-
-
-def median(f, reps):
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+from workload import arguments, median_seconds
 
 
 def main():
-    smoke = os.environ.get("SKEWLESS_BENCH_SMOKE") == "1"
-    p = argparse.ArgumentParser()
-    p.add_argument("--events", type=int, default=20_000 if smoke else 10_000_000)
-    p.add_argument("--spine", type=int, default=2_000 if smoke else 1_000_000)
-    p.add_argument("--users", type=int, default=2_000 if smoke else 1_000_000)
+    p, smoke = arguments(__doc__.splitlines()[0])
     p.add_argument("--partitions", type=int, default=8)
-    p.add_argument("--reps", type=int, default=1 if smoke else 3)
     a = p.parse_args()
     seed = 42
 
@@ -77,8 +62,8 @@ def main():
             spine = spark.read.parquet(f"{work}/spine.parquet")
             sks.training_set(events, spine, m).write.mode("overwrite").parquet(f"{work}/spark.parquet")
 
-        t_module = median(module, a.reps)
-        t_spark = median(on_spark, a.reps)
+        t_module = median_seconds(module, a.reps)
+        t_spark = median_seconds(on_spark, a.reps)
         t_cpp = m._cpp_batch_seconds(a.users, a.events, a.spine, seed, 2, a.reps)
         rows = spark.read.parquet(f"{work}/spark.parquet").count()
         spark.stop()
