@@ -51,6 +51,10 @@ int main(int argc, char** argv) {
             write(dir + "/spine_ts.i64", st.data(), st.size());
 
   std::FILE* timing = std::fopen((dir + "/skewless_timing.txt").c_str(), "w");
+  if (!ok || timing == nullptr) {  // a missing or read-only DIR: say so rather than crash
+    std::fprintf(stderr, "bench_export_for_peers: cannot write to %s\n", dir.c_str());
+    return 1;
+  }
   skewless::feature_matrix values;
   for (unsigned threads : {1u, 2u}) {
     for (int run = 0; run < 3; ++run) {  // the peers get 3 runs too: min and median
