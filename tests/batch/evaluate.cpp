@@ -91,6 +91,28 @@ TEST_CASE("batch: thread count never changes a bit", "[batch]") {
   CHECK(same(ref, one.values.topRows(200)));
 }
 
+TEST_CASE("batch: events sorted on many threads, with (key, time) ties everywhere, give the same bits", "[batch]") {
+  // 100k events of 50 keys in 2,000 microseconds: every (key, time) has ~1 other event,
+  // which the parallel sort and its merges may put in either order.
+  std::mt19937_64 rng(skewless_test::base_seed() + 11);
+  std::vector<ev> events;
+  for (int i = 0; i < 100'000; ++i) {
+    events.push_back({static_cast<std::int32_t>(rng() % 50), static_cast<std::int64_t>(rng() % 2'000),
+                      static_cast<float>(static_cast<int>(rng() % 17) - 8)});
+  }
+  std::vector<spine_row<std::int32_t>> spine;
+  for (int i = 0; i < 40'000; ++i) {
+    spine.push_back({static_cast<std::int32_t>(rng() % 55), static_cast<std::int64_t>(rng() % 2'100)});
+  }
+  const auto one = batch::evaluate(features, events, spine, {.threads = 1});
+  for (const unsigned threads : {2u, 3u, 5u, 16u}) {
+    INFO(threads << " threads");
+    CHECK(same(one.values, batch::evaluate(features, events, spine, {.threads = threads, .min_parallel_size = 0}).values));
+  }
+  std::vector<spine_row<std::int32_t>> sample(spine.begin(), spine.begin() + 100);
+  CHECK(same(reference::evaluate(features, events, sample), one.values.topRows(100)));
+}
+
 TEST_CASE("batch: events from any input range", "[batch]") {
   const std::vector<ev> events = {{1, 0, 1}, {2, 0, 5}, {1, 500'000, 2}, {1, 700'000, -4}};
   const std::vector<spine_row<std::int32_t>> spine = {{1, 800'000}, {2, 1}};
