@@ -1,13 +1,20 @@
 // skewless/batch/evaluate.hpp — point-in-time-correct training sets from history.
 //
-// Events (in any order) are sorted by (key, time); spine rows by (key, T). For each
-// key, every aggregate's window entries are swept once with two pointers while the
-// spine rows advance in time: an entry enters when ts < window_end(T) (T, or T - D for
-// a lagged window) and leaves when ts < window_start(T) (or, for last_n, when n newer
-// events are in), so a row sees exactly the events strictly before its T — the
-// point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
+// Events (in any order) and spine rows are partitioned by a hash of their key into
+// buckets of a few thousand (a stable counting sort, in parallel over the input); each
+// bucket is then sorted by (key, time) and evaluated on its own, buckets handed out
+// largest first to the threads, so nothing runs on one thread but the last buckets and
+// a hot key is started early. While partitioning, each event's entry is computed once
+// per entry stream (aggregates whose value and filter are the same expression types
+// read the same entries), so the sweeps never go back to the event structs.
+//
+// For each key, every aggregate's window entries are swept once with two pointers
+// while the spine rows advance in time: an entry enters when ts < window_end(T) (T, or
+// T - D for a lagged window) and leaves when ts < window_start(T) (or, for last_n,
+// when n newer events are in), so a row sees exactly the events strictly before its T
+// — the point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
 // legal), min and max come from a monotonic deque, first and last from the pointers.
-// Keys are split across threads; a row's value never depends on the thread count.
+// A row's value depends only on its key's events, never on the buckets or threads.
 // With a TTL (feature_set::with_ttl) each key's events are split into lives first, and
 // a row sees only the life current at its T (nothing once that life has expired).
 // Events and rows outside the accepted time range (kernels/window.hpp) are left out and
@@ -18,7 +25,9 @@
 //   training.columns;   // feature names
 #pragma once
 
+#include <skewless/expr/category.hpp>
 #include <skewless/expr/key.hpp>
+#include <skewless/expr/traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
@@ -26,19 +35,21 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 
-#include <range/v3/view/chunk_by.hpp>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <ranges>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -80,24 +91,194 @@ struct training_set {
   }
 };
 
+// Keys as the batch holds them: integers by value, strings as views into the caller's
+// events and spine, which outlive evaluate.
 template <class Key>
+using key_view_t = std::conditional_t<std::is_same_v<Key, std::string>, std::string_view, Key>;
+
+// The hash that picks a key's bucket. Only the work's split depends on it, never a
+// value, so it may change between releases.
+template <class K>
+[[nodiscard]] inline std::uint64_t bucket_hash(const K& k) noexcept {
+  if constexpr (std::is_integral_v<K>) {
+    return mix64(static_cast<std::uint64_t>(k));
+  } else {
+    return mix64(std::hash<std::string_view>{}(k));
+  }
+}
+
+// Which entries each aggregate reads. An event's entry for an aggregate depends only on
+// its value and filter expressions (entry_value), so aggregates whose value and filter
+// are the same constant-free types (field references and operators, no literals: equal
+// types mean equal expressions) read one entry stream, computed once per event. Others
+// read a stream of their own. A stream whose every event enters as 0.0 (count() with no
+// filter) stores nothing.
+template <class Tuple>
+struct entry_streams;
+template <class... Aggs>
+struct entry_streams<std::tuple<Aggs...>> {
+  static constexpr std::size_t n = sizeof...(Aggs);
+
+ private:
+  template <class A>
+  using arg_t = typename aggregate_traits<A>::arg;
+  template <class A>
+  using pred_t = typename aggregate_traits<A>::pred;
+  static constexpr std::array<bool, n> typed{(expr_internal::constant_free<arg_t<Aggs>>::value &&
+                                              expr_internal::constant_free<pred_t<Aggs>>::value)...};
+  template <class A>
+  static constexpr std::array<bool, n> same_as{
+      (std::is_same_v<arg_t<A>, arg_t<Aggs>> && std::is_same_v<pred_t<A>, pred_t<Aggs>>)...};
+  static constexpr std::array<std::array<bool, n>, n> same{same_as<Aggs>...};
+  static constexpr std::array<bool, n> constant_entry{
+      (std::is_same_v<arg_t<Aggs>, no_arg> && std::is_same_v<pred_t<Aggs>, no_filter>)...};
+  static constexpr std::array<bool, n> by_count_agg{counts_events_v<typename aggregate_traits<Aggs>::window>...};
+
+ public:
+  // leader[i]: the first aggregate of aggregate i's stream.
+  static constexpr std::array<std::size_t, n> leader = [] {
+    std::array<std::size_t, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      r[i] = i;
+      for (std::size_t j = 0; j < i && r[i] == i; ++j) {
+        if (typed[i] && typed[j] && same[i][j]) r[i] = j;
+      }
+    }
+    return r;
+  }();
+  static constexpr std::size_t count = [] {
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) c += leader[i] == i;
+    return c;
+  }();
+  // stream_of[i]: aggregate i's stream; a stream's number is its leader's rank.
+  static constexpr std::array<std::size_t, n> stream_of = [] {
+    std::array<std::size_t, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < leader[i]; ++j) r[i] += leader[j] == j;
+    }
+    return r;
+  }();
+  // first[s]: the aggregate that leads stream s.
+  static constexpr std::array<std::size_t, count> first = [] {
+    std::array<std::size_t, count> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      if (leader[i] == i) r[stream_of[i]] = i;
+    }
+    return r;
+  }();
+  // Whether stream s stores a value per event, and where among the stored ones.
+  static constexpr std::array<bool, count> stored = [] {
+    std::array<bool, count> r{};
+    for (std::size_t i = 0; i < n; ++i) r[stream_of[i]] = !constant_entry[leader[i]];
+    return r;
+  }();
+  static constexpr std::array<std::size_t, count> column = [] {
+    std::array<std::size_t, count> r{};
+    std::size_t c = 0;
+    for (std::size_t g = 0; g < count; ++g) r[g] = stored[g] ? c++ : 0;
+    return r;
+  }();
+  static constexpr std::size_t stored_count = [] {
+    std::size_t c = 0;
+    for (bool b : stored) c += b;
+    return c;
+  }();
+  // Whether some aggregate of stream s counts events (last_n): it needs every place.
+  static constexpr std::array<bool, count> by_count = [] {
+    std::array<bool, count> r{};
+    for (std::size_t i = 0; i < n; ++i) r[stream_of[i]] = r[stream_of[i]] || by_count_agg[i];
+    return r;
+  }();
+};
+
+// An in-range event, partitioned and sorted: its key, its time and its slot in each
+// stored stream (window_slot: the entry's value, or no_entry when it has none).
+template <class Key, std::size_t V>
 struct keyed_event {
-  Key key;
+  key_view_t<Key> key;
   std::int64_t ts;
-  std::uint32_t index;
+  [[no_unique_address]] std::array<double, V> slots;
 };
 
 template <class Key>
 struct keyed_row {
-  Key key;
+  key_view_t<Key> key;
   std::int64_t t;
   std::uint32_t row;
 };
 
 struct work_item {
-  std::size_t event_begin, event_end;  // into the sorted events
-  std::size_t row_begin, row_end;      // into the sorted spine
+  std::size_t event_begin, event_end;  // into the partitioned events
+  std::size_t row_begin, row_end;      // into the partitioned spine
 };
+
+// Runs f(0), ..., f(threads - 1), each on its own thread (f(0) on the caller's).
+template <class F>
+void on_threads(unsigned threads, const F& f) {
+  if (threads <= 1) {
+    f(0u);
+    return;
+  }
+  std::vector<std::jthread> pool;
+  pool.reserve(threads - 1);
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back([&f, t] { f(t); });
+  f(0u);
+}
+
+// Elements that are written before they are read: no zeroing pass over memory the
+// partition writes anyway (first touched by the thread that fills it).
+template <class T>
+struct buffer {
+  std::unique_ptr<T[]> data;
+  std::size_t size = 0;
+  void allocate(std::size_t n) {
+    data = std::make_unique_for_overwrite<T[]>(n);
+    size = n;
+  }
+  T* begin() const noexcept { return data.get(); }
+  T* end() const noexcept { return data.get() + size; }
+  T& operator[](std::size_t i) const noexcept { return data[i]; }
+};
+
+// A stable counting sort of inputs 0..n-1 into `buckets` buckets, in parallel over
+// `threads` contiguous chunks of the input: bucket_of(i) is input i's bucket, or
+// `buckets` to leave it out; make(i) its element. Bucket b ends up at
+// out[start[b], start[b + 1]), in input order.
+template <class T, class BucketOf, class Make>
+void partition(std::size_t n, unsigned threads, std::size_t buckets, const BucketOf& bucket_of,
+               const Make& make, buffer<T>& out, std::vector<std::size_t>& start) {
+  const std::size_t width = buckets + 1;
+  std::vector<std::uint16_t> bucket(n);
+  std::vector<std::size_t> next(std::size_t{threads} * width, 0);
+  auto chunk = [&](unsigned c) { return std::pair{n * c / threads, n * (c + 1) / threads}; };
+  on_threads(threads, [&](unsigned c) {
+    std::size_t* counts = next.data() + std::size_t{c} * width;
+    for (auto [i, end] = chunk(c); i < end; ++i) {
+      bucket[i] = static_cast<std::uint16_t>(bucket_of(i));
+      ++counts[bucket[i]];
+    }
+  });
+  start.assign(width, 0);
+  std::size_t at = 0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    start[b] = at;
+    for (unsigned c = 0; c < threads; ++c) {
+      std::size_t& slot = next[std::size_t{c} * width + b];
+      const std::size_t k = slot;
+      slot = at;
+      at += k;
+    }
+  }
+  start[buckets] = at;
+  out.allocate(at);
+  on_threads(threads, [&](unsigned c) {
+    std::size_t* pos = next.data() + std::size_t{c} * width;
+    for (auto [i, end] = chunk(c); i < end; ++i) {
+      if (bucket[i] != buckets) out[pos[bucket[i]]++] = make(i);
+    }
+  });
+}
 
 // With a TTL: one key's work item as one item per life. Sorted by time, the key's
 // events fall into lives, a gap longer than the TTL starting a new one; a row at T
@@ -105,9 +286,9 @@ struct work_item {
 // before T (expired). Life j spans [s_j, e_j] and s_{j+1} > e_j + ttl, so its rows are
 // those with T in (s_j, e_j + ttl]; rows between lives (and before the first event)
 // see no events. Each life is then swept alone, exactly as a key of its own.
-template <class Key>
-void split_into_lives(const std::vector<keyed_event<Key>>& events, const std::vector<keyed_row<Key>>& rows,
-                      const work_item& key, std::uint64_t ttl, std::vector<work_item>& work) {
+template <class Event, class Row>
+void split_into_lives(const Event* events, const Row* rows, const work_item& key, std::uint64_t ttl,
+                      std::vector<work_item>& work) {
   std::size_t r = key.row_begin;
   auto rows_while = [&](auto in) {
     const std::size_t from = r;
@@ -158,53 +339,67 @@ struct total_order_smaller {
   bool operator()(double a, double b) const noexcept { return total_order_less(a, b); }
 };
 
-// Per-thread scratch reused across keys so steady state does not allocate.
-struct scratch {
-  std::vector<timed_value> entries;  // the key's window entries, in event order
-  std::vector<timed_value> slots;    // last_n: every event's place, entries and no_entry
+// One key's entries of one stream, in event order: the slots of every event (for
+// windows that count events) and the entries among them.
+struct stream_entries {
+  std::vector<timed_value> entries;
+  std::vector<timed_value> slots;             // last_n: every event's place, entries and no_entry
   std::vector<std::uint32_t> entries_before;  // last_n: entries among slots[0, i)
-  monotonic_indices<total_order_smaller> min_q;
-  monotonic_indices<total_order_greater> max_q;
 };
 
-// Sweeps one aggregate over one key's events and rows; writes the aggregate's values
-// for each row at agg_values[row * NValues + Offset]. Entries [left, right) are the
-// window of the current row; both ends only move forward as T grows.
-template <std::size_t Offset, std::size_t NValues, class Agg, class FS, class Events>
-void sweep(const Agg& a, const Events& events,
-           const std::vector<keyed_event<typename FS::key_type>>& sorted_events,
-           const std::vector<keyed_row<typename FS::key_type>>& sorted_rows, const work_item& w,
-           scratch& s, double* agg_values) {
-  constexpr unsigned parts = parts_of_v<Agg>;
-  constexpr bool by_count = counts_events_v<typename aggregate_traits<Agg>::window>;
-  auto& entries = s.entries;
-  entries.clear();
-  // Sorted by time already; ties must be ordered by value so first/last (and last_n's
-  // cut) are order-free. Usually there are none, and one pass says so.
+// Per-thread scratch reused across keys so steady state does not allocate.
+template <std::size_t Streams>
+struct scratch {
+  std::array<stream_entries, Streams> streams;
+  monotonic_indices<total_order_smaller> min_q;
+  monotonic_indices<total_order_greater> max_q;
+  std::vector<work_item> work;   // the current bucket's keys (or lives)
+  std::vector<double> values;    // the current key's aggregate values, row by row
+};
+
+// Fills one stream's entries for the events [begin, end) of one key, sorted by time.
+// Ties must be ordered by value so first/last (and last_n's cut) are order-free;
+// usually there are none, and one pass says so.
+template <bool ByCount, bool Stored, std::size_t Column, class Event>
+void gather(const Event* events, std::size_t begin, std::size_t end, stream_entries& s) {
   auto in_event_order = [](std::vector<timed_value>& v) {
-    if (!std::is_sorted(v.begin(), v.end(), event_order_less)) {
-      std::sort(v.begin(), v.end(), event_order_less);
+    if (!std::is_sorted(v.begin(), v.end(), event_order_less)) std::sort(v.begin(), v.end(), event_order_less);
+  };
+  auto slot = [&](std::size_t i) {
+    if constexpr (Stored) {
+      return events[i].slots[Column];
+    } else {
+      return 0.0;
     }
   };
-  if constexpr (by_count) {
+  s.entries.clear();
+  if constexpr (ByCount) {
     s.slots.clear();
-    for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
-      const auto& ke = sorted_events[i];
-      s.slots.push_back({ke.ts, *window_slot(a, std::ranges::begin(events)[ke.index])});
-    }
+    for (std::size_t i = begin; i < end; ++i) s.slots.push_back({events[i].ts, slot(i)});
     in_event_order(s.slots);
     s.entries_before.assign(1, 0);
-    for (const auto& slot : s.slots) {
-      if (!is_no_entry(slot.value)) entries.push_back(slot);
-      s.entries_before.push_back(static_cast<std::uint32_t>(entries.size()));
+    for (const auto& x : s.slots) {
+      if (!is_no_entry(x.value)) s.entries.push_back(x);
+      s.entries_before.push_back(static_cast<std::uint32_t>(s.entries.size()));
     }
   } else {
-    for (std::size_t i = w.event_begin; i < w.event_end; ++i) {
-      const auto& ke = sorted_events[i];
-      if (auto v = entry_value(a, std::ranges::begin(events)[ke.index])) entries.push_back({ke.ts, *v});
+    for (std::size_t i = begin; i < end; ++i) {
+      if (const double v = slot(i); !is_no_entry(v)) s.entries.push_back({events[i].ts, v});
     }
-    in_event_order(entries);
+    in_event_order(s.entries);
   }
+}
+
+// Sweeps one aggregate over one key's entries (one stream's, gathered) and rows; writes
+// the aggregate's values for the key's i-th row at values[i * NValues + Offset].
+// Entries [left, right) are the window of the current row; both ends only move forward
+// as T grows.
+template <std::size_t Offset, std::size_t NValues, class Agg, class Row, std::size_t Streams>
+void sweep(const Agg& a, const stream_entries& se, const Row* sorted_rows, const work_item& w,
+           scratch<Streams>& s, double* values) {
+  constexpr unsigned parts = parts_of_v<Agg>;
+  constexpr bool by_count = counts_events_v<typename aggregate_traits<Agg>::window>;
+  const auto& entries = se.entries;
   s.min_q.clear();
   s.max_q.clear();
   state_or_absent_t<Agg> state;
@@ -235,17 +430,17 @@ void sweep(const Agg& a, const Events& events,
     const std::int64_t end = window_end(a.window, t);
     if constexpr (by_count) {
       // The n most recent places before `end`, mapped to the entries among them.
-      while (slot_right < s.slots.size() && s.slots[slot_right].ts < end) ++slot_right;
+      while (slot_right < se.slots.size() && se.slots[slot_right].ts < end) ++slot_right;
       const std::size_t n = window_max_events(a.window);
       const std::size_t slot_left = slot_right > n ? slot_right - n : 0;
-      for (const std::size_t to = s.entries_before[slot_right]; right < to; ++right) enter(right);
-      for (const std::size_t to = s.entries_before[slot_left]; left < to; ++left) leave(left);
+      for (const std::size_t to = se.entries_before[slot_right]; right < to; ++right) enter(right);
+      for (const std::size_t to = se.entries_before[slot_left]; left < to; ++left) leave(left);
     } else {
       while (right < entries.size() && entries[right].ts < end) enter(right++);
       const std::int64_t start = window_start(a.window, t);
       while (left < right && entries[left].ts < start) leave(left++);
     }
-    double* out = agg_values + std::size_t{sorted_rows[r].row} * NValues + Offset;
+    double* out = values + (r - w.row_begin) * NValues + Offset;
     if constexpr (has_state_v<Agg>) {
       if constexpr (!slides_state) {
         // Grows while the window's start stays; rebuilt from the window's entries when
@@ -313,98 +508,144 @@ template <class FS, std::ranges::input_range Events, class Key>
   } else {
   constexpr std::size_t n_aggs = FS::aggregate_count;
   constexpr std::size_t n_values = FS::value_count;
+  using aggregates = std::remove_const_t<decltype(fs.aggregates())>;
+  using plan = entry_streams<aggregates>;
+  using sorted_event = keyed_event<key_type, plan::stored_count>;
+  using sorted_row = keyed_row<key_type>;
   const std::size_t n_events = std::ranges::size(events);
   const auto aggs = fs.aggregates();
+  const auto event_at = [&](std::size_t i) -> decltype(auto) { return std::ranges::begin(events)[i]; };
 
-  std::vector<keyed_event<key_type>> sorted_events;
-  sorted_events.reserve(n_events);
-  {
-    std::uint32_t i = 0;
-    for (const auto& e : events) {
-      const std::int64_t ts = FS::time_of(e);
-      if (in_time_range(ts)) sorted_events.push_back({FS::key_of(e), ts, i});
-      ++i;
-    }
-  }
-  std::sort(sorted_events.begin(), sorted_events.end(), [](const auto& a, const auto& b) {
-    return a.key != b.key ? a.key < b.key : a.ts < b.ts;
-  });
-  std::vector<keyed_row<key_type>> sorted_rows;
-  sorted_rows.reserve(spine.size());
   result<FS> out;
-  out.events_out_of_range = n_events - sorted_events.size();
-  for (std::uint32_t r = 0; r < spine.size(); ++r) {
-    if (!in_time_range(spine[r].time_us)) {
-      if (out.rows_out_of_range++ == 0) {
-        out.first_row_out_of_range = r;
-        out.first_row_out_of_range_time_us = spine[r].time_us;
-      }
-      continue;
-    }
-    sorted_rows.push_back({static_cast<key_type>(spine[r].key), spine[r].time_us, r});
-  }
-  std::sort(sorted_rows.begin(), sorted_rows.end(), [](const auto& a, const auto& b) {
-    return a.key != b.key ? a.key < b.key : (a.t != b.t ? a.t < b.t : a.row < b.row);
-  });
-
-  // One work item per spine key (a run of equal keys in the sorted spine), with that
-  // key's event range: a merge of the two sorted sequences.
-  std::vector<work_item> work;
-  std::size_t e = 0;
-  for (auto run : sorted_rows | ranges::views::chunk_by([](const auto& a, const auto& b) {
-                    return a.key == b.key;
-                  })) {
-    const auto r = static_cast<std::size_t>(ranges::begin(run) - sorted_rows.begin());
-    const auto r_end = r + static_cast<std::size_t>(ranges::distance(run));
-    const key_type& key = sorted_rows[r].key;
-    while (e < sorted_events.size() && sorted_events[e].key < key) ++e;
-    std::size_t e_end = e;
-    while (e_end < sorted_events.size() && sorted_events[e_end].key == key) ++e_end;
-    if (fs.ttl_us > 0) {
-      split_into_lives(sorted_events, sorted_rows, {e, e_end, r, r_end}, static_cast<std::uint64_t>(fs.ttl_us), work);
-    } else {
-      work.push_back({e, e_end, r, r_end});
-    }
-    e = e_end;
-  }
-
-  std::vector<double> agg_values(spine.size() * n_values);
   out.values.resize(static_cast<Eigen::Index>(spine.size()), static_cast<Eigen::Index>(FS::size));
-  if (out.rows_out_of_range != 0) out.values.setConstant(std::numeric_limits<double>::quiet_NaN());
-
-  auto run = [&](std::atomic<std::size_t>& next) {
-    scratch s;
-    constexpr std::size_t grain = 64;
-    for (;;) {
-      const std::size_t begin = next.fetch_add(grain);
-      if (begin >= work.size()) break;
-      const std::size_t end = std::min(work.size(), begin + grain);
-      for (std::size_t k = begin; k < end; ++k) {
-        const work_item& w = work[k];
-        [&]<std::size_t... A>(std::index_sequence<A...>) {
-          (sweep<FS::aggregate_value_offsets[A], n_values,
-                 std::tuple_element_t<A, std::remove_const_t<decltype(aggs)>>, FS>(
-               std::get<A>(aggs), events, sorted_events, sorted_rows, w, s, agg_values.data()),
-           ...);
-        }(std::make_index_sequence<n_aggs>{});
-        for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
-          const std::size_t row = sorted_rows[r].row;
-          fs.eval_columns(agg_values.data() + row * n_values, &out.values(static_cast<Eigen::Index>(row), 0));
-        }
-      }
+  std::size_t rows_in_range = 0;
+  for (std::size_t r = 0; r < spine.size(); ++r) {
+    if (in_time_range(spine[r].time_us)) {
+      ++rows_in_range;
+    } else if (out.rows_out_of_range++ == 0) {
+      out.first_row_out_of_range = r;
+      out.first_row_out_of_range_time_us = spine[r].time_us;
     }
-  };
+  }
+  if (out.rows_out_of_range != 0) out.values.setConstant(std::numeric_limits<double>::quiet_NaN());
 
   unsigned threads = opt.threads != 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   if (n_events + spine.size() < opt.min_parallel_size) threads = 1;
-  std::atomic<std::size_t> next{0};
-  if (threads <= 1) {
-    run(next);
-  } else {
-    std::vector<std::jthread> pool;
-    for (unsigned i = 1; i < threads; ++i) pool.emplace_back([&] { run(next); });
-    run(next);
+  // Buckets of ~4096 events and rows (at most 2^15): small enough to sort in cache,
+  // many more than threads. A function of the input's size only.
+  unsigned bits = 0;
+  while (bits < 15 && (std::size_t{4096} << bits) < n_events + rows_in_range) ++bits;
+  const std::size_t n_buckets = std::size_t{1} << bits;
+  const auto bucket_of_key = [bits](const auto& key) -> std::size_t {
+    return bits == 0 ? 0 : static_cast<std::size_t>(bucket_hash(key) >> (64 - bits));
+  };
+
+  // Events: bucket by key, with each stored stream's slot computed from the event.
+  buffer<sorted_event> ev;
+  std::vector<std::size_t> ev_start;
+  partition(
+      n_events, threads, n_buckets,
+      [&](std::size_t i) {
+        const auto& e = event_at(i);
+        return in_time_range(FS::time_of(e)) ? bucket_of_key(key_view_t<key_type>(FS::key_of(e))) : n_buckets;
+      },
+      [&](std::size_t i) {
+        const auto& e = event_at(i);
+        sorted_event x{FS::key_of(e), FS::time_of(e), {}};
+        [&]<std::size_t... G>(std::index_sequence<G...>) {
+          ([&] {
+            if constexpr (plan::stored[G]) {
+              const auto v = entry_value(std::get<plan::first[G]>(aggs), e);
+              x.slots[plan::column[G]] = v ? *v : no_entry;
+            }
+          }(), ...);
+        }(std::make_index_sequence<plan::count>{});
+        return x;
+      },
+      ev, ev_start);
+  out.events_out_of_range = n_events - ev.size;
+  buffer<sorted_row> rows;
+  std::vector<std::size_t> row_start;
+  partition(
+      spine.size(), threads, n_buckets,
+      [&](std::size_t r) {
+        return in_time_range(spine[r].time_us) ? bucket_of_key(key_view_t<key_type>(spine[r].key)) : n_buckets;
+      },
+      [&](std::size_t r) {
+        return sorted_row{static_cast<key_view_t<key_type>>(spine[r].key), spine[r].time_us, static_cast<std::uint32_t>(r)};
+      },
+      rows, row_start);
+
+  // Largest buckets first, so a hot key's bucket does not start last.
+  std::vector<std::uint32_t> order;
+  for (std::size_t b = 0; b < n_buckets; ++b) {
+    if (row_start[b] != row_start[b + 1]) order.push_back(static_cast<std::uint32_t>(b));
   }
+  const auto weight = [&](std::size_t b) {
+    return ev_start[b + 1] - ev_start[b] + row_start[b + 1] - row_start[b];
+  };
+  std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+    return weight(a) != weight(b) ? weight(a) > weight(b) : a < b;
+  });
+
+  std::atomic<std::size_t> next{0};
+  on_threads(threads, [&](unsigned) {
+    scratch<plan::count> s;
+    for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < order.size();) {
+      const std::size_t b = order[k];
+      const auto by_key_time = [](const auto& x, const auto& y) {
+        return x.key != y.key ? x.key < y.key : x.ts < y.ts;
+      };
+      sorted_event* const e0 = ev.begin() + ev_start[b];
+      sorted_event* const e1 = ev.begin() + ev_start[b + 1];
+      if (!std::is_sorted(e0, e1, by_key_time)) std::sort(e0, e1, by_key_time);
+      const auto row_less = [](const sorted_row& x, const sorted_row& y) {
+        return x.key != y.key ? x.key < y.key : (x.t != y.t ? x.t < y.t : x.row < y.row);
+      };
+      sorted_row* const r0 = rows.begin() + row_start[b];
+      sorted_row* const r1 = rows.begin() + row_start[b + 1];
+      if (!std::is_sorted(r0, r1, row_less)) std::sort(r0, r1, row_less);
+
+      // One work item per spine key (a run of equal keys in the sorted rows), with
+      // that key's events: a merge of the two sorted sequences.
+      s.work.clear();
+      std::size_t e = ev_start[b];
+      const std::size_t e_stop = ev_start[b + 1];
+      for (std::size_t r = row_start[b], r_stop = row_start[b + 1]; r < r_stop;) {
+        const auto key = rows[r].key;
+        std::size_t r_end = r + 1;
+        while (r_end < r_stop && rows[r_end].key == key) ++r_end;
+        while (e < e_stop && ev[e].key < key) ++e;
+        std::size_t e_end = e;
+        while (e_end < e_stop && ev[e_end].key == key) ++e_end;
+        if (fs.ttl_us > 0) {
+          split_into_lives(ev.begin(), rows.begin(), {e, e_end, r, r_end}, static_cast<std::uint64_t>(fs.ttl_us),
+                           s.work);
+        } else {
+          s.work.push_back({e, e_end, r, r_end});
+        }
+        e = e_end;
+        r = r_end;
+      }
+      for (const work_item& w : s.work) {
+        [&]<std::size_t... G>(std::index_sequence<G...>) {
+          (gather<plan::by_count[G], plan::stored[G], plan::column[G]>(ev.begin(), w.event_begin, w.event_end,
+                                                                       s.streams[G]),
+           ...);
+        }(std::make_index_sequence<plan::count>{});
+        s.values.resize((w.row_end - w.row_begin) * n_values);
+        [&]<std::size_t... A>(std::index_sequence<A...>) {
+          (sweep<FS::aggregate_value_offsets[A], n_values>(std::get<A>(aggs), s.streams[plan::stream_of[A]],
+                                                            rows.begin(), w, s, s.values.data()),
+           ...);
+        }(std::make_index_sequence<n_aggs>{});
+        for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
+          fs.eval_columns(s.values.data() + (r - w.row_begin) * n_values,
+                          &out.values(static_cast<Eigen::Index>(rows[r].row), 0));
+        }
+      }
+    }
+  });
   return out;
   }
 }

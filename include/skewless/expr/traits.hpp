@@ -48,6 +48,29 @@ struct aggregate_traits<aggregate<K, A, W, P>> {
 };
 template <class T> using kind_of_t = typename aggregate_traits<std::remove_cvref_t<T>>::kind;
 
+namespace expr_internal {
+// Expressions whose type alone fixes their value on every event: field references and
+// operators over them, no literals.
+template <class T>
+struct constant_free : std::false_type {};
+template <class E, fixed_string N>
+struct constant_free<field_ref<E, N>> : std::true_type {};
+template <>
+struct constant_free<no_arg> : std::true_type {};
+template <>
+struct constant_free<no_filter> : std::true_type {};
+template <class Op, class L, class R>
+struct constant_free<binary<Op, L, R>>
+    : std::bool_constant<constant_free<L>::value && constant_free<R>::value> {};
+template <class Op, class A>
+struct constant_free<unary<Op, A>> : constant_free<A> {};
+template <std::size_t I, class V>
+struct constant_free<component<I, V>> : constant_free<V> {};
+template <class A, class B>
+struct constant_free<cosine_similarity<A, B>>
+    : std::bool_constant<constant_free<A>::value && constant_free<B>::value> {};
+}  // namespace expr_internal
+
 template <class T>
 inline constexpr bool is_window_v =
     std::is_same_v<T, sliding_window> || std::is_same_v<T, lifetime_window> ||
