@@ -107,6 +107,19 @@ template <class K>
   }
 }
 
+template <class W>
+consteval std::size_t index_of_window() {
+  if constexpr (std::is_same_v<W, sliding_window>) return 0;
+  else if constexpr (std::is_same_v<W, lifetime_window>) return 1;
+  else if constexpr (std::is_same_v<W, tiled_window>) return 2;
+  else return 3;
+}
+// A window's extent as numbers, compared between windows of one type.
+inline std::array<std::int64_t, 2> window_params(const sliding_window& w) noexcept { return {w.width_us, w.offset_us}; }
+inline std::array<std::int64_t, 2> window_params(const lifetime_window&) noexcept { return {0, 0}; }
+inline std::array<std::int64_t, 2> window_params(const tiled_window& w) noexcept { return {w.width_us, w.hop_us}; }
+inline std::array<std::int64_t, 2> window_params(const last_n_window& w) noexcept { return {w.n, 0}; }
+
 // Which entries each aggregate reads. An event's entry for an aggregate depends only on
 // its value and filter expressions (entry_value), so aggregates whose value and filter
 // are the same constant-free types (field references and operators, no literals: equal
@@ -184,6 +197,50 @@ struct entry_streams<std::tuple<Aggs...>> {
     for (bool b : stored) c += b;
     return c;
   }();
+  // may_ride[i][j] (i < j): aggregate j can take its values from the sweep of
+  // aggregate i when their windows turn out equal (run time: window_params): the same
+  // stream, the same window type, and both computed from parts (window_parts), which
+  // the shared sweep keeps for all of them: count, the exact sums, min, max, first, last.
+  static constexpr std::array<std::array<bool, n>, n> may_ride = [] {
+    constexpr std::array<bool, n> from_parts{!has_state_v<Aggs>...};
+    constexpr std::array<std::size_t, n> window_type{
+        index_of_window<typename aggregate_traits<Aggs>::window>()...};
+    std::array<std::array<bool, n>, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = i + 1; j < n; ++j) {
+        r[i][j] = from_parts[i] && from_parts[j] && leader[i] == leader[j] && window_type[i] == window_type[j];
+      }
+    }
+    return r;
+  }();
+  template <std::size_t I>
+  static constexpr std::size_t rider_count = [] {
+    std::size_t c = 0;
+    for (std::size_t j = 0; j < n; ++j) c += may_ride[I][j];
+    return c;
+  }();
+  // The aggregates that may ride on aggregate I's sweep.
+  template <std::size_t I>
+  static constexpr std::array<std::size_t, rider_count<I>> riders = [] {
+    std::array<std::size_t, rider_count<I>> r{};
+    for (std::size_t j = 0, c = 0; j < n; ++j) {
+      if (may_ride[I][j]) r[c++] = j;
+    }
+    return r;
+  }();
+  // The parts aggregate i's sweep may have to keep: its own and its possible riders'.
+  static constexpr std::array<unsigned, n> sweep_parts = [] {
+    constexpr std::array<unsigned, n> own{parts_of_v<Aggs>...};
+    std::array<unsigned, n> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      r[i] = own[i];
+      for (std::size_t j = 0; j < n; ++j) {
+        if (may_ride[i][j]) r[i] |= own[j];
+      }
+    }
+    return r;
+  }();
+
   // Whether some aggregate of stream s counts events (last_n): it needs every place.
   static constexpr std::array<bool, count> by_count = [] {
     std::array<bool, count> r{};
@@ -191,6 +248,38 @@ struct entry_streams<std::tuple<Aggs...>> {
     return r;
   }();
 };
+
+// Which sweep computes each aggregate, from the windows (once per evaluate): host[j]
+// is j, or the first earlier aggregate j may ride on whose window equals j's and which
+// is swept itself; active[i] the parts aggregate i's sweep keeps for itself and its
+// riders.
+template <std::size_t N>
+struct sweep_layout {
+  std::array<std::size_t, N> host;
+  std::array<unsigned, N> active;
+};
+template <class Plan, class Aggs>
+[[nodiscard]] sweep_layout<Plan::n> layout_of(const Aggs& aggs) {
+  constexpr std::size_t n = Plan::n;
+  const std::array<std::array<std::int64_t, 2>, n> window = [&]<std::size_t... A>(std::index_sequence<A...>) {
+    return std::array<std::array<std::int64_t, 2>, n>{window_params(std::get<A>(aggs).window)...};
+  }(std::make_index_sequence<n>{});
+  constexpr std::array<unsigned, n> own = []<std::size_t... A>(std::index_sequence<A...>) {
+    return std::array<unsigned, n>{parts_of_v<std::tuple_element_t<A, Aggs>>...};
+  }(std::make_index_sequence<n>{});
+  sweep_layout<n> r{};
+  for (std::size_t j = 0; j < n; ++j) {
+    r.host[j] = j;
+    for (std::size_t i = 0; i < j; ++i) {
+      if (Plan::may_ride[i][j] && r.host[i] == i && window[i] == window[j]) {
+        r.host[j] = i;
+        break;
+      }
+    }
+    r.active[r.host[j]] |= own[j];
+  }
+  return r;
+}
 
 // An in-range event, partitioned and sorted: its key, its time and its slot in each
 // stored stream (window_slot: the entry's value, or no_entry when it has none).
@@ -390,14 +479,17 @@ void gather(const Event* events, std::size_t begin, std::size_t end, stream_entr
   }
 }
 
-// Sweeps one aggregate over one key's entries (one stream's, gathered) and rows; writes
-// the aggregate's values for the key's i-th row at values[i * NValues + Offset].
-// Entries [left, right) are the window of the current row; both ends only move forward
-// as T grows.
-template <std::size_t Offset, std::size_t NValues, class Agg, class Row, std::size_t Streams>
-void sweep(const Agg& a, const stream_entries& se, const Row* sorted_rows, const work_item& w,
-           scratch<Streams>& s, double* values) {
-  constexpr unsigned parts = parts_of_v<Agg>;
+// Sweeps aggregate I (and the aggregates riding on it) over one key's entries (its
+// stream's, gathered) and rows; writes each one's values for the key's i-th row at
+// values[i * FS::value_count + its offset]. Entries [left, right) are the window of
+// the current row; both ends only move forward as T grows.
+template <std::size_t I, class Plan, class FS, class Aggs, class Row, std::size_t Streams>
+void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_entries& se,
+           const Row* sorted_rows, const work_item& w, scratch<Streams>& s, double* values) {
+  using Agg = std::tuple_element_t<I, Aggs>;
+  const Agg& a = std::get<I>(aggs);
+  constexpr unsigned parts = has_state_v<Agg> ? parts_of_v<Agg> : Plan::sweep_parts[I];
+  const unsigned active = layout.active[I];
   constexpr bool by_count = counts_events_v<typename aggregate_traits<Agg>::window>;
   const auto& entries = se.entries;
   s.min_q.clear();
@@ -413,16 +505,20 @@ void sweep(const Agg& a, const stream_entries& se, const Row* sorted_rows, const
     if constexpr (slides_state) {
       state.add(entries[i]);
     } else if constexpr (!has_state_v<Agg>) {
-      sums.add(entries[i].value);
-      if constexpr ((parts & part::min) != 0) s.min_q.push(entries, i);
-      if constexpr ((parts & part::max) != 0) s.max_q.push(entries, i);
+      sums.add(entries[i].value, active);
+      if constexpr ((parts & part::min) != 0) {
+        if ((active & part::min) != 0) s.min_q.push(entries, i);
+      }
+      if constexpr ((parts & part::max) != 0) {
+        if ((active & part::max) != 0) s.max_q.push(entries, i);
+      }
     }
   };
   auto leave = [&](std::size_t i) {
     if constexpr (slides_state) {
       state.remove(entries[i]);
     } else if constexpr (!has_state_v<Agg>) {
-      sums.remove(entries[i].value);
+      sums.remove(entries[i].value, active);
     }
   };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
@@ -440,7 +536,7 @@ void sweep(const Agg& a, const stream_entries& se, const Row* sorted_rows, const
       const std::int64_t start = window_start(a.window, t);
       while (left < right && entries[left].ts < start) leave(left++);
     }
-    double* out = values + (r - w.row_begin) * NValues + Offset;
+    double* const out = values + (r - w.row_begin) * FS::value_count;
     if constexpr (has_state_v<Agg>) {
       if constexpr (!slides_state) {
         // Grows while the window's start stays; rebuilt from the window's entries when
@@ -454,23 +550,34 @@ void sweep(const Agg& a, const stream_entries& se, const Row* sorted_rows, const
         }
         for (; state_right < hi; ++state_right) state.add(entries[state_right]);
       }
-      write_values(a, state, t, out);
+      write_values(a, state, t, out + FS::aggregate_value_offsets[I]);
     } else {
       window_parts p;
       sums.export_to(p);
       if (left < right) {
         if constexpr ((parts & part::min) != 0) {
-          s.min_q.drop_before(left);
-          p.min = entries[s.min_q.front()].value;
+          if ((active & part::min) != 0) {
+            s.min_q.drop_before(left);
+            p.min = entries[s.min_q.front()].value;
+          }
         }
         if constexpr ((parts & part::max) != 0) {
-          s.max_q.drop_before(left);
-          p.max = entries[s.max_q.front()].value;
+          if ((active & part::max) != 0) {
+            s.max_q.drop_before(left);
+            p.max = entries[s.max_q.front()].value;
+          }
         }
         p.first = entries[left];
         p.last = entries[right - 1];
       }
-      write_values(a, p, t, out);
+      write_values(a, p, t, out + FS::aggregate_value_offsets[I]);
+      [&]<std::size_t... J>(std::index_sequence<J...>) {
+        constexpr auto& riders = Plan::template riders<I>;
+        ((layout.host[riders[J]] == I
+              ? write_values(std::get<riders[J]>(aggs), p, t, out + FS::aggregate_value_offsets[riders[J]])
+              : void()),
+         ...);
+      }(std::make_index_sequence<Plan::template rider_count<I>>{});
     }
   }
 }
@@ -588,6 +695,7 @@ template <class FS, std::ranges::input_range Events, class Key>
     return weight(a) != weight(b) ? weight(a) > weight(b) : a < b;
   });
 
+  const sweep_layout<n_aggs> layout = layout_of<plan>(aggs);
   std::atomic<std::size_t> next{0};
   on_threads(threads, [&](unsigned) {
     scratch<plan::count> s;
@@ -635,8 +743,9 @@ template <class FS, std::ranges::input_range Events, class Key>
         }(std::make_index_sequence<plan::count>{});
         s.values.resize((w.row_end - w.row_begin) * n_values);
         [&]<std::size_t... A>(std::index_sequence<A...>) {
-          (sweep<FS::aggregate_value_offsets[A], n_values>(std::get<A>(aggs), s.streams[plan::stream_of[A]],
-                                                            rows.begin(), w, s, s.values.data()),
+          ((layout.host[A] == A ? sweep<A, plan, FS>(aggs, layout, s.streams[plan::stream_of[A]], rows.begin(), w, s,
+                                                     s.values.data())
+                                : void()),
            ...);
         }(std::make_index_sequence<n_aggs>{});
         for (std::size_t r = w.row_begin; r < w.row_end; ++r) {

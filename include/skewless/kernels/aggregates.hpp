@@ -370,6 +370,27 @@ struct sums_of {
     if constexpr (has_sum) sum.remove(v);
     if constexpr (has_sum2) remove_square(sum2, v);
   }
+  // add/remove keeping only the sums in `active` (a subset of Parts known at run
+  // time; the count is always kept): for a sweep shared by aggregates whose windows
+  // turn out equal, where some sums are needed only when some aggregate is there.
+  void add(double v, unsigned active) noexcept {
+    ++count;
+    if constexpr (has_sum) {
+      if ((active & part::sum) != 0) sum.add(v);
+    }
+    if constexpr (has_sum2) {
+      if ((active & part::sum2) != 0) add_square(sum2, v);
+    }
+  }
+  void remove(double v, unsigned active) noexcept {
+    --count;
+    if constexpr (has_sum) {
+      if ((active & part::sum) != 0) sum.remove(v);
+    }
+    if constexpr (has_sum2) {
+      if ((active & part::sum2) != 0) remove_square(sum2, v);
+    }
+  }
   void merge(const sums_of& o) {
     count += o.count;
     if constexpr (has_sum) sum.merge(o.sum);
