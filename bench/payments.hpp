@@ -65,8 +65,65 @@ inline constexpr auto features20 = ten_features_and(
     skewless::feature<"max_all">(skewless::max(amount, skewless::lifetime())),
     skewless::feature<"since_last">(skewless::time_since_last(skewless::lifetime())));
 
+// 50 features, ten aggregates over each of five windows (1h, 6h, 1d, 7d, 30d): count,
+// sum, mean, min, max, stddev, first and last of the amount, and the count and sum of
+// large payments (a where() with a literal: a stream of its own each). The batch
+// scaling benchmark's wide set.
+inline constexpr auto features50 = skewless::define_features<payment, "user", "ts">(
+    skewless::feature<"count_1h">(skewless::count(skewless::sliding(1h))),
+    skewless::feature<"sum_1h">(skewless::sum(amount, skewless::sliding(1h))),
+    skewless::feature<"mean_1h">(skewless::mean(amount, skewless::sliding(1h))),
+    skewless::feature<"min_1h">(skewless::min(amount, skewless::sliding(1h))),
+    skewless::feature<"max_1h">(skewless::max(amount, skewless::sliding(1h))),
+    skewless::feature<"stddev_1h">(skewless::stddev_samp(amount, skewless::sliding(1h))),
+    skewless::feature<"first_1h">(skewless::first(amount, skewless::sliding(1h))),
+    skewless::feature<"last_1h">(skewless::last(amount, skewless::sliding(1h))),
+    skewless::feature<"n_large_1h">(skewless::count(skewless::sliding(1h)).where(amount > 100.0)),
+    skewless::feature<"sum_large_1h">(skewless::sum(amount, skewless::sliding(1h)).where(amount > 100.0)),
+    skewless::feature<"count_6h">(skewless::count(skewless::sliding(6h))),
+    skewless::feature<"sum_6h">(skewless::sum(amount, skewless::sliding(6h))),
+    skewless::feature<"mean_6h">(skewless::mean(amount, skewless::sliding(6h))),
+    skewless::feature<"min_6h">(skewless::min(amount, skewless::sliding(6h))),
+    skewless::feature<"max_6h">(skewless::max(amount, skewless::sliding(6h))),
+    skewless::feature<"stddev_6h">(skewless::stddev_samp(amount, skewless::sliding(6h))),
+    skewless::feature<"first_6h">(skewless::first(amount, skewless::sliding(6h))),
+    skewless::feature<"last_6h">(skewless::last(amount, skewless::sliding(6h))),
+    skewless::feature<"n_large_6h">(skewless::count(skewless::sliding(6h)).where(amount > 100.0)),
+    skewless::feature<"sum_large_6h">(skewless::sum(amount, skewless::sliding(6h)).where(amount > 100.0)),
+    skewless::feature<"count_1d">(skewless::count(skewless::sliding(24h))),
+    skewless::feature<"sum_1d">(skewless::sum(amount, skewless::sliding(24h))),
+    skewless::feature<"mean_1d">(skewless::mean(amount, skewless::sliding(24h))),
+    skewless::feature<"min_1d">(skewless::min(amount, skewless::sliding(24h))),
+    skewless::feature<"max_1d">(skewless::max(amount, skewless::sliding(24h))),
+    skewless::feature<"stddev_1d">(skewless::stddev_samp(amount, skewless::sliding(24h))),
+    skewless::feature<"first_1d">(skewless::first(amount, skewless::sliding(24h))),
+    skewless::feature<"last_1d">(skewless::last(amount, skewless::sliding(24h))),
+    skewless::feature<"n_large_1d">(skewless::count(skewless::sliding(24h)).where(amount > 100.0)),
+    skewless::feature<"sum_large_1d">(skewless::sum(amount, skewless::sliding(24h)).where(amount > 100.0)),
+    skewless::feature<"count_7d">(skewless::count(skewless::sliding(7 * 24h))),
+    skewless::feature<"sum_7d">(skewless::sum(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"mean_7d">(skewless::mean(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"min_7d">(skewless::min(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"max_7d">(skewless::max(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"stddev_7d">(skewless::stddev_samp(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"first_7d">(skewless::first(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"last_7d">(skewless::last(amount, skewless::sliding(7 * 24h))),
+    skewless::feature<"n_large_7d">(skewless::count(skewless::sliding(7 * 24h)).where(amount > 100.0)),
+    skewless::feature<"sum_large_7d">(skewless::sum(amount, skewless::sliding(7 * 24h)).where(amount > 100.0)),
+    skewless::feature<"count_30d">(skewless::count(skewless::sliding(30 * 24h))),
+    skewless::feature<"sum_30d">(skewless::sum(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"mean_30d">(skewless::mean(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"min_30d">(skewless::min(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"max_30d">(skewless::max(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"stddev_30d">(skewless::stddev_samp(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"first_30d">(skewless::first(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"last_30d">(skewless::last(amount, skewless::sliding(30 * 24h))),
+    skewless::feature<"n_large_30d">(skewless::count(skewless::sliding(30 * 24h)).where(amount > 100.0)),
+    skewless::feature<"sum_large_30d">(skewless::sum(amount, skewless::sliding(30 * 24h)).where(amount > 100.0)));
+
 using features10_t = std::remove_cvref_t<decltype(features10)>;
 using features20_t = std::remove_cvref_t<decltype(features20)>;
+using features50_t = std::remove_cvref_t<decltype(features50)>;
 
 // Events in time order over `days` days; user u has weight 1 / (u + 1)^skew, so a few
 // users are very hot and most are in a long tail (skew 1.1 is Zipf-like). Every user

@@ -8,6 +8,7 @@
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <random>
 #include <ranges>
 #include <string>
@@ -167,4 +168,45 @@ TEST_CASE("batch: result<decltype(features)> names the result", "[batch]") {
   // A row copies into a feature_vector with .transpose() (the matrix is row-major).
   feature_vector<decltype(features)> v = r.values.row(0).transpose();
   CHECK(v[0] == 1.0);
+}
+
+namespace batch_test {
+struct named {
+  std::string k;
+  std::int64_t ts;
+  double x;
+};
+}  // namespace batch_test
+BOOST_HANA_ADAPT_STRUCT(batch_test::named, k, ts, x);
+
+TEST_CASE("batch: string keys over many buckets and threads give the oracle's bits", "[batch]") {
+  // 3,000 keys (some longer than a short string), hot key 0 with a fifth of the events,
+  // enough events and rows for many buckets; sum and mean over 1s share one sweep, max
+  // over 1s rides on it, lifetime ones on theirs.
+  using batch_test::named;
+  constexpr auto nx = field<named, "x">;
+  constexpr auto fs = define_features<named, "k", "ts">(
+      feature<"sum">(sum(nx, sliding(1s))), feature<"mean">(mean(nx, sliding(1s))),
+      feature<"max">(max(nx, sliding(1s))), feature<"n">(count(sliding(2s))),
+      feature<"n_all">(count(lifetime())), feature<"sum_all">(sum(nx, lifetime())),
+      feature<"last3">(sum(nx, last_n(3))));
+  std::mt19937_64 rng(skewless_test::base_seed() + 13);
+  auto key = [&](std::uint64_t i) { return (i % 3 == 0 ? "a-long-route-name-" : "k") + std::to_string(i); };
+  const double values[] = {1e300, -1e300, 1e-300, -0.0, 0.0, 2.5, -7.25, std::numeric_limits<double>::infinity()};
+  std::vector<named> events;
+  for (int i = 0; i < 40'000; ++i) {
+    events.push_back({key(rng() % 5 == 0 ? 0 : rng() % 3000), static_cast<std::int64_t>(rng() % 4'000'000),
+                      values[rng() % 8]});
+  }
+  std::vector<spine_row<std::string>> spine;
+  for (int i = 0; i < 20'000; ++i) {
+    spine.push_back({key(rng() % 3100), static_cast<std::int64_t>(rng() % 4'200'000)});
+  }
+  const auto one = batch::evaluate(fs, events, spine, {.threads = 1});
+  CHECK(same(one.values, batch::evaluate(fs, events, spine, {.threads = 3, .min_parallel_size = 0}).values));
+  std::vector<spine_row<std::string>> sample(spine.begin(), spine.begin() + 300);
+  sample.push_back({key(0), 4'100'000});
+  const auto ref = reference::evaluate(fs, events, sample);
+  CHECK(same(ref.topRows(300), one.values.topRows(300)));
+  CHECK(same(ref.bottomRows(1), batch::evaluate(fs, events, std::vector{sample.back()}).values));
 }
