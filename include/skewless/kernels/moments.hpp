@@ -134,6 +134,18 @@ inline void wide_sub(wide_uint& a, const wide_uint& b) noexcept {
 
 // w /= d, returns whether the remainder was non-zero.
 inline bool wide_div_small(wide_uint& w, std::uint64_t d) noexcept {
+  if (d <= 0xffffffffu) {
+    // Each step's dividend, rem * 2^32 + limb with rem < d, fits in 64 bits: no
+    // 128-bit division (a library call).
+    std::uint64_t rem = 0;
+    for (int i = w.n - 1; i >= 0; --i) {
+      const std::uint64_t cur = (rem << 32) | w.limb[static_cast<std::size_t>(i)];
+      w.limb[static_cast<std::size_t>(i)] = static_cast<std::uint32_t>(cur / d);
+      rem = cur % d;
+    }
+    w.trim();
+    return rem != 0;
+  }
   uint128 rem = 0;
   for (int i = w.n - 1; i >= 0; --i) {
     rem = (rem << 32) | w.limb[static_cast<std::size_t>(i)];
@@ -179,8 +191,16 @@ inline bool wide_div_small(wide_uint& w, std::uint64_t d) noexcept {
   // divide by n and by n or n - 1; any remainder is the sticky bit.
   const int s = std::max(2, 190 - y.bit_length());
   wide_shift_left(y, s);
-  bool inexact = wide_div_small(y, n);
-  inexact = wide_div_small(y, sample ? n - 1 : n) || inexact;
+  // floor(floor(y / n) / m) = floor(y / (n m)), inexact exactly when either step is:
+  // one division when n m fits in 32 bits (windows of up to 65,536 values).
+  const std::uint64_t m = sample ? n - 1 : n;
+  bool inexact = false;
+  if (n <= 0xffffu && m <= 0xffffu) {
+    inexact = wide_div_small(y, n * m);
+  } else {
+    inexact = wide_div_small(y, n);
+    inexact = wide_div_small(y, m) || inexact;
+  }
   return round_limbs(y.limb.data(), y.n, e - s, inexact, false);
 }
 
