@@ -25,6 +25,7 @@
 //   training.columns;   // feature names
 #pragma once
 
+#include <skewless/expr/canonical.hpp>
 #include <skewless/expr/category.hpp>
 #include <skewless/expr/key.hpp>
 #include <skewless/expr/traits.hpp>
@@ -45,6 +46,7 @@
 #include <limits>
 #include <memory>
 #include <ranges>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -186,16 +188,17 @@ struct entry_streams<std::tuple<Aggs...>> {
     for (std::size_t i = 0; i < n; ++i) r[stream_of[i]] = !constant_entry[leader[i]];
     return r;
   }();
-  static constexpr std::array<std::size_t, count> column = [] {
-    std::array<std::size_t, count> r{};
-    std::size_t c = 0;
-    for (std::size_t g = 0; g < count; ++g) r[g] = stored[g] ? c++ : 0;
+  // Whether streams g and h have leaders of the same value and filter types: then
+  // they are one stream when those expressions are equal at run time too
+  // (stream_layout), as where(x > 100) over 1h and over 1d are.
+  static constexpr std::array<std::array<bool, count>, count> same_types = [] {
+    std::array<std::array<bool, count>, count> r{};
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        if (leader[i] == i && leader[j] == j) r[stream_of[i]][stream_of[j]] = same[i][j];
+      }
+    }
     return r;
-  }();
-  static constexpr std::size_t stored_count = [] {
-    std::size_t c = 0;
-    for (bool b : stored) c += b;
-    return c;
   }();
   // may_ride[i][j] (i < j): aggregate j can take its values from the sweep of
   // aggregate i when their windows turn out equal (run time: window_params): the same
@@ -281,14 +284,53 @@ template <class Plan, class Aggs>
   return r;
 }
 
-// An in-range event, partitioned and sorted: its key, its time and its slot in each
-// stored stream (window_slot: the entry's value, or no_entry when it has none).
-template <class Key, std::size_t V>
+// An in-range event, partitioned and then sorted within its bucket: its key, its time
+// and where its slots are (its place in partition order). The slots (window_slot: the
+// entry's value, or no_entry when it has none) of each stored stream live apart, in
+// partition order, so sorting moves only these 24 bytes.
+template <class Key>
 struct keyed_event {
   key_view_t<Key> key;
   std::int64_t ts;
-  [[no_unique_address]] std::array<double, V> slots;
+  std::uint32_t at;
 };
+
+// Which stream's slots are stored where, at run time: streams of equal expressions
+// (same types and canonical text) share one column, computed and gathered once, by the
+// first of them (`source`), with every place kept if any of them counts events.
+template <std::size_t Streams>
+struct stream_layout {
+  std::array<std::size_t, Streams> column{};
+  std::array<std::size_t, Streams> source{};
+  std::array<bool, Streams> by_count{};
+  std::size_t stored = 0;  // columns per event
+};
+template <class Plan, class Aggs>
+[[nodiscard]] stream_layout<Plan::count> stream_layout_of(const Aggs& aggs) {
+  constexpr std::size_t streams = Plan::count;
+  std::array<std::string, streams> text;
+  [&]<std::size_t... G>(std::index_sequence<G...>) {
+    ((Plan::stored[G] ? void(text[G] = canonical_text(std::get<Plan::first[G]>(aggs).arg) + "\n" +
+                                       canonical_text(std::get<Plan::first[G]>(aggs).pred))
+                      : void()),
+     ...);
+  }(std::make_index_sequence<streams>{});
+  stream_layout<streams> r;
+  for (std::size_t g = 0; g < streams; ++g) {
+    r.source[g] = g;
+    if (Plan::stored[g]) {
+      for (std::size_t h = 0; h < g; ++h) {
+        if (Plan::stored[h] && r.source[h] == h && Plan::same_types[g][h] && text[g] == text[h]) {
+          r.source[g] = h;
+          break;
+        }
+      }
+      r.column[g] = r.source[g] == g ? r.stored++ : r.column[r.source[g]];
+    }
+    r.by_count[r.source[g]] = r.by_count[r.source[g]] || Plan::by_count[g];
+  }
+  return r;
+}
 
 template <class Key>
 struct keyed_row {
@@ -332,11 +374,12 @@ struct buffer {
 
 // A stable counting sort of inputs 0..n-1 into `buckets` buckets, in parallel over
 // `threads` contiguous chunks of the input: bucket_of(i) is input i's bucket, or
-// `buckets` to leave it out; make(i) its element. Bucket b ends up at
-// out[start[b], start[b + 1]), in input order.
-template <class T, class BucketOf, class Make>
+// `buckets` to leave it out; allocate(total) is called once the sizes are known, then
+// place(i, at) puts input i at place `at`. Bucket b gets the places
+// [start[b], start[b + 1]), in input order.
+template <class BucketOf, class Allocate, class Place>
 void partition(std::size_t n, unsigned threads, std::size_t buckets, const BucketOf& bucket_of,
-               const Make& make, buffer<T>& out, std::vector<std::size_t>& start) {
+               const Allocate& allocate, const Place& place, std::vector<std::size_t>& start) {
   const std::size_t width = buckets + 1;
   std::vector<std::uint16_t> bucket(n);
   std::vector<std::size_t> next(std::size_t{threads} * width, 0);
@@ -360,11 +403,11 @@ void partition(std::size_t n, unsigned threads, std::size_t buckets, const Bucke
     }
   }
   start[buckets] = at;
-  out.allocate(at);
+  allocate(at);
   on_threads(threads, [&](unsigned c) {
     std::size_t* pos = next.data() + std::size_t{c} * width;
     for (auto [i, end] = chunk(c); i < end; ++i) {
-      if (bucket[i] != buckets) out[pos[bucket[i]]++] = make(i);
+      if (bucket[i] != buckets) place(i, pos[bucket[i]]++);
     }
   });
 }
@@ -449,20 +492,21 @@ struct scratch {
 // Fills one stream's entries for the events [begin, end) of one key, sorted by time.
 // Ties must be ordered by value so first/last (and last_n's cut) are order-free;
 // usually there are none, and one pass says so.
-template <bool ByCount, bool Stored, std::size_t Column, class Event>
-void gather(const Event* events, std::size_t begin, std::size_t end, stream_entries& s) {
+template <bool Stored, class Event>
+void gather(const Event* events, std::size_t begin, std::size_t end, const double* slots, std::size_t stride,
+            std::size_t column, bool by_count, stream_entries& s) {
   auto in_event_order = [](std::vector<timed_value>& v) {
     if (!std::is_sorted(v.begin(), v.end(), event_order_less)) std::sort(v.begin(), v.end(), event_order_less);
   };
   auto slot = [&](std::size_t i) {
     if constexpr (Stored) {
-      return events[i].slots[Column];
+      return slots[std::size_t{events[i].at} * stride + column];
     } else {
       return 0.0;
     }
   };
   s.entries.clear();
-  if constexpr (ByCount) {
+  if (by_count) {
     s.slots.clear();
     for (std::size_t i = begin; i < end; ++i) s.slots.push_back({events[i].ts, slot(i)});
     in_event_order(s.slots);
@@ -590,7 +634,8 @@ template <class FS>
 using result = batch_internal::training_set<std::remove_cvref_t<FS>>;
 
 // Features of entity `key` as of `time_us` for each spine row, in spine order. Events
-// may be any input range of the feature set's event struct, in any order. The spine's
+// may be any input range of the feature set's event struct, in any order (at most
+// 2^32 - 1 of them, and of spine rows, per call: std::length_error otherwise). The spine's
 // key type is the key field's (or one that converts without changing a value: see
 // key_type_accepts).
 template <class FS, std::ranges::input_range Events, class Key>
@@ -617,9 +662,13 @@ template <class FS, std::ranges::input_range Events, class Key>
   constexpr std::size_t n_values = FS::value_count;
   using aggregates = std::remove_const_t<decltype(fs.aggregates())>;
   using plan = entry_streams<aggregates>;
-  using sorted_event = keyed_event<key_type, plan::stored_count>;
+  using sorted_event = keyed_event<key_type>;
   using sorted_row = keyed_row<key_type>;
   const std::size_t n_events = std::ranges::size(events);
+  if (n_events > std::numeric_limits<std::uint32_t>::max() || spine.size() > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::length_error("skewless::batch::evaluate: more than 2^32 - 1 events or spine rows in one call; split "
+                            "the keys into several calls (arrow::stream_training_set does so)");
+  }
   const auto aggs = fs.aggregates();
   const auto event_at = [&](std::size_t i) -> decltype(auto) { return std::ranges::begin(events)[i]; };
 
@@ -648,7 +697,9 @@ template <class FS, std::ranges::input_range Events, class Key>
   };
 
   // Events: bucket by key, with each stored stream's slot computed from the event.
+  const stream_layout<plan::count> streams = stream_layout_of<plan>(aggs);
   buffer<sorted_event> ev;
+  buffer<double> slots;
   std::vector<std::size_t> ev_start;
   partition(
       n_events, threads, n_buckets,
@@ -656,20 +707,26 @@ template <class FS, std::ranges::input_range Events, class Key>
         const auto& e = event_at(i);
         return in_time_range(FS::time_of(e)) ? bucket_of_key(key_view_t<key_type>(FS::key_of(e))) : n_buckets;
       },
-      [&](std::size_t i) {
+      [&](std::size_t total) {
+        ev.allocate(total);
+        slots.allocate(total * streams.stored);
+      },
+      [&](std::size_t i, std::size_t at) {
         const auto& e = event_at(i);
-        sorted_event x{FS::key_of(e), FS::time_of(e), {}};
+        ev[at] = {FS::key_of(e), FS::time_of(e), static_cast<std::uint32_t>(at)};
+        double* const row = slots.begin() + at * streams.stored;
         [&]<std::size_t... G>(std::index_sequence<G...>) {
           ([&] {
             if constexpr (plan::stored[G]) {
-              const auto v = entry_value(std::get<plan::first[G]>(aggs), e);
-              x.slots[plan::column[G]] = v ? *v : no_entry;
+              if (streams.source[G] == G) {
+                const auto v = entry_value(std::get<plan::first[G]>(aggs), e);
+                row[streams.column[G]] = v ? *v : no_entry;
+              }
             }
           }(), ...);
         }(std::make_index_sequence<plan::count>{});
-        return x;
       },
-      ev, ev_start);
+      ev_start);
   out.events_out_of_range = n_events - ev.size;
   buffer<sorted_row> rows;
   std::vector<std::size_t> row_start;
@@ -678,10 +735,11 @@ template <class FS, std::ranges::input_range Events, class Key>
       [&](std::size_t r) {
         return in_time_range(spine[r].time_us) ? bucket_of_key(key_view_t<key_type>(spine[r].key)) : n_buckets;
       },
-      [&](std::size_t r) {
-        return sorted_row{static_cast<key_view_t<key_type>>(spine[r].key), spine[r].time_us, static_cast<std::uint32_t>(r)};
+      [&](std::size_t total) { rows.allocate(total); },
+      [&](std::size_t r, std::size_t at) {
+        rows[at] = {static_cast<key_view_t<key_type>>(spine[r].key), spine[r].time_us, static_cast<std::uint32_t>(r)};
       },
-      rows, row_start);
+      row_start);
 
   // Largest buckets first, so a hot key's bucket does not start last.
   std::vector<std::uint32_t> order;
@@ -737,13 +795,16 @@ template <class FS, std::ranges::input_range Events, class Key>
       }
       for (const work_item& w : s.work) {
         [&]<std::size_t... G>(std::index_sequence<G...>) {
-          (gather<plan::by_count[G], plan::stored[G], plan::column[G]>(ev.begin(), w.event_begin, w.event_end,
-                                                                       s.streams[G]),
+          ((streams.source[G] == G ? gather<plan::stored[G]>(ev.begin(), w.event_begin, w.event_end, slots.begin(),
+                                                              streams.stored, streams.column[G], streams.by_count[G],
+                                                              s.streams[G])
+                                   : void()),
            ...);
         }(std::make_index_sequence<plan::count>{});
         s.values.resize((w.row_end - w.row_begin) * n_values);
         [&]<std::size_t... A>(std::index_sequence<A...>) {
-          ((layout.host[A] == A ? sweep<A, plan, FS>(aggs, layout, s.streams[plan::stream_of[A]], rows.begin(), w, s,
+          ((layout.host[A] == A ? sweep<A, plan, FS>(aggs, layout, s.streams[streams.source[plan::stream_of[A]]],
+                                                     rows.begin(), w, s,
                                                      s.values.data())
                                 : void()),
            ...);
