@@ -8,6 +8,7 @@
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <limits>
 #include <random>
 #include <ranges>
@@ -233,4 +234,68 @@ TEST_CASE("batch: filters with equal constants share a stream, different constan
   bool differ = false;
   for (Eigen::Index r = 0; r < batch.values.rows(); ++r) differ = differ || batch.values(r, 0) != batch.values(r, 1);
   CHECK(differ);
+}
+
+TEST_CASE("batch: events in time order and the same events shuffled give the same bits", "[batch]") {
+  // In time order, buckets are grouped by a counting sort on the key hash, and keys
+  // sharing a sub-bucket with a hot key are sorted apart; shuffled, by a comparison
+  // sort. Equal times (many per key) and a key with a third of the events included.
+  std::mt19937_64 rng(skewless_test::base_seed() + 19);
+  std::vector<ev> events;
+  for (int i = 0; i < 150'000; ++i) {
+    const auto k = static_cast<std::int32_t>(rng() % 3 == 0 ? 7 : rng() % 4000);
+    events.push_back({k, i / 3 * 40, static_cast<float>(static_cast<int>(rng() % 2001) - 1000) / 8.0f});
+  }
+  std::vector<spine_row<std::int32_t>> spine;
+  for (int i = 0; i < 30'000; ++i) {
+    spine.push_back({static_cast<std::int32_t>(rng() % 4100), static_cast<std::int64_t>(rng() % 2'100'000)});
+  }
+  const auto in_order = batch::evaluate(features, events, spine, {.threads = 2, .min_parallel_size = 0});
+  auto shuffled = events;
+  std::shuffle(shuffled.begin(), shuffled.end(), rng);
+  CHECK(same(in_order.values, batch::evaluate(features, shuffled, spine, {.threads = 1}).values));
+  std::vector<spine_row<std::int32_t>> sample(spine.begin(), spine.begin() + 150);
+  sample.push_back({7, 2'000'000});
+  const auto ref = reference::evaluate(features, events, sample);
+  CHECK(same(ref.topRows(150), in_order.values.topRows(150)));
+  CHECK(same(ref.bottomRows(1), batch::evaluate(features, events, std::vector{sample.back()}).values));
+}
+
+TEST_CASE("batch: a bucket's sort orders (hash, key, time) on every path", "[batch]") {
+  // sort_bucket directly, with hashes made to collide in their top bits: pairs of keys
+  // per sub-bucket (insertion), dozens of keys per sub-bucket (comparison sort), one
+  // key, and input out of time order (comparison sort of the whole bucket).
+  using event = batch::batch_internal::keyed_event<std::int64_t>;
+  std::mt19937_64 rng(skewless_test::base_seed() + 23);
+  std::vector<event> tmp;
+  std::vector<std::uint32_t> starts;
+  for (const bool time_ordered : {true, false}) {
+    for (const int keys : {1, 40, 150, 2000}) {
+      for (const int n : {300, 5000}) {
+        std::vector<event> v;
+        for (int i = 0; i < n; ++i) {
+          const auto key = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(keys));
+          // The top bits (the sub-bucket) hold key / 2 for 300 events, key % 4 for 5000.
+          const auto h = n == 300 ? static_cast<std::uint32_t>(key / 2) << 23 | static_cast<std::uint32_t>(key)
+                                  : static_cast<std::uint32_t>(key % 4) << 30 | static_cast<std::uint32_t>(key);
+          const std::int64_t ts = time_ordered ? i / 2 : static_cast<std::int64_t>(rng() % 1000);
+          v.push_back({key, ts, static_cast<std::uint32_t>(i), h});
+        }
+        auto sorted = v;
+        batch::batch_internal::sort_bucket(sorted.data(), sorted.data() + sorted.size(), tmp, starts);
+        INFO(keys << " keys, " << n << " events, time ordered: " << time_ordered);
+        CHECK(std::is_sorted(sorted.begin(), sorted.end(), [](const event& a, const event& b) {
+          return a.h != b.h ? a.h < b.h : (a.key != b.key ? a.key < b.key : a.ts < b.ts);
+        }));
+        auto by_place = [](const event& a, const event& b) { return a.at < b.at; };
+        std::sort(sorted.begin(), sorted.end(), by_place);
+        bool same_events = true;
+        for (std::size_t i = 0; i < v.size(); ++i) {
+          same_events = same_events && v[i].at == sorted[i].at && v[i].key == sorted[i].key && v[i].ts == sorted[i].ts &&
+                        v[i].h == sorted[i].h;
+        }
+        CHECK(same_events);
+      }
+    }
+  }
 }

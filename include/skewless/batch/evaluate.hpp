@@ -39,6 +39,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -284,15 +285,18 @@ template <class Plan, class Aggs>
   return r;
 }
 
-// An in-range event, partitioned and then sorted within its bucket: its key, its time
-// and where its slots are (its place in partition order). The slots (window_slot: the
-// entry's value, or no_entry when it has none) of each stored stream live apart, in
-// partition order, so sorting moves only these 24 bytes.
+// An in-range event, partitioned and then sorted within its bucket: its key, its time,
+// where its slots are (its place in partition order) and h, the low 32 bits of its
+// key's hash (the bucket is the top bits). The slots (window_slot: the entry's value,
+// or no_entry when it has none) of each stored stream live apart, in partition order,
+// so sorting moves only these 24 bytes. A bucket is sorted by (h, key, ts): keys in
+// hash order, which events and rows share, so they merge.
 template <class Key>
 struct keyed_event {
   key_view_t<Key> key;
   std::int64_t ts;
   std::uint32_t at;
+  std::uint32_t h;
 };
 
 // Which stream's slots are stored where, at run time: streams of equal expressions
@@ -337,7 +341,58 @@ struct keyed_row {
   key_view_t<Key> key;
   std::int64_t t;
   std::uint32_t row;
+  std::uint32_t h;
 };
+
+// The order of keys within a bucket, for events and rows alike: by h, then by key.
+struct entity_less {
+  template <class A, class B>
+  bool operator()(const A& a, const B& b) const noexcept {
+    return a.h != b.h ? a.h < b.h : a.key < b.key;
+  }
+};
+
+// Sorts one bucket's events by (h, key, ts). Events usually come in time order (a log),
+// and the partition is stable, so the bucket is in time order too: then a stable
+// counting sort on the top bits of h (about one key per sub-bucket) groups the keys in
+// one pass, and only sub-buckets holding more than one key are sorted further (stable
+// insertion by key up to 16 events, a comparison sort by (h, key, ts) beyond: never
+// quadratic). Otherwise, a comparison sort.
+template <class Event>
+void sort_bucket(Event* first, Event* last, std::vector<Event>& tmp, std::vector<std::uint32_t>& start) {
+  const auto by_entity_time = [](const Event& x, const Event& y) {
+    return x.h != y.h ? x.h < y.h : (x.key != y.key ? x.key < y.key : x.ts < y.ts);
+  };
+  const auto n = static_cast<std::size_t>(last - first);
+  if (n < 256 || !std::is_sorted(first, last, [](const Event& x, const Event& y) { return x.ts < y.ts; })) {
+    if (!std::is_sorted(first, last, by_entity_time)) std::sort(first, last, by_entity_time);
+    return;
+  }
+  const int bits = std::min(16, static_cast<int>(std::bit_width(n)));
+  const std::size_t subs = std::size_t{1} << bits;
+  start.assign(subs + 1, 0);
+  for (const Event* e = first; e != last; ++e) ++start[(e->h >> (32 - bits)) + 1];
+  for (std::size_t i = 1; i <= subs; ++i) start[i] += start[i - 1];
+  tmp.resize(n);
+  for (const Event* e = first; e != last; ++e) tmp[start[e->h >> (32 - bits)]++] = *e;
+  std::copy(tmp.begin(), tmp.end(), first);
+  // start[i] is now the end of sub-bucket i.
+  for (std::size_t i = 0, from = 0; i < subs; from = start[i++]) {
+    Event* const a = first + from;
+    Event* const b = first + start[i];
+    if (b - a < 2 || std::is_sorted(a, b, entity_less{})) continue;
+    if (b - a <= 16) {
+      for (Event* x = a + 1; x < b; ++x) {
+        const Event v = *x;
+        Event* y = x;
+        for (; y > a && entity_less{}(v, *(y - 1)); --y) *y = *(y - 1);
+        *y = v;
+      }
+    } else {
+      std::sort(a, b, by_entity_time);
+    }
+  }
+}
 
 struct work_item {
   std::size_t event_begin, event_end;  // into the partitioned events
@@ -480,8 +535,10 @@ struct stream_entries {
 };
 
 // Per-thread scratch reused across keys so steady state does not allocate.
-template <std::size_t Streams>
+template <std::size_t Streams, class Event>
 struct scratch {
+  std::vector<Event> sort_buffer;  // sort_bucket's
+  std::vector<std::uint32_t> sort_starts;
   std::array<stream_entries, Streams> streams;
   monotonic_indices<total_order_smaller> min_q;
   monotonic_indices<total_order_greater> max_q;
@@ -527,9 +584,9 @@ void gather(const Event* events, std::size_t begin, std::size_t end, const doubl
 // stream's, gathered) and rows; writes each one's values for the key's i-th row at
 // values[i * FS::value_count + its offset]. Entries [left, right) are the window of
 // the current row; both ends only move forward as T grows.
-template <std::size_t I, class Plan, class FS, class Aggs, class Row, std::size_t Streams>
+template <std::size_t I, class Plan, class FS, class Aggs, class Row, class Scratch>
 void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_entries& se,
-           const Row* sorted_rows, const work_item& w, scratch<Streams>& s, double* values) {
+           const Row* sorted_rows, const work_item& w, Scratch& s, double* values) {
   using Agg = std::tuple_element_t<I, Aggs>;
   const Agg& a = std::get<I>(aggs);
   constexpr unsigned parts = has_state_v<Agg> ? parts_of_v<Agg> : Plan::sweep_parts[I];
@@ -713,7 +770,8 @@ template <class FS, std::ranges::input_range Events, class Key>
       },
       [&](std::size_t i, std::size_t at) {
         const auto& e = event_at(i);
-        ev[at] = {FS::key_of(e), FS::time_of(e), static_cast<std::uint32_t>(at)};
+        const key_view_t<key_type> key(FS::key_of(e));
+        ev[at] = {key, FS::time_of(e), static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(bucket_hash(key))};
         double* const row = slots.begin() + at * streams.stored;
         [&]<std::size_t... G>(std::index_sequence<G...>) {
           ([&] {
@@ -737,7 +795,8 @@ template <class FS, std::ranges::input_range Events, class Key>
       },
       [&](std::size_t total) { rows.allocate(total); },
       [&](std::size_t r, std::size_t at) {
-        rows[at] = {static_cast<key_view_t<key_type>>(spine[r].key), spine[r].time_us, static_cast<std::uint32_t>(r)};
+        const auto key = static_cast<key_view_t<key_type>>(spine[r].key);
+        rows[at] = {key, spine[r].time_us, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(bucket_hash(key))};
       },
       row_start);
 
@@ -756,17 +815,12 @@ template <class FS, std::ranges::input_range Events, class Key>
   const sweep_layout<n_aggs> layout = layout_of<plan>(aggs);
   std::atomic<std::size_t> next{0};
   on_threads(threads, [&](unsigned) {
-    scratch<plan::count> s;
+    scratch<plan::count, sorted_event> s;
     for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < order.size();) {
       const std::size_t b = order[k];
-      const auto by_key_time = [](const auto& x, const auto& y) {
-        return x.key != y.key ? x.key < y.key : x.ts < y.ts;
-      };
-      sorted_event* const e0 = ev.begin() + ev_start[b];
-      sorted_event* const e1 = ev.begin() + ev_start[b + 1];
-      if (!std::is_sorted(e0, e1, by_key_time)) std::sort(e0, e1, by_key_time);
+      sort_bucket(ev.begin() + ev_start[b], ev.begin() + ev_start[b + 1], s.sort_buffer, s.sort_starts);
       const auto row_less = [](const sorted_row& x, const sorted_row& y) {
-        return x.key != y.key ? x.key < y.key : (x.t != y.t ? x.t < y.t : x.row < y.row);
+        return x.h != y.h ? x.h < y.h : (x.key != y.key ? x.key < y.key : (x.t != y.t ? x.t < y.t : x.row < y.row));
       };
       sorted_row* const r0 = rows.begin() + row_start[b];
       sorted_row* const r1 = rows.begin() + row_start[b + 1];
@@ -778,10 +832,10 @@ template <class FS, std::ranges::input_range Events, class Key>
       std::size_t e = ev_start[b];
       const std::size_t e_stop = ev_start[b + 1];
       for (std::size_t r = row_start[b], r_stop = row_start[b + 1]; r < r_stop;) {
-        const auto key = rows[r].key;
+        const auto& key = rows[r].key;
         std::size_t r_end = r + 1;
         while (r_end < r_stop && rows[r_end].key == key) ++r_end;
-        while (e < e_stop && ev[e].key < key) ++e;
+        while (e < e_stop && entity_less{}(ev[e], rows[r])) ++e;
         std::size_t e_end = e;
         while (e_end < e_stop && ev[e_end].key == key) ++e_end;
         if (fs.ttl_us > 0) {
