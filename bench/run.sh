@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every benchmark at full size and writes the raw results to bench/results/:
-#   online_ingest.json batch.json exact_sum.json (Google Benchmark JSON),
+#   online_ingest.json batch.json exact_sum.json (Google Benchmark JSON), batch_scaling.txt/json,
 #   read_latency.txt, concurrent_serving.txt, ad_click.txt, arrow_io.txt, python_module.txt,
 #   spark.txt, compile_time.txt, peers.json/peers.txt, and plots the ingest
-#   throughput against the number of entities (docs/ingest_throughput.png).
+#   throughput against the number of entities (docs/ingest_throughput.png) and the batch
+#   scaling (docs/batch_scaling.png).
 # Takes a few minutes; needs ~8 GiB of memory and network access to PyPI for the peers.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,11 +18,12 @@ python="$("$root/scripts/python-venv.sh" "$build/python-venv" $(cat "$root/scrip
 cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON \
   -DSKEWLESS_PYTHON="$python" >/dev/null
 cmake --build "$build" --target bench_online_ingest bench_batch bench_exact_sum bench_read_latency bench_export_for_peers \
-  bench_concurrent_serving bench_ad_click bench_arrow_io skewless_bench
+  bench_concurrent_serving bench_ad_click bench_arrow_io bench_batch_scaling skewless_bench
 b="$build/bench"
 "$b/bench_exact_sum" --benchmark_out="$res/exact_sum.json" --benchmark_out_format=json
 "$b/bench_online_ingest" --benchmark_out="$res/online_ingest.json" --benchmark_out_format=json
 "$b/bench_batch" --benchmark_out="$res/batch.json" --benchmark_out_format=json
+"$b/bench_batch_scaling" --json "$res/batch_scaling.json" | tee "$res/batch_scaling.txt"
 "$b/bench_read_latency" | tee "$res/read_latency.txt"
 "$b/bench_concurrent_serving" | tee "$res/concurrent_serving.txt"
 "$b/bench_ad_click" | tee "$res/ad_click.txt"
@@ -39,3 +41,4 @@ fi
   --events "${PEER_EVENTS:-10000000}" --rows "${PEER_ROWS:-1000000}" --users "${PEER_USERS:-1000000}" \
   --json "$res/peers.json" | tee "$res/peers.txt"
 "$venv/bin/python" "$root/bench/plot.py" "$res/online_ingest.json" "$root/docs/ingest_throughput.png"
+"$venv/bin/python" "$root/bench/plot_batch_scaling.py" "$res/batch_scaling.json" "$root/docs/batch_scaling.png"
