@@ -183,7 +183,8 @@ struct entry_streams<std::tuple<Aggs...>> {
     }
     return r;
   }();
-  // Whether stream s stores a value per event, and where among the stored ones.
+  // Whether stream s stores a slot per event (not when every event enters as 0.0:
+  // count() without a filter); where is decided at run time (stream_layout).
   static constexpr std::array<bool, count> stored = [] {
     std::array<bool, count> r{};
     for (std::size_t i = 0; i < n; ++i) r[stream_of[i]] = !constant_entry[leader[i]];
