@@ -131,6 +131,19 @@ class exact_sum {
   void merge(const exact_sum& other) { combine(other, +1); }
   void subtract(const exact_sum& other) { combine(other, -1); }
 
+  // Sets the sum to sum(chunks[i] * 2^(32 (base + i) - 1074)), i < inline_count: an
+  // exact value a caller built in fixed point (fixed_prefix.hpp). Requires every
+  // |chunks[i]| < 2^62 and 0 <= base <= chunk_count - inline_count.
+  void assign_inline(const std::array<std::int64_t, 5>& chunks, int base) noexcept {
+    static_assert(inline_count == 5, "assign_inline takes five chunks");
+    inline_ = chunks;
+    base_ = static_cast<std::int16_t>(base);
+    spilled_ = false;
+    rare_.reset();
+    // The chunks may be near 2^62: normalize at the next add, before one can overflow.
+    pending_ = (1u << 30) - 1;
+  }
+
   // The correctly rounded value of the exact sum. An exact zero is +0.0; +inf and
   // -inf together, or any NaN added, give NaN.
   [[nodiscard]] double round() const noexcept { return divide_round(1); }
@@ -163,6 +176,15 @@ class exact_sum {
       v.e0 = 32 * base_ - 1074;
     }
     while (v.n > 0 && v.limbs[static_cast<std::size_t>(v.n - 1)] == 0) --v.n;
+    // Zero limbs at the bottom (a spilled sum's are from 2^-1074 up) only cost the
+    // arithmetic on the value: move them into e0.
+    int low = 0;
+    while (low < v.n && v.limbs[static_cast<std::size_t>(low)] == 0) ++low;
+    if (low != 0) {
+      std::copy(v.limbs.begin() + low, v.limbs.begin() + v.n, v.limbs.begin());
+      v.n -= low;
+      v.e0 += 32 * low;
+    }
     return v;
   }
   // NaN if a NaN was added or both infinities were; else the infinity added, if any.
@@ -341,6 +363,12 @@ class exact_sum {
 #endif
   std::int64_t* chunks_for(int idx) {
     if (spilled_) return rare_->full.data() + idx;
+    if (inline_ == decltype(inline_){}) {
+      // Nothing held (a new or emptied sum): what store() would do, without the
+      // full-width pass.
+      base_ = static_cast<std::int16_t>(std::min(idx, chunk_count - inline_count));
+      return inline_.data() + (idx - base_);
+    }
     store(canonical(), idx, idx + 2);
     return spilled_ ? rare_->full.data() + idx : inline_.data() + (idx - base_);
   }
@@ -439,19 +467,28 @@ class exact_sum {
   }
 
   // Sign and magnitude of sum(chunks[i] * 2^(32 i)) as n + 2 limbs (room for the
-  // carries out of the top chunk); returns true when negative.
+  // carries out of the top chunk); returns true when negative. One pass propagates the
+  // carries into two's complement limbs (|chunk| < 2^62, so chunk + carry fits), a
+  // second negates them when the value is negative.
   static bool to_magnitude(const std::int64_t* chunks, int n, std::uint32_t* limbs) noexcept {
-    std::int64_t c[chunk_count + 2];
-    const int m = n + 2;
-    for (int i = 0; i < n; ++i) c[i] = chunks[i];
-    c[n] = c[n + 1] = 0;
-    carry(c, m);
-    const bool negative = c[m - 1] < 0;
-    if (negative) {
-      for (int i = 0; i < m; ++i) c[i] = -c[i];
-      carry(c, m);
+    std::int64_t carry = 0;
+    for (int i = 0; i < n; ++i) {
+      const std::int64_t v = chunks[i] + carry;
+      limbs[i] = static_cast<std::uint32_t>(v);
+      carry = v >> chunk_bits;  // floor division
     }
-    for (int i = 0; i < m; ++i) limbs[i] = static_cast<std::uint32_t>(c[i]);
+    limbs[n] = static_cast<std::uint32_t>(carry);
+    carry >>= chunk_bits;
+    limbs[n + 1] = static_cast<std::uint32_t>(carry);
+    const bool negative = (carry >> chunk_bits) < 0;
+    if (negative) {
+      std::uint32_t one = 1;
+      for (int i = 0; i < n + 2; ++i) {
+        const std::uint32_t v = ~limbs[i] + one;
+        one = (one != 0 && v == 0) ? 1 : 0;
+        limbs[i] = v;
+      }
+    }
     return negative;
   }
 
@@ -462,15 +499,20 @@ class exact_sum {
     const int m = n + 2;
     // Limbs, with room to shift left by up to 128 bits for the quotient's bits.
     constexpr int extra = 4;
-    std::uint32_t limbs[max_n + extra];
-    const bool negative = to_magnitude(chunks, n, limbs);
-    const int e0 = 32 * base - 1074;
-    if (divisor == 1) return kernels_internal::round_limbs(limbs, m, e0, false, negative);
+    std::uint32_t all_limbs[max_n + extra];
+    const bool negative = to_magnitude(chunks, n, all_limbs);
+    // Zero limbs at the bottom (a spilled sum's are from 2^-1074 up) would only be
+    // divided through: start at the first non-zero one.
+    int low = 0;
+    while (low < m && all_limbs[low] == 0) ++low;
+    if (low == m) return 0.0;
+    const std::uint32_t* const limbs = all_limbs + low;
+    const int e0 = 32 * (base + low) - 1074;
+    if (divisor == 1) return kernels_internal::round_limbs(limbs, m - low, e0, false, negative);
     // Shift left by s so that the quotient has at least 55 bits (two guard bits), then
     // long-divide by the divisor; a non-zero remainder is the sticky bit.
-    int top = m - 1;
+    int top = m - low - 1;
     while (top >= 0 && limbs[top] == 0) --top;
-    if (top < 0) return 0.0;
     const int p = top * 32 + (32 - std::countl_zero(limbs[top]));
     const int q = 64 - std::countl_zero(divisor);
     int s = 56 - (p - q);

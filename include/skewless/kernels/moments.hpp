@@ -29,16 +29,23 @@
 
 namespace skewless::inline v1 {
 
+// The two doubles whose exact sum stands for x^2 in S2: x*x and the two-product's
+// error fma(x, x, -x*x) (0 when x*x is not finite).
+struct square_parts {
+  double hi;
+  double lo;
+  explicit square_parts(double x) noexcept : hi(x * x), lo(std::isfinite(hi) ? std::fma(x, x, -hi) : 0.0) {}
+};
+
 // Adds (removes) x^2 to (from) an exact sum as the exact two-product of x with itself.
 inline void add_square(exact_sum& s, double x, int sign = +1) noexcept {
-  const double hi = x * x;
-  const double lo = std::isfinite(hi) ? std::fma(x, x, -hi) : 0.0;
+  const square_parts sq(x);
   if (sign > 0) {
-    s.add(hi);
-    s.add(lo);
+    s.add(sq.hi);
+    s.add(sq.lo);
   } else {
-    s.remove(hi);
-    s.remove(lo);
+    s.remove(sq.hi);
+    s.remove(sq.lo);
   }
 }
 inline void remove_square(exact_sum& s, double x) noexcept { add_square(s, x, -1); }
@@ -46,10 +53,11 @@ inline void remove_square(exact_sum& s, double x) noexcept { add_square(s, x, -1
 namespace kernels_internal {
 
 // A fixed-capacity unsigned integer of 32-bit limbs, little-endian; enough for the
-// square of any exact sum (2 x 69 limbs) shifted for rounding. No allocation.
+// square of any exact sum (2 x 69 limbs) shifted for rounding. No allocation; limbs
+// at and above n are not read (and not initialised: most values use a few of them).
 struct wide_uint {
   static constexpr int capacity = 150;
-  std::array<std::uint32_t, capacity> limb{};
+  std::array<std::uint32_t, capacity> limb;
   int n = 0;  // limbs in use; limb[n - 1] != 0 unless n == 0
 
   void trim() noexcept {
@@ -67,8 +75,8 @@ inline void wide_from_limbs(wide_uint& w, const std::uint32_t* l, int n) noexcep
 }
 
 inline void wide_mul(wide_uint& out, const wide_uint& a, const wide_uint& b) noexcept {
-  out.limb.fill(0);
   out.n = a.n + b.n;
+  std::fill_n(out.limb.begin(), out.n, 0u);
   for (int i = 0; i < a.n; ++i) {
     std::uint64_t carry = 0;
     const std::uint64_t ai = a.limb[static_cast<std::size_t>(i)];
@@ -187,21 +195,35 @@ inline bool wide_div_small(wide_uint& w, std::uint64_t d) noexcept {
   const int c = wide_compare(y, x);
   if (c <= 0) return 0.0;  // exactly zero (or below zero through rounded tiny squares)
   wide_sub(y, x);
-  // Shift so the quotient by the (at most 128-bit) divisor keeps >= 55 bits, then
-  // divide by n and by n or n - 1; any remainder is the sticky bit.
-  const int s = std::max(2, 190 - y.bit_length());
+  // The quotient by n and by n or n - 1 needs only its top 55 bits and whether
+  // anything is left (the sticky bit): keep `need` bits of N (57 more than the
+  // divisors'), dropping whole limbs below them into the sticky bit, or shift N up to
+  // them. floor(N / d) of the kept bits is the exact quotient's integer part, and the
+  // quotient is inexact exactly when a remainder or a dropped bit is non-zero.
+  const std::uint64_t m = sample ? n - 1 : n;
+  const int need = 58 + static_cast<int>(std::bit_width(n) + std::bit_width(m));
+  int low = e;  // weight of y's bit 0
+  bool inexact = false;
+  int len = y.bit_length();
+  if (len > need + 32) {
+    const int drop = (len - need) / 32;
+    for (int i = 0; i < drop && !inexact; ++i) inexact = y.limb[static_cast<std::size_t>(i)] != 0;
+    std::copy(y.limb.begin() + drop, y.limb.begin() + y.n, y.limb.begin());
+    y.n -= drop;
+    low += 32 * drop;
+    len -= 32 * drop;
+  }
+  const int s = std::max(0, need - len);
   wide_shift_left(y, s);
   // floor(floor(y / n) / m) = floor(y / (n m)), inexact exactly when either step is:
   // one division when n m fits in 32 bits (windows of up to 65,536 values).
-  const std::uint64_t m = sample ? n - 1 : n;
-  bool inexact = false;
   if (n <= 0xffffu && m <= 0xffffu) {
-    inexact = wide_div_small(y, n * m);
+    inexact = wide_div_small(y, n * m) || inexact;
   } else {
-    inexact = wide_div_small(y, n);
+    inexact = wide_div_small(y, n) || inexact;
     inexact = wide_div_small(y, m) || inexact;
   }
-  return round_limbs(y.limb.data(), y.n, e - s, inexact, false);
+  return round_limbs(y.limb.data(), y.n, low - s, inexact, false);
 }
 
 }  // namespace skewless::inline v1
