@@ -299,3 +299,52 @@ TEST_CASE("batch: a bucket's sort orders (hash, key, time) on every path", "[bat
     }
   }
 }
+
+TEST_CASE("batch: sums from prefix sums where a key's values fit, entry by entry where not, give the oracle's bits",
+          "[batch]") {
+  // Each key's values are one family. Keys whose values fit 190 bits take their sums,
+  // means and variances from the stream's prefix sums (kernels/fixed_prefix.hpp); the
+  // others (values 2^380 apart, just over the bound, an infinity) fall back to adding
+  // and removing entries. NaN is missing and never enters. Every window type reads the
+  // same prefix sums.
+  using batch_test::named;
+  constexpr auto nx = field<named, "x">;
+  constexpr auto fs = define_features<named, "k", "ts">(
+      feature<"sum_1s">(sum(nx, sliding(1s))), feature<"mean_1s">(mean(nx, sliding(1s))),
+      feature<"sd_1s">(stddev_samp(nx, sliding(1s))), feature<"var_3s">(var_pop(nx, sliding(3s))),
+      feature<"sum_3s_lag">(sum(nx, sliding(3s).ending(1s))), feature<"mean_all">(mean(nx, lifetime())),
+      feature<"sd_all">(stddev_samp(nx, lifetime())), feature<"sum_last4">(sum(nx, last_n(4))),
+      feature<"sd_last4">(stddev_samp(nx, last_n(4))), feature<"big">(sum(nx, sliding(1s)).where(nx > 100.0)));
+  constexpr double inf = std::numeric_limits<double>::infinity();
+  const std::vector<std::vector<double>> families = {
+      {0.01, 12.34, -5.5, 1e4, 99.99, -0.0, 0.0, 250.0},                        // money: fits
+      {1.0, 0x1p-170, -3.0, 0x1p-169},                                           // 179 bits: fits
+      {1.0, 0x1p-180, -3.0},                                                     // 211 bits: does not
+      {1e190, -1e-190, 2.5},                                                     // far apart: does not
+      {0x1p-1074, -0x1p-1060, 1e-310, 2.5e-308},                                 // subnormals: fit
+      {std::numeric_limits<double>::max(), -1e308, 1e300},                        // the top: fits
+      {1.5, inf, -2.0},                                                          // an infinity: does not
+      {std::numeric_limits<double>::quiet_NaN(), 7.0, -7.0},                     // NaN is missing
+      {1e154, -1e154, 3e153},                                                    // squares overflow
+  };
+  std::mt19937_64 rng(skewless_test::base_seed() + 19);
+  auto key = [](std::uint64_t family, std::uint64_t i) {
+    std::string k = std::to_string(family);
+    k += '-';
+    k += std::to_string(i);
+    return k;
+  };
+  std::vector<named> events;
+  for (int i = 0; i < 30'000; ++i) {
+    const std::size_t f = rng() % families.size();
+    const auto& values = families[f];
+    events.push_back({key(f, rng() % 40), static_cast<std::int64_t>(rng() % 20'000'000), values[rng() % values.size()]});
+  }
+  std::vector<spine_row<std::string>> spine;
+  for (int i = 0; i < 3'000; ++i) {
+    spine.push_back({key(rng() % families.size(), rng() % 41), static_cast<std::int64_t>(rng() % 21'000'000)});
+  }
+  const auto one = batch::evaluate(fs, events, spine, {.threads = 1});
+  CHECK(same(reference::evaluate(fs, events, spine), one.values));
+  CHECK(same(one.values, batch::evaluate(fs, events, spine, {.threads = 2, .min_parallel_size = 0}).values));
+}

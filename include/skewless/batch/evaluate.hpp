@@ -30,6 +30,7 @@
 #include <skewless/expr/key.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
+#include <skewless/kernels/fixed_prefix.hpp>
 #include <skewless/kernels/window.hpp>
 #include <skewless/types.hpp>
 
@@ -533,6 +534,30 @@ struct stream_entries {
   std::vector<timed_value> entries;
   std::vector<timed_value> slots;             // last_n: every event's place, entries and no_entry
   std::vector<std::uint32_t> entries_before;  // last_n: entries among slots[0, i)
+  // The parts (part::sum, part::sum2) whose exact sums over any range of the entries
+  // come from prefix sums (`sum`, `sum2`): built once per key for every window of the
+  // stream, when the key's values fit (kernels/fixed_prefix.hpp). Other sums are added
+  // and removed entry by entry in each sweep.
+  unsigned prefixed = 0;
+  fixed_prefix sum;
+  fixed_prefix sum2;
+
+  // Builds the prefix sums of `parts` over the entries, where they fit.
+  void build_prefixes(unsigned parts) {
+    prefixed = 0;
+    const std::size_t n = entries.size();
+    if ((parts & part::sum) != 0 &&
+        sum.build(n, [&](std::size_t i, auto&& term) { term(entries[i].value); })) {
+      prefixed |= part::sum;
+    }
+    if ((parts & part::sum2) != 0 && sum2.build(n, [&](std::size_t i, auto&& term) {
+          const square_parts sq(entries[i].value);
+          term(sq.hi);
+          term(sq.lo);
+        })) {
+      prefixed |= part::sum2;
+    }
+  }
 };
 
 // Per-thread scratch reused across keys so steady state does not allocate.
@@ -599,6 +624,11 @@ void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_e
   state_or_absent_t<Agg> state;
   std::size_t state_left = 0, state_right = 0;  // entries in a rebuilt `state`
   sums_of<parts> sums;
+  // The sums the stream's prefix sums give (one subtraction per row) are not added
+  // entry by entry.
+  const unsigned prefixed = se.prefixed & active & (part::sum | part::sum2);
+  const unsigned summed = active & ~prefixed;
+  exact_sum prefix_sum, prefix_sum2;
   std::size_t left = 0, right = 0, slot_right = 0;
   // What an entry entering or leaving the window changes: the sums and extremum
   // queues, or an invertible state; a state that cannot remove is rebuilt per row.
@@ -607,7 +637,7 @@ void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_e
     if constexpr (slides_state) {
       state.add(entries[i]);
     } else if constexpr (!has_state_v<Agg>) {
-      sums.add(entries[i].value, active);
+      sums.add(entries[i].value, summed);
       if constexpr ((parts & part::min) != 0) {
         if ((active & part::min) != 0) s.min_q.push(entries, i);
       }
@@ -620,7 +650,7 @@ void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_e
     if constexpr (slides_state) {
       state.remove(entries[i]);
     } else if constexpr (!has_state_v<Agg>) {
-      sums.remove(entries[i].value, active);
+      sums.remove(entries[i].value, summed);
     }
   };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
@@ -656,6 +686,18 @@ void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_e
     } else {
       window_parts p;
       sums.export_to(p);
+      if constexpr (sums_of<parts>::has_sum) {
+        if ((prefixed & part::sum) != 0) {
+          se.sum.range(left, right, prefix_sum);
+          p.sum = &prefix_sum;
+        }
+      }
+      if constexpr (sums_of<parts>::has_sum2) {
+        if ((prefixed & part::sum2) != 0) {
+          se.sum2.range(left, right, prefix_sum2);
+          p.sum2 = &prefix_sum2;
+        }
+      }
       if (left < right) {
         if constexpr ((parts & part::min) != 0) {
           if ((active & part::min) != 0) {
@@ -814,6 +856,14 @@ template <class FS, std::ranges::input_range Events, class Key>
   });
 
   const sweep_layout<n_aggs> layout = layout_of<plan>(aggs);
+  // The sums each stored stream's sweeps need, which its prefix sums can give.
+  std::array<unsigned, plan::count> prefix_parts{};
+  [&]<std::size_t... A>(std::index_sequence<A...>) {
+    ((layout.host[A] == A && !has_state_v<std::tuple_element_t<A, aggregates>>
+          ? void(prefix_parts[streams.source[plan::stream_of[A]]] |= layout.active[A] & (part::sum | part::sum2))
+          : void()),
+     ...);
+  }(std::make_index_sequence<n_aggs>{});
   std::atomic<std::size_t> next{0};
   on_threads(threads, [&](unsigned) {
     scratch<plan::count, sorted_event> s;
@@ -850,10 +900,12 @@ template <class FS, std::ranges::input_range Events, class Key>
       }
       for (const work_item& w : s.work) {
         [&]<std::size_t... G>(std::index_sequence<G...>) {
-          ((streams.source[G] == G ? gather<plan::stored[G]>(ev.begin(), w.event_begin, w.event_end, slots.begin(),
-                                                              streams.stored, streams.column[G], streams.by_count[G],
-                                                              s.streams[G])
-                                   : void()),
+          ([&] {
+             if (streams.source[G] != G) return;
+             gather<plan::stored[G]>(ev.begin(), w.event_begin, w.event_end, slots.begin(), streams.stored,
+                                     streams.column[G], streams.by_count[G], s.streams[G]);
+             s.streams[G].build_prefixes(prefix_parts[G]);
+           }(),
            ...);
         }(std::make_index_sequence<plan::count>{});
         s.values.resize((w.row_end - w.row_begin) * n_values);
