@@ -348,3 +348,38 @@ TEST_CASE("batch: sums from prefix sums where a key's values fit, entry by entry
   CHECK(same(reference::evaluate(fs, events, spine), one.values));
   CHECK(same(one.values, batch::evaluate(fs, events, spine, {.threads = 2, .min_parallel_size = 0}).values));
 }
+
+TEST_CASE("batch: one sweep per stream, with windows ending at T sharing their extremes and lagged ones apart, "
+          "gives the oracle's bits",
+          "[batch]") {
+  // Every window kind over one stream, with min, max, first and last (the extremes the
+  // windows ending at T share; a lagged window keeps its own), riders on lagged and
+  // shared windows, last_n's places, and few distinct values and times so that ties,
+  // -0.0 against 0.0 and repeated extremes are everywhere. NaN is missing.
+  using batch_test::named;
+  constexpr auto nx = field<named, "x">;
+  constexpr auto fs = define_features<named, "k", "ts">(
+      feature<"min_1s">(min(nx, sliding(1s))), feature<"max_1s">(max(nx, sliding(1s))),
+      feature<"max_3s">(max(nx, sliding(3s))), feature<"min_life">(min(nx, lifetime())),
+      feature<"first_3s">(first(nx, sliding(3s))), feature<"last_1s">(last(nx, sliding(1s))),
+      feature<"max_lag">(max(nx, sliding(2s).ending(1s))), feature<"min_lag">(min(nx, sliding(2s).ending(1s))),
+      feature<"mean_lag">(mean(nx, sliding(2s).ending(1s))), feature<"max_lag2">(max(nx, sliding(1s).ending(500ms))),
+      feature<"max_last5">(max(nx, last_n(5))), feature<"min_last5">(min(nx, last_n(5))),
+      feature<"n_last5">(count(last_n(5))), feature<"max_tiled">(max(nx, tiled(3s, 1s))),
+      feature<"n_3s">(count(sliding(3s))), feature<"sum_life">(sum(nx, lifetime())));
+  const double values[] = {-0.0, 0.0, 1.0, -1.0, 2.0, std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(), 1e300};
+  std::mt19937_64 rng(skewless_test::base_seed() + 23);
+  std::vector<named> events;
+  for (int i = 0; i < 20'000; ++i) {
+    events.push_back({std::to_string(rng() % 30), static_cast<std::int64_t>(rng() % 400) * 25'000,
+                      values[rng() % (rng() % 4 == 0 ? 9 : 5)]});
+  }
+  std::vector<spine_row<std::string>> spine;
+  for (int i = 0; i < 3'000; ++i) {
+    spine.push_back({std::to_string(rng() % 31), static_cast<std::int64_t>(rng() % 420) * 25'000});
+  }
+  const auto one = batch::evaluate(fs, events, spine, {.threads = 1});
+  CHECK(same(reference::evaluate(fs, events, spine), one.values));
+  CHECK(same(one.values, batch::evaluate(fs, events, spine, {.threads = 2, .min_parallel_size = 0}).values));
+}

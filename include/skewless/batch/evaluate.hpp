@@ -8,13 +8,17 @@
 // per entry stream (aggregates whose value and filter are the same expression types
 // read the same entries), so the sweeps never go back to the event structs.
 //
-// For each key, every aggregate's window entries are swept once with two pointers
-// while the spine rows advance in time: an entry enters when ts < window_end(T) (T, or
-// T - D for a lagged window) and leaves when ts < window_start(T) (or, for last_n,
-// when n newer events are in), so a row sees exactly the events strictly before its T
-// — the point-in-time rule holds by construction. Sums are exact (subtract-on-evict is
-// legal), min and max come from a monotonic deque, first and last from the pointers.
-// A row's value depends only on its key's events, never on the buckets or threads.
+// For each key, each stream's entries are swept once for all its windows while the
+// spine rows advance in time: an entry is in a window once ts < window_end(T) (T, or
+// T - D for a lagged window) until ts < window_start(T) (or, for last_n, until n newer
+// events are in), so a row sees exactly the events strictly before its T — the
+// point-in-time rule holds by construction. Each window is a range of the entries:
+// its count is the range's length, its exact sums are differences of the key's prefix
+// sums (kernels/fixed_prefix.hpp; or kept entry by entry when the key's values do not
+// fit them), its min and max come from a monotonic stack the windows ending at T
+// share, first and last from its ends. Aggregates with a state of their own (quantiles,
+// distinct counts, ...) are swept alone. A row's value depends only on its key's
+// events, never on the buckets or threads.
 // With a TTL (feature_set::with_ttl) each key's events are split into lives first, and
 // a row sees only the life current at its T (nothing once that life has expired).
 // Events and rows outside the accepted time range (kernels/window.hpp) are left out and
@@ -243,6 +247,25 @@ struct entry_streams<std::tuple<Aggs...>> {
       for (std::size_t j = 0; j < n; ++j) {
         if (may_ride[i][j]) r[i] |= own[j];
       }
+    }
+    return r;
+  }();
+
+  // The aggregates of stream G computed from parts (no state of their own): one sweep
+  // of the stream serves all of them (sweep_parts); the others are swept alone.
+  template <std::size_t G>
+  static constexpr std::size_t parts_member_count = [] {
+    constexpr std::array<bool, n> from_parts{!has_state_v<Aggs>...};
+    std::size_t c = 0;
+    for (std::size_t i = 0; i < n; ++i) c += from_parts[i] && stream_of[i] == G;
+    return c;
+  }();
+  template <std::size_t G>
+  static constexpr std::array<std::size_t, parts_member_count<G>> parts_members = [] {
+    constexpr std::array<bool, n> from_parts{!has_state_v<Aggs>...};
+    std::array<std::size_t, parts_member_count<G>> r{};
+    for (std::size_t i = 0, c = 0; i < n; ++i) {
+      if (from_parts[i] && stream_of[i] == G) r[c++] = i;
     }
     return r;
   }();
@@ -500,25 +523,40 @@ void split_into_lives(const Event* events, const Row* rows, const work_item& key
   if (r < key.row_end) work.push_back({key.event_end, key.event_end, r, key.row_end});  // expired
 }
 
-// Indices into `entries` whose values are not dominated: increasing index, strictly
-// decreasing value under Better. The front is the best value of the live suffix.
+// The best value (min or max, under Better) of any window [left, right) of a key's
+// entries, for several windows that end at the same `right`: a monotonic stack of the
+// entries before `right` whose values are not dominated by a later one (increasing
+// index, strictly decreasing value under Better) is shared, and each window keeps a
+// head, its first stack place that may be in it. The best of [left, right) is at the
+// first place whose index is >= left. An entry pushed pops the places it dominates
+// and takes the lowest of them; every window's head is lowered to that mark before it
+// is read (the places below it are unchanged since, and were all before left). Each
+// entry is pushed once and each head passes each place once: linear per window.
 template <class Better>
-class monotonic_indices {
+class extremes {
  public:
-  void clear() { q_.clear(); head_ = 0; }
+  void clear() {
+    stack_.clear();
+    mark_ = 0;
+  }
+  // Called before the pushes for a new row.
+  void start_row() { mark_ = stack_.size(); }
   void push(const std::vector<timed_value>& entries, std::size_t i) {
-    while (q_.size() > head_ && !Better{}(entries[q_.back()].value, entries[i].value)) q_.pop_back();
-    q_.push_back(i);
+    while (!stack_.empty() && !Better{}(entries[stack_.back()].value, entries[i].value)) stack_.pop_back();
+    mark_ = std::min(mark_, stack_.size());
+    stack_.push_back(static_cast<std::uint32_t>(i));
   }
-  void drop_before(std::size_t left) {
-    while (head_ < q_.size() && q_[head_] < left) ++head_;
+  // The index of the best entry in [left, right), where right is one past the last
+  // entry pushed and left < right; `head` is the window's, 0 at the key's start.
+  [[nodiscard]] std::size_t best(std::size_t& head, std::size_t left) const {
+    head = std::min(head, mark_);
+    while (stack_[head] < left) ++head;
+    return stack_[head];
   }
-  [[nodiscard]] bool empty() const { return head_ == q_.size(); }
-  [[nodiscard]] std::size_t front() const { return q_[head_]; }
 
  private:
-  std::vector<std::size_t> q_;
-  std::size_t head_ = 0;
+  std::vector<std::uint32_t> stack_;
+  std::size_t mark_ = 0;
 };
 
 struct total_order_greater {
@@ -561,13 +599,17 @@ struct stream_entries {
 };
 
 // Per-thread scratch reused across keys so steady state does not allocate.
-template <std::size_t Streams, class Event>
+template <std::size_t Streams, std::size_t Aggs, class Event>
 struct scratch {
   std::vector<Event> sort_buffer;  // sort_bucket's
   std::vector<std::uint32_t> sort_starts;
   std::array<stream_entries, Streams> streams;
-  monotonic_indices<total_order_smaller> min_q;
-  monotonic_indices<total_order_greater> max_q;
+  // A stream's sweep: the extremes of its windows that end at T, shared, and those of
+  // each aggregate whose window ends earlier (sliding(W).ending(D)).
+  extremes<total_order_smaller> min_shared;
+  extremes<total_order_greater> max_shared;
+  std::array<extremes<total_order_smaller>, Aggs> min_own;
+  std::array<extremes<total_order_greater>, Aggs> max_own;
   std::vector<work_item> work;   // the current bucket's keys (or lives)
   std::vector<double> values;    // the current key's aggregate values, row by row
 };
@@ -606,52 +648,29 @@ void gather(const Event* events, std::size_t begin, std::size_t end, const doubl
   }
 }
 
-// Sweeps aggregate I (and the aggregates riding on it) over one key's entries (its
-// stream's, gathered) and rows; writes each one's values for the key's i-th row at
+// Sweeps aggregate I, which has a state of its own, over one key's entries (its
+// stream's, gathered) and rows; writes its values for the key's i-th row at
 // values[i * FS::value_count + its offset]. Entries [left, right) are the window of
 // the current row; both ends only move forward as T grows.
-template <std::size_t I, class Plan, class FS, class Aggs, class Row, class Scratch>
-void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_entries& se,
-           const Row* sorted_rows, const work_item& w, Scratch& s, double* values) {
+template <std::size_t I, class FS, class Aggs, class Row>
+void sweep_state(const Aggs& aggs, const stream_entries& se, const Row* sorted_rows, const work_item& w,
+                 double* values) {
   using Agg = std::tuple_element_t<I, Aggs>;
+  using State = state_of_t<Agg>;
   const Agg& a = std::get<I>(aggs);
-  constexpr unsigned parts = has_state_v<Agg> ? parts_of_v<Agg> : Plan::sweep_parts[I];
-  const unsigned active = layout.active[I];
   constexpr bool by_count = counts_events_v<typename aggregate_traits<Agg>::window>;
   const auto& entries = se.entries;
-  s.min_q.clear();
-  s.max_q.clear();
-  state_or_absent_t<Agg> state;
+  State state;
   std::size_t state_left = 0, state_right = 0;  // entries in a rebuilt `state`
-  sums_of<parts> sums;
-  // The sums the stream's prefix sums give (one subtraction per row) are not added
-  // entry by entry.
-  const unsigned prefixed = se.prefixed & active & (part::sum | part::sum2);
-  const unsigned summed = active & ~prefixed;
-  exact_sum prefix_sum, prefix_sum2;
   std::size_t left = 0, right = 0, slot_right = 0;
-  // What an entry entering or leaving the window changes: the sums and extremum
-  // queues, or an invertible state; a state that cannot remove is rebuilt per row.
-  constexpr bool slides_state = invertible_state<state_or_absent_t<Agg>>;
+  // An invertible state adds and removes entries as they enter and leave; another is
+  // rebuilt per row.
+  constexpr bool slides_state = invertible_state<State>;
   auto enter = [&](std::size_t i) {
-    if constexpr (slides_state) {
-      state.add(entries[i]);
-    } else if constexpr (!has_state_v<Agg>) {
-      sums.add(entries[i].value, summed);
-      if constexpr ((parts & part::min) != 0) {
-        if ((active & part::min) != 0) s.min_q.push(entries, i);
-      }
-      if constexpr ((parts & part::max) != 0) {
-        if ((active & part::max) != 0) s.max_q.push(entries, i);
-      }
-    }
+    if constexpr (slides_state) state.add(entries[i]);
   };
   auto leave = [&](std::size_t i) {
-    if constexpr (slides_state) {
-      state.remove(entries[i]);
-    } else if constexpr (!has_state_v<Agg>) {
-      sums.remove(entries[i].value, summed);
-    }
+    if constexpr (slides_state) state.remove(entries[i]);
   };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
     const std::int64_t t = sorted_rows[r].t;
@@ -668,61 +687,178 @@ void sweep(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_e
       const std::int64_t start = window_start(a.window, t);
       while (left < right && entries[left].ts < start) leave(left++);
     }
-    double* const out = values + (r - w.row_begin) * FS::value_count;
-    if constexpr (has_state_v<Agg>) {
-      if constexpr (!slides_state) {
-        // Grows while the window's start stays; rebuilt from the window's entries when
-        // the start moves (from only the entries it needs: last_k's newest k).
-        std::size_t lo = left, hi = right;
-        needed_range<state_or_absent_t<Agg>>(lo, hi);
-        if (left != state_left || lo > state_right) {
-          state = state_or_absent_t<Agg>{};
-          state_left = left;
-          state_right = lo;
-        }
-        for (; state_right < hi; ++state_right) state.add(entries[state_right]);
+    if constexpr (!slides_state) {
+      // Grows while the window's start stays; rebuilt from the window's entries when
+      // the start moves (from only the entries it needs: last_k's newest k).
+      std::size_t lo = left, hi = right;
+      needed_range<State>(lo, hi);
+      if (left != state_left || lo > state_right) {
+        state = State{};
+        state_left = left;
+        state_right = lo;
       }
-      write_values(a, state, t, out + FS::aggregate_value_offsets[I]);
-    } else {
-      window_parts p;
-      sums.export_to(p);
-      if constexpr (sums_of<parts>::has_sum) {
-        if ((prefixed & part::sum) != 0) {
-          se.sum.range(left, right, prefix_sum);
-          p.sum = &prefix_sum;
-        }
-      }
-      if constexpr (sums_of<parts>::has_sum2) {
-        if ((prefixed & part::sum2) != 0) {
-          se.sum2.range(left, right, prefix_sum2);
-          p.sum2 = &prefix_sum2;
-        }
-      }
-      if (left < right) {
-        if constexpr ((parts & part::min) != 0) {
-          if ((active & part::min) != 0) {
-            s.min_q.drop_before(left);
-            p.min = entries[s.min_q.front()].value;
-          }
-        }
-        if constexpr ((parts & part::max) != 0) {
-          if ((active & part::max) != 0) {
-            s.max_q.drop_before(left);
-            p.max = entries[s.max_q.front()].value;
-          }
-        }
-        p.first = entries[left];
-        p.last = entries[right - 1];
-      }
-      write_values(a, p, t, out + FS::aggregate_value_offsets[I]);
-      [&]<std::size_t... J>(std::index_sequence<J...>) {
-        constexpr auto& riders = Plan::template riders<I>;
-        ((layout.host[riders[J]] == I
-              ? write_values(std::get<riders[J]>(aggs), p, t, out + FS::aggregate_value_offsets[riders[J]])
-              : void()),
-         ...);
-      }(std::make_index_sequence<Plan::template rider_count<I>>{});
+      for (; state_right < hi; ++state_right) state.add(entries[state_right]);
     }
+    write_values(a, state, t, values + (r - w.row_begin) * FS::value_count + FS::aggregate_value_offsets[I]);
+  }
+}
+
+// What one aggregate computed from parts keeps while its stream is swept.
+template <unsigned Parts>
+struct parts_sweep {
+  bool on = false;        // swept here (not riding on another's sweep)
+  bool shared = false;    // its window ends at T: the stream's right end and extremes
+  unsigned active = 0;    // the parts it and its riders need
+  unsigned summed = 0;    // of those, the sums kept entry by entry (not from prefix sums)
+  bool keeps_sums = false;  // summed has a sum
+  std::size_t left = 0, right = 0;  // its window's entries
+  std::size_t summed_right = 0;     // entries added to `sums` (shared: up to the stream's right)
+  std::size_t min_head = 0, max_head = 0;
+  sums_of<Parts> sums;
+};
+
+// Sweeps the aggregates of stream G computed from parts (and those riding on them)
+// over one key's entries and rows, once for all of them: the entries before T enter
+// once, into the shared extremes, and each aggregate moves only its window's start.
+// Counts are the number of entries in the window, sums come from the stream's prefix
+// sums (or are kept entry by entry when the key's values do not fit them), first and
+// last are the window's ends. An aggregate whose window ends before T (ending(D))
+// keeps its own end and extremes. Writes each one's values for the key's i-th row at
+// values[i * FS::value_count + its offset].
+template <std::size_t G, class Plan, class FS, class Aggs, class Row, class Scratch>
+void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const stream_entries& se,
+                 const Row* sorted_rows, const work_item& w, Scratch& s, double* values) {
+  constexpr auto& members = Plan::template parts_members<G>;
+  constexpr std::size_t m = members.size();
+  const auto& entries = se.entries;
+  auto sweeps = [&]<std::size_t... K>(std::index_sequence<K...>) {
+    return std::tuple<parts_sweep<Plan::sweep_parts[members[K]]>...>{};
+  }(std::make_index_sequence<m>{});
+  // Which members are swept, and what the shared part must keep.
+  bool any = false, shared_min = false, shared_max = false, by_count = false;
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    ([&] {
+      constexpr std::size_t A = members[K];
+      auto& h = std::get<K>(sweeps);
+      h.on = layout.host[A] == A;
+      if (!h.on) return;
+      const auto& a = std::get<A>(aggs);
+      h.shared = window_lag(a.window) == 0;
+      h.active = layout.active[A];
+      h.summed = h.active & ~(se.prefixed & (part::sum | part::sum2));
+      h.keeps_sums = (h.summed & (part::sum | part::sum2)) != 0;
+      any = true;
+      shared_min = shared_min || (h.shared && (h.active & part::min) != 0);
+      shared_max = shared_max || (h.shared && (h.active & part::max) != 0);
+      by_count = by_count || counts_events_v<typename aggregate_traits<std::tuple_element_t<A, Aggs>>::window>;
+      s.min_own[A].clear();
+      s.max_own[A].clear();
+    }(), ...);
+  }(std::make_index_sequence<m>{});
+  if (!any) return;
+  s.min_shared.clear();
+  s.max_shared.clear();
+  exact_sum prefix_sum, prefix_sum2;
+  std::size_t right = 0, slot_right = 0;  // the entries (and places) before T
+  for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
+    const std::int64_t t = sorted_rows[r].t;
+    s.min_shared.start_row();
+    s.max_shared.start_row();
+    for (; right < entries.size() && entries[right].ts < t; ++right) {
+      if (shared_min) s.min_shared.push(entries, right);
+      if (shared_max) s.max_shared.push(entries, right);
+    }
+    if (by_count) {
+      while (slot_right < se.slots.size() && se.slots[slot_right].ts < t) ++slot_right;
+    }
+    double* const out = values + (r - w.row_begin) * FS::value_count;
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ([&] {
+        constexpr std::size_t A = members[K];
+        using Agg = std::tuple_element_t<A, Aggs>;
+        constexpr unsigned parts = Plan::sweep_parts[A];
+        auto& h = std::get<K>(sweeps);
+        if (!h.on) return;
+        const Agg& a = std::get<A>(aggs);
+        auto& min_x = s.min_own[A];
+        auto& max_x = s.max_own[A];
+        if (h.shared) {
+          h.right = right;
+        } else {
+          min_x.start_row();
+          max_x.start_row();
+          for (const std::int64_t end = window_end(a.window, t); h.right < entries.size() && entries[h.right].ts < end;
+               ++h.right) {
+            if constexpr ((parts & part::min) != 0) {
+              if ((h.active & part::min) != 0) min_x.push(entries, h.right);
+            }
+            if constexpr ((parts & part::max) != 0) {
+              if ((h.active & part::max) != 0) max_x.push(entries, h.right);
+            }
+          }
+        }
+        if constexpr ((parts & (part::sum | part::sum2)) != 0) {
+          if (h.keeps_sums) {
+            for (; h.summed_right < h.right; ++h.summed_right) h.sums.add(entries[h.summed_right].value, h.summed);
+          }
+        }
+        // The window's start: the n most recent places (last_n), or by time.
+        if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
+          const std::size_t n = window_max_events(a.window);
+          const std::size_t to = se.entries_before[slot_right > n ? slot_right - n : 0];
+          if constexpr ((parts & (part::sum | part::sum2)) != 0) {
+            if (h.keeps_sums) {
+              for (; h.left < to; ++h.left) h.sums.remove(entries[h.left].value, h.summed);
+            }
+          }
+          h.left = to;
+        } else {
+          const std::int64_t start = window_start(a.window, t);
+          for (; h.left < h.right && entries[h.left].ts < start; ++h.left) {
+            if constexpr ((parts & (part::sum | part::sum2)) != 0) {
+              if (h.keeps_sums) h.sums.remove(entries[h.left].value, h.summed);
+            }
+          }
+        }
+        window_parts p;
+        h.sums.export_to(p);
+        p.count = h.right - h.left;
+        if constexpr (sums_of<parts>::has_sum) {
+          if ((h.summed & part::sum) == 0 && (h.active & part::sum) != 0) {
+            se.sum.range(h.left, h.right, prefix_sum);
+            p.sum = &prefix_sum;
+          }
+        }
+        if constexpr (sums_of<parts>::has_sum2) {
+          if ((h.summed & part::sum2) == 0 && (h.active & part::sum2) != 0) {
+            se.sum2.range(h.left, h.right, prefix_sum2);
+            p.sum2 = &prefix_sum2;
+          }
+        }
+        if (h.left < h.right) {
+          if constexpr ((parts & part::min) != 0) {
+            if ((h.active & part::min) != 0) {
+              p.min = entries[(h.shared ? s.min_shared : min_x).best(h.min_head, h.left)].value;
+            }
+          }
+          if constexpr ((parts & part::max) != 0) {
+            if ((h.active & part::max) != 0) {
+              p.max = entries[(h.shared ? s.max_shared : max_x).best(h.max_head, h.left)].value;
+            }
+          }
+          p.first = entries[h.left];
+          p.last = entries[h.right - 1];
+        }
+        write_values(a, p, t, out + FS::aggregate_value_offsets[A]);
+        [&]<std::size_t... J>(std::index_sequence<J...>) {
+          constexpr auto& riders = Plan::template riders<A>;
+          ((layout.host[riders[J]] == A
+                ? write_values(std::get<riders[J]>(aggs), p, t, out + FS::aggregate_value_offsets[riders[J]])
+                : void()),
+           ...);
+        }(std::make_index_sequence<Plan::template rider_count<A>>{});
+      }(), ...);
+    }(std::make_index_sequence<m>{});
   }
 }
 
@@ -866,7 +1002,7 @@ template <class FS, std::ranges::input_range Events, class Key>
   }(std::make_index_sequence<n_aggs>{});
   std::atomic<std::size_t> next{0};
   on_threads(threads, [&](unsigned) {
-    scratch<plan::count, sorted_event> s;
+    scratch<plan::count, n_aggs, sorted_event> s;
     for (std::size_t k; (k = next.fetch_add(1, std::memory_order_relaxed)) < order.size();) {
       const std::size_t b = order[k];
       sort_bucket(ev.begin() + ev_start[b], ev.begin() + ev_start[b + 1], s.sort_buffer, s.sort_starts);
@@ -899,6 +1035,12 @@ template <class FS, std::ranges::input_range Events, class Key>
         r = r_end;
       }
       for (const work_item& w : s.work) {
+        // The key's output rows are scattered over the matrix: ask for their cache
+        // lines now, so they are in cache (for writing) once the sweeps are done.
+        for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
+          const double* const row = &out.values(static_cast<Eigen::Index>(rows[r].row), 0);
+          for (std::size_t c = 0; c < FS::size; c += 8) __builtin_prefetch(row + c, 1);
+        }
         [&]<std::size_t... G>(std::index_sequence<G...>) {
           ([&] {
              if (streams.source[G] != G) return;
@@ -909,11 +1051,17 @@ template <class FS, std::ranges::input_range Events, class Key>
            ...);
         }(std::make_index_sequence<plan::count>{});
         s.values.resize((w.row_end - w.row_begin) * n_values);
+        [&]<std::size_t... G>(std::index_sequence<G...>) {
+          (sweep_parts<G, plan, FS>(aggs, layout, s.streams[streams.source[G]], rows.begin(), w, s, s.values.data()),
+           ...);
+        }(std::make_index_sequence<plan::count>{});
         [&]<std::size_t... A>(std::index_sequence<A...>) {
-          ((layout.host[A] == A ? sweep<A, plan, FS>(aggs, layout, s.streams[streams.source[plan::stream_of[A]]],
-                                                     rows.begin(), w, s,
-                                                     s.values.data())
-                                : void()),
+          ([&] {
+             if constexpr (has_state_v<std::tuple_element_t<A, aggregates>>) {
+               sweep_state<A, FS>(aggs, s.streams[streams.source[plan::stream_of[A]]], rows.begin(), w,
+                                  s.values.data());
+             }
+           }(),
            ...);
         }(std::make_index_sequence<n_aggs>{});
         for (std::size_t r = w.row_begin; r < w.row_end; ++r) {

@@ -159,7 +159,7 @@ class exact_sum {
   // value (negative ? -1 : 1) * limbs * 2^e0. For exact arithmetic beyond rounding
   // (variance). Infinities and NaNs are reported by special() instead.
   struct exact_value {
-    std::array<std::uint32_t, chunk_count + 2> limbs{};
+    std::array<std::uint32_t, chunk_count + 2> limbs;  // [0, n) set by value()
     int n = 0;
     int e0 = 0;
     bool negative = false;

@@ -122,17 +122,17 @@ class fixed_prefix {
     } else {
       t_hi = m << (shift - 128);
     }
+    // Two's complement negation when x < 0, without a branch (the low parts of
+    // squares have random signs): ~t + 1 across the 192 bits.
+    const std::uint64_t negative = b >> 63;
+    const std::uint64_t mask = 0 - negative;
+    const uint128 n_lo = (t_lo ^ ((uint128{mask} << 64) | mask)) + negative;
+    const std::uint64_t n_hi = (t_hi ^ mask) + (negative != 0 && n_lo == 0 ? 1 : 0);
     const uint128 lo = low_of(acc);
-    uint128 sum = 0;
-    if ((b >> 63) == 0) {
-      sum = lo + t_lo;
-      acc[2] += t_hi + (sum < lo ? 1 : 0);
-    } else {
-      sum = lo - t_lo;
-      acc[2] -= t_hi + (lo < t_lo ? 1 : 0);
-    }
+    const uint128 sum = lo + n_lo;
     acc[0] = static_cast<std::uint64_t>(sum);
     acc[1] = static_cast<std::uint64_t>(sum >> 64);
+    acc[2] += n_hi + (sum < lo ? 1 : 0);
   }
 
   std::vector<word> prefix_;
