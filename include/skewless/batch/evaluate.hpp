@@ -1035,12 +1035,6 @@ template <class FS, std::ranges::input_range Events, class Key>
         r = r_end;
       }
       for (const work_item& w : s.work) {
-        // The key's output rows are scattered over the matrix: ask for their cache
-        // lines now, so they are in cache (for writing) once the sweeps are done.
-        for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
-          const double* const row = &out.values(static_cast<Eigen::Index>(rows[r].row), 0);
-          for (std::size_t c = 0; c < FS::size; c += 8) __builtin_prefetch(row + c, 1);
-        }
         [&]<std::size_t... G>(std::index_sequence<G...>) {
           ([&] {
              if (streams.source[G] != G) return;
