@@ -51,6 +51,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <ranges>
 #include <stdexcept>
 #include <string>
@@ -714,7 +715,9 @@ struct parts_sweep {
   std::size_t left = 0, right = 0;  // its window's entries
   std::size_t summed_right = 0;     // entries added to `sums` (shared: up to the stream's right)
   std::size_t min_head = 0, max_head = 0;
-  sums_of<Parts> sums;
+  // The sums kept entry by entry, only when the key's values do not fit prefix sums
+  // (the common case constructs no exact_sum).
+  std::optional<sums_of<Parts>> sums;
 };
 
 // Sweeps the aggregates of stream G computed from parts (and those riding on them)
@@ -747,6 +750,7 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
       h.active = layout.active[A];
       h.summed = h.active & ~(se.prefixed & (part::sum | part::sum2));
       h.keeps_sums = (h.summed & (part::sum | part::sum2)) != 0;
+      if (h.keeps_sums) h.sums.emplace();
       any = true;
       shared_min = shared_min || (h.shared && (h.active & part::min) != 0);
       shared_max = shared_max || (h.shared && (h.active & part::max) != 0);
@@ -799,7 +803,7 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
         }
         if constexpr ((parts & (part::sum | part::sum2)) != 0) {
           if (h.keeps_sums) {
-            for (; h.summed_right < h.right; ++h.summed_right) h.sums.add(entries[h.summed_right].value, h.summed);
+            for (; h.summed_right < h.right; ++h.summed_right) h.sums->add(entries[h.summed_right].value, h.summed);
           }
         }
         // The window's start: the n most recent places (last_n), or by time.
@@ -808,7 +812,7 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
           const std::size_t to = se.entries_before[slot_right > n ? slot_right - n : 0];
           if constexpr ((parts & (part::sum | part::sum2)) != 0) {
             if (h.keeps_sums) {
-              for (; h.left < to; ++h.left) h.sums.remove(entries[h.left].value, h.summed);
+              for (; h.left < to; ++h.left) h.sums->remove(entries[h.left].value, h.summed);
             }
           }
           h.left = to;
@@ -816,12 +820,12 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
           const std::int64_t start = window_start(a.window, t);
           for (; h.left < h.right && entries[h.left].ts < start; ++h.left) {
             if constexpr ((parts & (part::sum | part::sum2)) != 0) {
-              if (h.keeps_sums) h.sums.remove(entries[h.left].value, h.summed);
+              if (h.keeps_sums) h.sums->remove(entries[h.left].value, h.summed);
             }
           }
         }
         window_parts p;
-        h.sums.export_to(p);
+        if (h.sums) h.sums->export_to(p);
         p.count = h.right - h.left;
         if constexpr (sums_of<parts>::has_sum) {
           if ((h.summed & part::sum) == 0 && (h.active & part::sum) != 0) {
