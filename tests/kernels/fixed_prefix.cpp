@@ -91,18 +91,12 @@ TEST_CASE("fixed_prefix: signed zeros, subnormals, the top of the range", "[kern
   check_ranges({1.0, 0x1p-100, -0x1p-120, 0x1p40, -3.0}, rng);
 }
 
-TEST_CASE("fixed_prefix: the squares' two parts, as add_square adds them", "[kernels][fixed_prefix]") {
-  std::mt19937_64 rng(9);
-  std::uniform_real_distribution<double> u(-1e4, 1e4);
-  std::vector<double> x;
-  for (int i = 0; i < 500; ++i) x.push_back(std::round(u(rng) * 100) / 100);
+namespace {
+// Ranges of build_squares(x) against add_square, and variances against exact_sum's.
+void check_squares(const std::vector<double>& x, std::mt19937_64& rng) {
   fixed_prefix s1, s2;
   REQUIRE(s1.build(x.size(), [&](std::size_t i, auto&& term) { term(x[i]); }));
-  REQUIRE(s2.build(x.size(), [&](std::size_t i, auto&& term) {
-    const double hi = x[i] * x[i];
-    term(hi);
-    term(std::fma(x[i], x[i], -hi));
-  }));
+  REQUIRE(s2.build_squares(x.size(), [&](std::size_t i) { return x[i]; }));
   for (int k = 0; k < 200; ++k) {
     std::size_t l = rng() % (x.size() + 1), r = rng() % (x.size() + 1);
     if (l > r) std::swap(l, r);
@@ -113,9 +107,40 @@ TEST_CASE("fixed_prefix: the squares' two parts, as add_square adds them", "[ker
     }
     s1.range(l, r, b1);
     s2.range(l, r, b2);
+    INFO("range [" << l << ", " << r << ")");
     CHECK(a2 == b2);
     CHECK(same_bits(skewless::variance_round(r - l, a1, a2, true), skewless::variance_round(r - l, b1, b2, true)));
   }
+}
+}  // namespace
+
+TEST_CASE("fixed_prefix: squares as add_square adds them, exact squares or their two parts",
+          "[kernels][fixed_prefix]") {
+  std::mt19937_64 rng(9);
+  std::uniform_real_distribution<double> u(-1e4, 1e4);
+  std::vector<double> money;
+  for (int i = 0; i < 500; ++i) money.push_back(std::round(u(rng) * 100) / 100);
+  check_squares(money, rng);  // one exact square per value
+  // The edges of the exact-square path: 2^-537 is its lowest bit, 2^511 its bound; one
+  // value past either takes every square as its two parts (add_square's own rounding
+  // of a tiny error), a value of 2^-538 included.
+  check_squares({0x1p-537, -3 * 0x1p-537, 0x1.fffffffffffffp-500, 0x1p-490, 0.0}, rng);
+  check_squares({0x1.fffffffffffffp510, -0x1p510, 0x1p470, 3 * 0x1p460}, rng);
+  check_squares({0x1p-538, 3 * 0x1p-520, 0x1p-500}, rng);
+  check_squares({1e-200, -3e-190, 7e-180}, rng);
+  check_squares({0x1p511, 0x1p480}, rng);
+  check_squares({-0.0, 0.0}, rng);
+}
+
+TEST_CASE("fixed_prefix: squares that overflow or do not fit are refused", "[kernels][fixed_prefix]") {
+  fixed_prefix p;
+  auto squares = [&](const std::vector<double>& v) {
+    return p.build_squares(v.size(), [&](std::size_t i) { return v[i]; });
+  };
+  CHECK_FALSE(squares({1e200, 1.0}));                                        // x*x is +inf
+  CHECK_FALSE(squares({std::numeric_limits<double>::infinity()}));
+  CHECK_FALSE(squares({1.0, 0x1p-90}));                                      // 2^0 and 2^-180 apart
+  CHECK(squares({1.0, 0x1p-80}));
 }
 
 TEST_CASE("fixed_prefix: what does not fit is refused, whole", "[kernels][fixed_prefix]") {

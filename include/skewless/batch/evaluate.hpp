@@ -589,11 +589,7 @@ struct stream_entries {
         sum.build(n, [&](std::size_t i, auto&& term) { term(entries[i].value); })) {
       prefixed |= part::sum;
     }
-    if ((parts & part::sum2) != 0 && sum2.build(n, [&](std::size_t i, auto&& term) {
-          const square_parts sq(entries[i].value);
-          term(sq.hi);
-          term(sq.lo);
-        })) {
+    if ((parts & part::sum2) != 0 && sum2.build_squares(n, [&](std::size_t i) { return entries[i].value; })) {
       prefixed |= part::sum2;
     }
   }

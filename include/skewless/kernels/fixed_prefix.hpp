@@ -21,6 +21,7 @@
 #pragma once
 
 #include <skewless/kernels/exact_sum.hpp>
+#include <skewless/kernels/moments.hpp>
 
 #include <algorithm>
 #include <array>
@@ -43,36 +44,53 @@ class fixed_prefix {
   template <class Terms>
   bool build(std::size_t n, const Terms& terms) {
     prefix_.clear();
-    // Bits of the terms, as positions from 2^-1074: lowest set bit and top (exclusive).
-    int low = 1 << 20, top = -1;
-    std::size_t count = 0;
-    bool finite = true;
-    for (std::size_t i = 0; i < n; ++i) {
-      terms(i, [&](double x) {
-        const auto b = std::bit_cast<std::uint64_t>(x);
-        const auto biased = static_cast<int>((b >> 52) & 0x7ff);
-        if (biased == 0x7ff) {
-          finite = false;
-          return;
-        }
-        const std::uint64_t m = mantissa(b, biased);
-        if (m == 0) return;
-        const int pos = biased - (biased != 0 ? 1 : 0);
-        low = std::min(low, pos + std::countr_zero(m));
-        top = std::max(top, pos + static_cast<int>(std::bit_width(m)));
-        ++count;
-      });
-    }
-    if (!finite) return false;
-    base_ = top < 0 ? 0 : std::min(low / exact_sum::chunk_bits, exact_sum::chunk_count - exact_sum::inline_count);
-    if (top >= 0 && top - base_ * exact_sum::chunk_bits + static_cast<int>(std::bit_width(count)) > max_bits) {
-      return false;
-    }
+    bounds b;
+    for (std::size_t i = 0; i < n; ++i) terms(i, [&](double x) { b.add(x); });
+    if (!b.finite || !place(b.low, b.top, b.count)) return false;
     prefix_.resize(n + 1);
     word acc{};
     prefix_[0] = acc;
     for (std::size_t i = 0; i < n; ++i) {
       terms(i, [&](double x) { add(acc, x); });
+      prefix_[i + 1] = acc;
+    }
+    return true;
+  }
+
+  // Prefix sums of the squares of n values, value(i) each, as add_square (moments.hpp)
+  // adds them: x*x and its fma error, whose sum is x^2 exactly unless x^2 could
+  // overflow or the error underflow. When every value is clear of both (a set bit no
+  // lower than 2^-537, magnitude under 2^511), each exact square m^2 2^(2e) (x = m 2^e,
+  // m odd) is added as one integer, with no fma; otherwise the two parts are.
+  template <class Value>
+  bool build_squares(std::size_t n, const Value& value) {
+    prefix_.clear();
+    bounds b;
+    for (std::size_t i = 0; i < n; ++i) b.add(value(i));
+    if (!b.finite) return false;
+    if (b.top >= 0 && (b.low < 537 || b.top > 1585)) {
+      return build(n, [&](std::size_t i, auto&& term) {
+        const square_parts sq(value(i));
+        term(sq.hi);
+        term(sq.lo);
+      });
+    }
+    // x^2 = m^2 2^(2e): its lowest set bit is at position 2 low - 1074 and it is below
+    // position 2 top - 1074 (positions count from 2^-1074).
+    if (!place(2 * b.low - 1074, 2 * b.top - 1074, b.count)) return false;
+    prefix_.resize(n + 1);
+    word acc{};
+    prefix_[0] = acc;
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto bits = std::bit_cast<std::uint64_t>(value(i));
+      const auto biased = static_cast<int>((bits >> 52) & 0x7ff);
+      std::uint64_t m = mantissa(bits, biased);
+      if (m != 0) {
+        const int zeros = std::countr_zero(m);
+        m >>= zeros;
+        const int low = biased - (biased != 0 ? 1 : 0) + zeros;  // x's lowest set bit
+        add_magnitude(acc, uint128{m} * m, 2 * low - 1074 - base_ * exact_sum::chunk_bits);
+      }
       prefix_[i + 1] = acc;
     }
     return true;
@@ -102,6 +120,54 @@ class fixed_prefix {
   }
 
   static uint128 low_of(const word& w) noexcept { return (uint128{w[1]} << 64) | w[0]; }
+
+  // Where a run's terms lie, as bit positions from 2^-1074: the lowest set bit and one
+  // past the highest; how many terms are not zero; whether all are finite.
+  struct bounds {
+    int low = 1 << 20;
+    int top = -1;
+    std::size_t count = 0;
+    bool finite = true;
+
+    void add(double x) noexcept {
+      const auto b = std::bit_cast<std::uint64_t>(x);
+      const auto biased = static_cast<int>((b >> 52) & 0x7ff);
+      if (biased == 0x7ff) {
+        finite = false;
+        return;
+      }
+      const std::uint64_t m = mantissa(b, biased);
+      if (m == 0) return;
+      const int pos = biased - (biased != 0 ? 1 : 0);
+      low = std::min(low, pos + std::countr_zero(m));
+      top = std::max(top, pos + static_cast<int>(std::bit_width(m)));
+      ++count;
+    }
+  };
+
+  // Chooses the word's base for `count` terms whose bits lie in positions [low, top)
+  // (none when top < 0); false when their sum could need more than max_bits.
+  bool place(int low, int top, std::size_t count) noexcept {
+    base_ = top < 0 ? 0 : std::min(low / exact_sum::chunk_bits, exact_sum::chunk_count - exact_sum::inline_count);
+    return top < 0 || top - base_ * exact_sum::chunk_bits + static_cast<int>(std::bit_width(count)) <= max_bits;
+  }
+
+  // acc += v * 2^shift, v > 0 and v * 2^shift < 2^max_bits.
+  static void add_magnitude(word& acc, uint128 v, int shift) noexcept {
+    uint128 t_lo = 0;
+    std::uint64_t t_hi = 0;
+    if (shift < 128) {
+      t_lo = v << shift;
+      t_hi = shift == 0 ? 0 : static_cast<std::uint64_t>(v >> (128 - shift));
+    } else {
+      t_hi = static_cast<std::uint64_t>(v) << (shift - 128);
+    }
+    const uint128 lo = low_of(acc);
+    const uint128 sum = lo + t_lo;
+    acc[0] = static_cast<std::uint64_t>(sum);
+    acc[1] = static_cast<std::uint64_t>(sum >> 64);
+    acc[2] += t_hi + (sum < lo ? 1 : 0);
+  }
 
   // acc += x, x finite and its bits within the word (build checked them).
   void add(word& acc, double x) const noexcept {
