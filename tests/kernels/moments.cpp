@@ -111,3 +111,36 @@ TEST_CASE("variance_round: edge cases", "[kernels][moments]") {
   for (double x : {std::numeric_limits<double>::infinity(), 1.0}) { i1.add(x); add_square(i2, x); }
   CHECK(std::isnan(variance_round(2, i1, i2, false)));
 }
+
+TEST_CASE("variance_round: counts from a million to 2^41 (every division path)", "[kernels][moments]") {
+  // k copies of a and j of b, summed by doubling merges: the oracle needs no loop
+  // either. Counts under 2^32 whose kept bits fit 128 take one 128-by-64-bit
+  // division; larger ones divide limb by limb, once by n m or by n and then by m.
+  const std::pair<std::uint64_t, std::uint64_t> counts[] = {
+      {1, 1}, {1ull << 20, (1ull << 20) - 1}, {(1ull << 31) + 7, 3}, {1ull << 33, 5}, {3, 1ull << 41}};
+  const std::pair<double, double> values[] = {{1.5, -2.25}, {0.1, 1e6}, {1e-140, 3e-141}, {-7.0, 7.0}};
+  auto copies = [](double x, std::uint64_t k, bool square) {
+    exact_sum one, out;
+    if (square) add_square(one, x); else one.add(x);
+    for (int bit = 0; (k >> bit) != 0; ++bit) {
+      if (((k >> bit) & 1) != 0) out.merge(one);
+      one.merge(one);
+    }
+    return out;
+  };
+  for (const auto& [k, j] : counts) {
+    for (const auto& [a, b] : values) {
+      exact_sum s1 = copies(a, k, false), s2 = copies(a, k, true);
+      s1.merge(copies(b, j, false));
+      s2.merge(copies(b, j, true));
+      const cpp_int A = scaled_integer(a), B = scaled_integer(b);
+      const std::uint64_t n = k + j;
+      const cpp_int s = cpp_int(k) * A + cpp_int(j) * B, q = cpp_int(k) * A * A + cpp_int(j) * B * B;
+      for (bool sample : {false, true}) {
+        const double want = oracle(q * n - s * s, cpp_int(n) * (sample ? n - 1 : n));
+        INFO("k=" << k << " j=" << j << " a=" << a << " b=" << b << " sample=" << sample);
+        CHECK(same_bits(variance_round(n, s1, s2, sample), want));
+      }
+    }
+  }
+}
