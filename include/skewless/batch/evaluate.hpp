@@ -645,6 +645,35 @@ void gather(const Event* events, std::size_t begin, std::size_t end, const doubl
   }
 }
 
+// The window's ends over one key's entries, for both kinds of sweep: the one place a
+// batch window's entries are decided. move_end moves `right` past the entries before
+// `end`, calling enter(i) for each (and, for windows that count events, `slot_right`
+// past the places before `end`: the entries among those places are the same ones).
+template <class Enter>
+void move_end(std::int64_t end, const stream_entries& se, bool places, std::size_t& slot_right,
+              std::size_t& right, const Enter& enter) {
+  if (places) {
+    while (slot_right < se.slots.size() && se.slots[slot_right].ts < end) ++slot_right;
+  }
+  for (; right < se.entries.size() && se.entries[right].ts < end; ++right) enter(right);
+}
+// move_start moves `left` to the window's first entry at T, calling leave(i) for each
+// entry passed: the newest n places before T (last_n), or the first entry at or after
+// window_start(T).
+template <class W, class Leave>
+void move_start(const W& window, std::int64_t t, const stream_entries& se, std::size_t slot_right,
+                std::size_t right, std::size_t& left, const Leave& leave) {
+  std::size_t to = left;
+  if constexpr (counts_events_v<W>) {
+    const std::size_t n = window_max_events(window);
+    to = se.entries_before[slot_right > n ? slot_right - n : 0];
+  } else {
+    const std::int64_t start = window_start(window, t);
+    while (to < right && se.entries[to].ts < start) ++to;
+  }
+  for (; left < to; ++left) leave(left);
+}
+
 // Sweeps aggregate I, which has a state of its own, over one key's entries (its
 // stream's, gathered) and rows; writes its values for the key's i-th row at
 // values[i * FS::value_count + its offset]. Entries [left, right) are the window of
@@ -671,19 +700,8 @@ void sweep_state(const Aggs& aggs, const stream_entries& se, const Row* sorted_r
   };
   for (std::size_t r = w.row_begin; r < w.row_end; ++r) {
     const std::int64_t t = sorted_rows[r].t;
-    const std::int64_t end = window_end(a.window, t);
-    if constexpr (by_count) {
-      // The n most recent places before `end`, mapped to the entries among them.
-      while (slot_right < se.slots.size() && se.slots[slot_right].ts < end) ++slot_right;
-      const std::size_t n = window_max_events(a.window);
-      const std::size_t slot_left = slot_right > n ? slot_right - n : 0;
-      for (const std::size_t to = se.entries_before[slot_right]; right < to; ++right) enter(right);
-      for (const std::size_t to = se.entries_before[slot_left]; left < to; ++left) leave(left);
-    } else {
-      while (right < entries.size() && entries[right].ts < end) enter(right++);
-      const std::int64_t start = window_start(a.window, t);
-      while (left < right && entries[left].ts < start) leave(left++);
-    }
+    move_end(window_end(a.window, t), se, by_count, slot_right, right, enter);
+    move_start(a.window, t, se, slot_right, right, left, leave);
     if constexpr (!slides_state) {
       // Grows while the window's start stays; rebuilt from the window's entries when
       // the start moves (from only the entries it needs: last_k's newest k).
@@ -706,8 +724,8 @@ struct parts_sweep {
   bool on = false;        // swept here (not riding on another's sweep)
   bool shared = false;    // its window ends at T: the stream's right end and extremes
   unsigned active = 0;    // the parts it and its riders need
-  unsigned summed = 0;    // of those, the sums kept entry by entry (not from prefix sums)
-  bool keeps_sums = false;  // summed has a sum
+  unsigned prefixed = 0;  // of those, the sums the stream's prefix sums give
+  unsigned summed = 0;    // the rest, kept entry by entry in `sums`
   std::size_t left = 0, right = 0;  // its window's entries
   std::size_t summed_right = 0;     // entries added to `sums` (shared: up to the stream's right)
   std::size_t min_head = 0, max_head = 0;
@@ -744,9 +762,9 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
       const auto& a = std::get<A>(aggs);
       h.shared = window_lag(a.window) == 0;
       h.active = layout.active[A];
-      h.summed = h.active & ~(se.prefixed & (part::sum | part::sum2));
-      h.keeps_sums = (h.summed & (part::sum | part::sum2)) != 0;
-      if (h.keeps_sums) h.sums.emplace();
+      h.prefixed = h.active & se.prefixed & (part::sum | part::sum2);
+      h.summed = h.active & ~h.prefixed;
+      if ((h.summed & (part::sum | part::sum2)) != 0) h.sums.emplace();
       any = true;
       shared_min = shared_min || (h.shared && (h.active & part::min) != 0);
       shared_max = shared_max || (h.shared && (h.active & part::max) != 0);
@@ -764,13 +782,10 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
     const std::int64_t t = sorted_rows[r].t;
     s.min_shared.start_row();
     s.max_shared.start_row();
-    for (; right < entries.size() && entries[right].ts < t; ++right) {
-      if (shared_min) s.min_shared.push(entries, right);
-      if (shared_max) s.max_shared.push(entries, right);
-    }
-    if (by_count) {
-      while (slot_right < se.slots.size() && se.slots[slot_right].ts < t) ++slot_right;
-    }
+    move_end(t, se, by_count, slot_right, right, [&](std::size_t i) {
+      if (shared_min) s.min_shared.push(entries, i);
+      if (shared_max) s.max_shared.push(entries, i);
+    });
     double* const out = values + (r - w.row_begin) * FS::value_count;
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ([&] {
@@ -787,50 +802,33 @@ void sweep_parts(const Aggs& aggs, const sweep_layout<Plan::n>& layout, const st
         } else {
           min_x.start_row();
           max_x.start_row();
-          for (const std::int64_t end = window_end(a.window, t); h.right < entries.size() && entries[h.right].ts < end;
-               ++h.right) {
+          std::size_t no_places = 0;  // a lagged window never counts events
+          move_end(window_end(a.window, t), se, false, no_places, h.right, [&](std::size_t i) {
             if constexpr ((parts & part::min) != 0) {
-              if ((h.active & part::min) != 0) min_x.push(entries, h.right);
+              if ((h.active & part::min) != 0) min_x.push(entries, i);
             }
             if constexpr ((parts & part::max) != 0) {
-              if ((h.active & part::max) != 0) max_x.push(entries, h.right);
+              if ((h.active & part::max) != 0) max_x.push(entries, i);
             }
-          }
+          });
         }
-        if constexpr ((parts & (part::sum | part::sum2)) != 0) {
-          if (h.keeps_sums) {
-            for (; h.summed_right < h.right; ++h.summed_right) h.sums->add(entries[h.summed_right].value, h.summed);
-          }
+        if (h.sums) {
+          for (; h.summed_right < h.right; ++h.summed_right) h.sums->add(entries[h.summed_right].value, h.summed);
         }
-        // The window's start: the n most recent places (last_n), or by time.
-        if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
-          const std::size_t n = window_max_events(a.window);
-          const std::size_t to = se.entries_before[slot_right > n ? slot_right - n : 0];
-          if constexpr ((parts & (part::sum | part::sum2)) != 0) {
-            if (h.keeps_sums) {
-              for (; h.left < to; ++h.left) h.sums->remove(entries[h.left].value, h.summed);
-            }
-          }
-          h.left = to;
-        } else {
-          const std::int64_t start = window_start(a.window, t);
-          for (; h.left < h.right && entries[h.left].ts < start; ++h.left) {
-            if constexpr ((parts & (part::sum | part::sum2)) != 0) {
-              if (h.keeps_sums) h.sums->remove(entries[h.left].value, h.summed);
-            }
-          }
-        }
+        move_start(a.window, t, se, slot_right, h.right, h.left, [&](std::size_t i) {
+          if (h.sums) h.sums->remove(entries[i].value, h.summed);
+        });
         window_parts p;
         if (h.sums) h.sums->export_to(p);
         p.count = h.right - h.left;
         if constexpr (sums_of<parts>::has_sum) {
-          if ((h.summed & part::sum) == 0 && (h.active & part::sum) != 0) {
+          if ((h.prefixed & part::sum) != 0) {
             se.sum.range(h.left, h.right, prefix_sum);
             p.sum = &prefix_sum;
           }
         }
         if constexpr (sums_of<parts>::has_sum2) {
-          if ((h.summed & part::sum2) == 0 && (h.active & part::sum2) != 0) {
+          if ((h.prefixed & part::sum2) != 0) {
             se.sum2.range(h.left, h.right, prefix_sum2);
             p.sum2 = &prefix_sum2;
           }

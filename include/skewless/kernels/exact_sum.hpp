@@ -70,6 +70,19 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
   return std::bit_cast<double>(bits);
 }
 
+// round_u64 for a 128-bit q >= 2^55 (so that sticky only breaks ties): q's top 64 bits,
+// any set bit below them joining the sticky bit.
+[[nodiscard]] inline double round_u128(uint128 q, int e, bool sticky, bool negative) noexcept {
+  const auto qh = static_cast<std::uint64_t>(q >> 64), ql = static_cast<std::uint64_t>(q);
+  if (qh == 0) {
+    const int z = std::countl_zero(ql);
+    return round_u64(ql << z, e - z, sticky, negative);
+  }
+  const int z = std::countl_zero(qh);
+  const std::uint64_t t = z == 0 ? qh : (qh << z) | (ql >> (64 - z));
+  return round_u64(t, e + 64 - z, sticky || (ql << z) != 0, negative);
+}
+
 // Rounds the value (L * 2^e0 + something in (0, 2^e0) if sticky), negated if
 // negative, as round_u64 does; an exact zero is +0.0. L is a little-endian array of n
 // 32-bit limbs. Requires: if sticky, the result grid's unit is at least 4 * 2^e0
@@ -596,13 +609,7 @@ class exact_sum {
     const uint128 n = (uint128{w2} << 64) | w1;  // n >= 2^127
     const uint128 q = n / divisor;                // q > 2^63
     const bool sticky = w0 != 0 || n % divisor != 0;
-    const auto qh = static_cast<std::uint64_t>(q >> 64);
-    const auto ql = static_cast<std::uint64_t>(q);
-    if (qh == 0) return kernels_internal::round_u64(ql, e + 64, sticky, negative);
-    const int z = std::countl_zero(qh);
-    const std::uint64_t t = (qh << z) | (z == 0 ? 0 : ql >> (64 - z));
-    const bool dropped = (ql << z) != 0;
-    return kernels_internal::round_u64(t, e + 128 - z, sticky || dropped, negative);
+    return kernels_internal::round_u128(q, e + 64, sticky, negative);
   }
 
   std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4, unless spilled_

@@ -89,7 +89,7 @@ class fixed_prefix {
         const int zeros = std::countr_zero(m);
         m >>= zeros;
         const int low = biased - (biased != 0 ? 1 : 0) + zeros;  // x's lowest set bit
-        add_magnitude(acc, uint128{m} * m, 2 * low - 1074 - base_ * exact_sum::chunk_bits);
+        add_shifted(acc, uint128{m} * m, 2 * low - 1074 - base_ * exact_sum::chunk_bits, 0);
       }
       prefix_[i + 1] = acc;
     }
@@ -152,8 +152,9 @@ class fixed_prefix {
     return top < 0 || top - base_ * exact_sum::chunk_bits + static_cast<int>(std::bit_width(count)) <= max_bits;
   }
 
-  // acc += v * 2^shift, v > 0 and v * 2^shift < 2^max_bits.
-  static void add_magnitude(word& acc, uint128 v, int shift) noexcept {
+  // acc += v * 2^shift, negated when `negative` is 1; v > 0, shift >= 0 and
+  // v * 2^shift < 2^max_bits.
+  static void add_shifted(word& acc, uint128 v, int shift, std::uint64_t negative) noexcept {
     uint128 t_lo = 0;
     std::uint64_t t_hi = 0;
     if (shift < 128) {
@@ -162,6 +163,11 @@ class fixed_prefix {
     } else {
       t_hi = static_cast<std::uint64_t>(v) << (shift - 128);
     }
+    // Two's complement negation without a branch (the low parts of squares have
+    // random signs): ~t + 1 across the 192 bits.
+    const std::uint64_t mask = 0 - negative;
+    t_lo = (t_lo ^ ((uint128{mask} << 64) | mask)) + negative;
+    t_hi = (t_hi ^ mask) + (negative != 0 && t_lo == 0 ? 1 : 0);
     const uint128 lo = low_of(acc);
     const uint128 sum = lo + t_lo;
     acc[0] = static_cast<std::uint64_t>(sum);
@@ -176,29 +182,10 @@ class fixed_prefix {
     std::uint64_t m = mantissa(b, biased);
     if (m == 0) return;
     // m * 2^shift is |x| in the word's units, from its lowest set bit (the base may be
-    // above the mantissa's bit 0): 0 <= shift and shift + bit_width(m) < max_bits.
+    // above the mantissa's bit 0).
     const int zeros = std::countr_zero(m);
     m >>= zeros;
-    const int shift = biased - (biased != 0 ? 1 : 0) + zeros - base_ * exact_sum::chunk_bits;
-    uint128 t_lo = 0;
-    std::uint64_t t_hi = 0;
-    if (shift < 128) {
-      t_lo = uint128{m} << shift;
-      t_hi = shift > 75 ? m >> (128 - shift) : 0;  // the bits of m above bit 127
-    } else {
-      t_hi = m << (shift - 128);
-    }
-    // Two's complement negation when x < 0, without a branch (the low parts of
-    // squares have random signs): ~t + 1 across the 192 bits.
-    const std::uint64_t negative = b >> 63;
-    const std::uint64_t mask = 0 - negative;
-    const uint128 n_lo = (t_lo ^ ((uint128{mask} << 64) | mask)) + negative;
-    const std::uint64_t n_hi = (t_hi ^ mask) + (negative != 0 && n_lo == 0 ? 1 : 0);
-    const uint128 lo = low_of(acc);
-    const uint128 sum = lo + n_lo;
-    acc[0] = static_cast<std::uint64_t>(sum);
-    acc[1] = static_cast<std::uint64_t>(sum >> 64);
-    acc[2] += n_hi + (sum < lo ? 1 : 0);
+    add_shifted(acc, m, biased - (biased != 0 ? 1 : 0) + zeros - base_ * exact_sum::chunk_bits, b >> 63);
   }
 
   std::vector<word> prefix_;

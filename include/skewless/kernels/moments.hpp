@@ -217,21 +217,13 @@ inline bool wide_div_small(wide_uint& w, std::uint64_t d) noexcept {
   wide_shift_left(y, s);
   if (y.n <= 4 && n <= 0xffffffffu) {
     // The kept bits fit 128 and n m fits 64 (windows under 2^32 values): one
-    // 128-by-64-bit division. The quotient (at least 2^57) is rounded from its top 64
-    // bits, any below them joining the sticky bit.
+    // 128-by-64-bit division; the quotient is at least 2^57.
     uint128 v = 0;
     for (int i = y.n - 1; i >= 0; --i) v = (v << 32) | y.limb[static_cast<std::size_t>(i)];
     const std::uint64_t d = n * m;
     const uint128 q = v / d;
     inexact = inexact || v - q * d != 0;
-    const auto qh = static_cast<std::uint64_t>(q >> 64), ql = static_cast<std::uint64_t>(q);
-    if (qh == 0) {
-      const int z = std::countl_zero(ql);
-      return round_u64(ql << z, low - s - z, inexact, false);
-    }
-    const int z = std::countl_zero(qh);
-    const std::uint64_t t = z == 0 ? qh : (qh << z) | (ql >> (64 - z));
-    return round_u64(t, low - s + 64 - z, inexact || (ql << z) != 0, false);
+    return round_u128(q, low - s, inexact, false);
   }
   // floor(floor(y / n) / m) = floor(y / (n m)), inexact exactly when either step is:
   // one division when n m fits in 32 bits (windows of up to 65,536 values).
