@@ -9,7 +9,7 @@
 #include <skewless/config.hpp>
 #include <skewless/version.hpp>
 
-#include <skewless/detail/absl_time.hpp>
+#include <skewless/adapters/absl_time.hpp>
 #include <skewless/expr/feature_set.hpp>
 #include <skewless/types.hpp>
 

@@ -28,7 +28,6 @@ using feature_matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eig
 
 // One entity's features, sized at compile time (feature_vector<decltype(features)>).
 template <class FeatureSet>
-using feature_vector =
-    Eigen::Matrix<double, static_cast<int>(std::remove_cvref_t<FeatureSet>::size), 1>;
+using feature_vector = Eigen::Matrix<double, static_cast<int>(std::remove_cvref_t<FeatureSet>::size), 1>;
 
 }  // namespace skewless::inline v1

@@ -18,8 +18,7 @@ struct version_t {
   int patch;
 };
 
-inline constexpr version_t version{SKEWLESS_VERSION_MAJOR, SKEWLESS_VERSION_MINOR,
-                                   SKEWLESS_VERSION_PATCH};
+inline constexpr version_t version{SKEWLESS_VERSION_MAJOR, SKEWLESS_VERSION_MINOR, SKEWLESS_VERSION_PATCH};
 
 // Version of the canonical definition text that the fingerprint hashes (and of the
 // catalog). Bumped on any change that alters a fingerprint; part of the compatibility

@@ -2,9 +2,9 @@
 // interface, into the user's event struct — every column type a field takes, nulls,
 // sliced arrays, dictionaries, and bad input refused with the column and row named and
 // nothing appended.
+#include <skewless/adapters/absl_time.hpp>
 #include <skewless/arrow/events.hpp>
 #include <skewless/batch/evaluate.hpp>
-#include <skewless/detail/absl_time.hpp>
 #include <skewless/expr/feature_set.hpp>
 
 #include "arrow/builder.hpp"
@@ -44,7 +44,8 @@ struct keyed {
   double amount;
 };
 }  // namespace arrow_test
-BOOST_HANA_ADAPT_STRUCT(arrow_test::wide, user, ts, amount, ratio, small, count, flag, country, merchant, what, emb, at);
+BOOST_HANA_ADAPT_STRUCT(arrow_test::wide, user, ts, amount, ratio, small, count, flag, country, merchant, what, emb,
+                        at);
 BOOST_HANA_ADAPT_STRUCT(arrow_test::keyed, user, ts, amount);
 
 using namespace skewless;
@@ -54,7 +55,6 @@ using skewless_test::batch_builder;
 using skewless_test::same_bits;
 
 namespace {
-
 
 // Four rows of every column type `wide` takes.
 batch_builder wide_batch() {
@@ -134,7 +134,9 @@ TEST_CASE("arrow events: sliced batches and sliced columns read from their offse
   CHECK_FALSE(events[0].flag);
 
   batch_builder k;
-  k.strings("user", {"x", "a", "b", "c"}).column<std::int64_t>("ts", "l", {0, 10, 20, 30}).column<double>("amount", "g", {0, 1, 2, std::numeric_limits<double>::quiet_NaN()}, {true, true, true, false});
+  k.strings("user", {"x", "a", "b", "c"})
+      .column<std::int64_t>("ts", "l", {0, 10, 20, 30})
+      .column<double>("amount", "g", {0, 1, 2, std::numeric_limits<double>::quiet_NaN()}, {true, true, true, false});
   k.offset_column(0, 1);  // the key column alone starts one row later
   k.offset_column(2, 1);
   ArrowSchema ks;
@@ -153,7 +155,9 @@ TEST_CASE("arrow events: a stream of many batches grows the vector geometrically
   // Exact reserves per batch made reading a 77-batch Parquet table 3x slower than one
   // batch (every earlier event moved on every batch): count the reallocations instead.
   batch_builder b;
-  b.strings("user", {"a", "b", "c"}).column<std::int64_t>("ts", "l", {1, 2, 3}).column<double>("amount", "g", {1, 2, 3});
+  b.strings("user", {"a", "b", "c"})
+      .column<std::int64_t>("ts", "l", {1, 2, 3})
+      .column<double>("amount", "g", {1, 2, 3});
   ArrowSchema schema;
   ArrowArray batch;
   b.build(schema, batch);
@@ -171,7 +175,8 @@ TEST_CASE("arrow events: a stream of many batches grows the vector geometrically
   CHECK(reallocations <= 16);  // log2(12288) + 2; exact reserves made it 4096
 }
 
-TEST_CASE("arrow events: utf8_view strings (Polars), inline and in data buffers, every view bounds-checked", "[arrow]") {
+TEST_CASE("arrow events: utf8_view strings (Polars), inline and in data buffers, every view bounds-checked",
+          "[arrow]") {
   const std::vector<std::string> users = {"short", "", "exactly12chr", "thirteen char", "a much longer user name", "ü"};
   const auto read = [&](batch_builder& b, std::vector<keyed>& out) {
     b.column<std::int64_t>("ts", "l", {1, 2, 3, 4, 5, 6}).column<double>("amount", "g", {1, 2, 3, 4, 5, 6});
@@ -238,7 +243,9 @@ TEST_CASE("arrow events: bad input names the column and row and appends nothing"
   }
   {
     batch_builder b;  // a null time
-    b.strings("user", {"a", "b"}).column<std::int64_t>("ts", "l", {1, 2}, {true, false}).column<double>("amount", "g", {1, 2});
+    b.strings("user", {"a", "b"})
+        .column<std::int64_t>("ts", "l", {1, 2}, {true, false})
+        .column<double>("amount", "g", {1, 2});
     refused(b, "column 'ts' row 1: null");
   }
   {
@@ -258,17 +265,23 @@ TEST_CASE("arrow events: bad input names the column and row and appends nothing"
   }
   {
     batch_builder b;  // an integer a double cannot hold exactly
-    b.strings("user", {"a", "b"}).column<std::int64_t>("ts", "l", {1, 2}).column<std::int64_t>("amount", "l", {3, (std::int64_t{1} << 53) + 1});
+    b.strings("user", {"a", "b"})
+        .column<std::int64_t>("ts", "l", {1, 2})
+        .column<std::int64_t>("amount", "l", {3, (std::int64_t{1} << 53) + 1});
     refused(b, "column 'amount' row 1: an integer the floating-point field cannot hold exactly");
   }
   {
     batch_builder b;  // seconds beyond the microsecond range
-    b.strings("user", {"a"}).column<std::int64_t>("ts", "tss:", {std::numeric_limits<std::int64_t>::max() / 100}).column<double>("amount", "g", {1});
+    b.strings("user", {"a"})
+        .column<std::int64_t>("ts", "tss:", {std::numeric_limits<std::int64_t>::max() / 100})
+        .column<double>("amount", "g", {1});
     refused(b, "column 'ts' row 0: a timestamp beyond the microsecond range");
   }
   {
     batch_builder b;  // a dictionary index outside the dictionary
-    b.dictionary("user", {0, 3}, {"a", "b"}).column<std::int64_t>("ts", "l", {1, 2}).column<double>("amount", "g", {1, 2});
+    b.dictionary("user", {0, 3}, {"a", "b"})
+        .column<std::int64_t>("ts", "l", {1, 2})
+        .column<double>("amount", "g", {1, 2});
     refused(b, "column 'user' row 1: a dictionary index outside the dictionary of 2");
   }
   {
@@ -291,15 +304,16 @@ TEST_CASE("arrow events: bad input names the column and row and appends nothing"
     small[2] = 128;
     std::vector<wide> out;
     const absl::Status s = arrow::append_events(schema, batch, out);
-    CHECK(std::string(s.message()).find("column 'small' row 2: a value outside the field's integer type") != std::string::npos);
+    CHECK(std::string(s.message()).find("column 'small' row 2: a value outside the field's integer type") !=
+          std::string::npos);
     CHECK(out.empty());
   }
 }
 
 TEST_CASE("arrow events: a batch read from Arrow evaluates as the structs it came from", "[arrow]") {
   using namespace std::chrono_literals;
-  constexpr auto fs = define_features<keyed, "user", "ts">(
-      feature<"n">(count(sliding(1h))), feature<"total">(sum(field<keyed, "amount">, sliding(24h))));
+  constexpr auto fs = define_features<keyed, "user", "ts">(feature<"n">(count(sliding(1h))),
+                                                           feature<"total">(sum(field<keyed, "amount">, sliding(24h))));
   std::vector<std::string> users;
   std::vector<std::int64_t> ts;
   std::vector<double> amounts;

@@ -16,9 +16,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
-#include <deque>
 #include <cstdint>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <map>
 #include <random>
@@ -56,10 +56,9 @@ using skewless_test::same_bits;
 
 namespace {
 constexpr auto amount = field<ev, "amount">;
-constexpr auto fs = define_features<ev, "user", "ts">(feature<"n">(count(sliding(1h))),
-                                                       feature<"total">(sum(amount, sliding(24h))),
-                                                       feature<"top">(max(amount, lifetime())),
-                                                       feature<"q">(approx_quantile<0.5, 0.9>(amount, lifetime())));
+constexpr auto fs = define_features<ev, "user", "ts">(
+    feature<"n">(count(sliding(1h))), feature<"total">(sum(amount, sliding(24h))),
+    feature<"top">(max(amount, lifetime())), feature<"q">(approx_quantile<0.5, 0.9>(amount, lifetime())));
 
 std::map<std::string, std::string> metadata_of(const char* m) {
   std::map<std::string, std::string> out;
@@ -88,11 +87,13 @@ TEST_CASE("arrow training set: schema, metadata and every value, in batches of b
   std::mt19937_64 rng(skewless_test::base_seed() + 77);
   std::vector<ev> events;
   for (int i = 0; i < 2000; ++i) {
-    const double v = rng() % 20 == 0 ? -std::numeric_limits<double>::infinity() : static_cast<double>(rng() % 10000) / 7.0;
+    const double v =
+        rng() % 20 == 0 ? -std::numeric_limits<double>::infinity() : static_cast<double>(rng() % 10000) / 7.0;
     events.push_back({"u" + std::to_string(rng() % 13), static_cast<std::int64_t>(rng() % 100'000) * 1'000'000, v});
   }
   std::vector<spine_row<std::string>> spine;
-  for (int i = 0; i < 1001; ++i) spine.push_back({"u" + std::to_string(rng() % 15), static_cast<std::int64_t>(rng() % 110'000) * 1'000'000});
+  for (int i = 0; i < 1001; ++i)
+    spine.push_back({"u" + std::to_string(rng() % 15), static_cast<std::int64_t>(rng() % 110'000) * 1'000'000});
   const auto rows = batch::evaluate(fs, events, spine);
   const feature_matrix expected = rows.values;
 
@@ -142,7 +143,9 @@ TEST_CASE("arrow training set: schema, metadata and every value, in batches of b
     batch.children[3]->release = nullptr;
     batch.release(&batch);
     CHECK(batch.release == nullptr);
-    if (moved.length > 0) CHECK(same_bits(static_cast<const double*>(moved.buffers[1])[0], expected(static_cast<Eigen::Index>(seen - static_cast<std::size_t>(moved.length)), 1)));
+    if (moved.length > 0)
+      CHECK(same_bits(static_cast<const double*>(moved.buffers[1])[0],
+                      expected(static_cast<Eigen::Index>(seen - static_cast<std::size_t>(moved.length)), 1)));
     moved.release(&moved);
   }
   CHECK(seen == spine.size());
@@ -276,27 +279,29 @@ struct sorted_case {
     }
     std::sort(events.begin(), events.end(), [](const ev& a, const ev& b) { return a.user < b.user; });
     std::stable_sort(spine.begin(), spine.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
-    cut(rng, max_batch, events.size(), event_parts, [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
-      std::vector<std::string> u;
-      std::vector<std::int64_t> t;
-      std::vector<double> a;
-      for (std::size_t i = from; i < to; ++i) {
-        u.push_back(events[i].user);
-        t.push_back(events[i].ts);
-        a.push_back(events[i].amount);
-      }
-      b.strings("user", u).column("ts", "l", t).column("amount", "g", a);
-    });
-    cut(rng, max_batch, spine.size(), spine_parts, [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
-      std::vector<std::string> u;
-      std::vector<std::int64_t> t;
-      for (std::size_t i = from; i < to; ++i) {
-        u.push_back(spine[i].key);
-        t.push_back(spine[i].time_us);
-      }
-      b.string_views("user", u);  // the spine's keys as Polars would send them
-      b.column("ts", "tsu:", t);
-    });
+    cut(rng, max_batch, events.size(), event_parts,
+        [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
+          std::vector<std::string> u;
+          std::vector<std::int64_t> t;
+          std::vector<double> a;
+          for (std::size_t i = from; i < to; ++i) {
+            u.push_back(events[i].user);
+            t.push_back(events[i].ts);
+            a.push_back(events[i].amount);
+          }
+          b.strings("user", u).column("ts", "l", t).column("amount", "g", a);
+        });
+    cut(rng, max_batch, spine.size(), spine_parts,
+        [&](skewless_test::batch_builder& b, std::size_t from, std::size_t to) {
+          std::vector<std::string> u;
+          std::vector<std::int64_t> t;
+          for (std::size_t i = from; i < to; ++i) {
+            u.push_back(spine[i].key);
+            t.push_back(spine[i].time_us);
+          }
+          b.string_views("user", u);  // the spine's keys as Polars would send them
+          b.column("ts", "tsu:", t);
+        });
     event_stream.parts = &event_parts;
     spine_stream.parts = &spine_parts;
   }
@@ -374,7 +379,7 @@ TEST_CASE("arrow streamed training set: memory holds the largest key and a chunk
   c.event_stream.stream(&events_in);
   c.spine_stream.stream(&spine_in);
   using stream = arrow::arrow_internal::sorted_training_set_stream<std::remove_cvref_t<decltype(fs)>>;
-  stream s(fs, events_in, spine_in, {.threads = 1}, 7, 64);
+  stream s(fs, arrow::owned_stream(events_in), arrow::owned_stream(spine_in), {.threads = 1}, 7, 64);
   std::size_t rows = 0;
   while (true) {
     ArrowArray batch{};
@@ -391,7 +396,8 @@ TEST_CASE("arrow streamed training set: memory holds the largest key and a chunk
   CHECK(c.events.size() > 4000);
 }
 
-TEST_CASE("arrow streamed training set: out-of-order keys and bad columns fail the stream with the stream and row", "[arrow]") {
+TEST_CASE("arrow streamed training set: out-of-order keys and bad columns fail the stream with the stream and row",
+          "[arrow]") {
   {
     sorted_case c(5, 30, 10, 4);
     std::swap(c.event_parts[1], c.event_parts[c.event_parts.size() - 2]);  // keys go back

@@ -4,7 +4,7 @@
 
 struct my_window {};  // a window kind the online back-end has no state for
 #ifdef SKEWLESS_DIAG_FAIL
-skewless::online::window_state<skewless::part::sum, my_window> state;
+skewless::online::parts_window<skewless::part::sum, my_window> state;
 #else
-skewless::online::window_state<skewless::part::sum, skewless::tiled_window> state;
+skewless::online::parts_window<skewless::part::sum, skewless::tiled_window> state;
 #endif

@@ -41,14 +41,12 @@ using concurrent_test::ev;
 
 namespace {
 constexpr auto x = field<ev, "x">;
-constexpr auto features = define_features<ev, "user", "ts">(
-                              feature<"sum_10s">(sum(x, sliding(10s))),
-                              feature<"mean_1m">(mean(x, tiled(60s, 10s))),
-                              feature<"n">(count(lifetime())),
-                              feature<"distinct_1m">(distinct_count(x, sliding(60s))),
-                              feature<"last">(last(x, lifetime())),
-                              feature<"p50">(approx_quantile<0.01, 0.5>(x, tiled(60s, 10s))))
-                              .with_allowed_lateness(5s);
+constexpr auto features =
+    define_features<ev, "user", "ts">(
+        feature<"sum_10s">(sum(x, sliding(10s))), feature<"mean_1m">(mean(x, tiled(60s, 10s))),
+        feature<"n">(count(lifetime())), feature<"distinct_1m">(distinct_count(x, sliding(60s))),
+        feature<"last">(last(x, lifetime())), feature<"p50">(approx_quantile<0.01, 0.5>(x, tiled(60s, 10s))))
+        .with_allowed_lateness(5s);
 using FS = std::remove_cvref_t<decltype(features)>;
 using vec = feature_vector<FS>;
 
@@ -67,8 +65,7 @@ bool same_row(const vec& a, const vec& b) {
 }
 }  // namespace
 
-TEST_CASE("concurrent evaluator: one thread gives the single evaluator's values and bytes",
-          "[online][concurrent]") {
+TEST_CASE("concurrent evaluator: one thread gives the single evaluator's values and bytes", "[online][concurrent]") {
   std::mt19937_64 rng(skewless_test::base_seed());
   for (std::size_t shards : {1u, 2u, 3u, 256u}) {
     online::evaluator single(features);
@@ -76,8 +73,8 @@ TEST_CASE("concurrent evaluator: one thread gives the single evaluator's values 
     CHECK(con.shard_count() == std::bit_ceil(shards));
     std::vector<ev> batch;
     for (int i = 0; i < 3000; ++i) {
-      batch.push_back({user(rng() % 40), static_cast<std::int64_t>(i) * 100'000 -
-                                                             static_cast<std::int64_t>(rng() % 7'000'000),
+      batch.push_back({user(rng() % 40),
+                       static_cast<std::int64_t>(i) * 100'000 - static_cast<std::int64_t>(rng() % 7'000'000),
                        static_cast<double>(rng() % 100)});
       if (rng() % 50 == 0 || i == 2999) {
         online::ingest_counters expect;
@@ -101,8 +98,7 @@ TEST_CASE("concurrent evaluator: one thread gives the single evaluator's values 
   }
 }
 
-TEST_CASE("batched reads: a row per key, NaN rows and the first failure's status",
-          "[online][concurrent]") {
+TEST_CASE("batched reads: a row per key, NaN rows and the first failure's status", "[online][concurrent]") {
   online::evaluator single(features);
   online::concurrent_evaluator con(features, 8);
   for (const ev& e : {ev{"a", 1'000'000, 1.0}, ev{"b", 5'000'000, 2.0}, ev{"c", 2'000'000, 3.0}}) {
@@ -210,7 +206,8 @@ TEST_CASE("concurrent evaluator: readers see whole per-entity states while write
   for (int k = 0; k < n_keys; ++k) {
     for (int j = 0; j <= per_key; ++j) {
       const std::vector<ev> prefix(events_of[k].begin(), events_of[k].begin() + j);
-      const feature_matrix m = reference::evaluate(features, prefix, std::vector<spine_row<std::string>>{{keys[k], t_read}});
+      const feature_matrix m =
+          reference::evaluate(features, prefix, std::vector<spine_row<std::string>>{{keys[k], t_read}});
       expected[k].push_back(m.row(0).transpose());
     }
   }

@@ -1,5 +1,5 @@
 // Tests for skewless/online/evaluator.hpp: ingest outcomes, lateness, query rules.
-#include <skewless/detail/absl_time.hpp>
+#include <skewless/adapters/absl_time.hpp>
 #include <skewless/expr/feature_set.hpp>
 #include <skewless/online/evaluator.hpp>
 #include <skewless/serial/snapshot.hpp>
@@ -36,11 +36,10 @@ using online_test::ev;
 
 namespace {
 constexpr auto x = field<ev, "x">;
-constexpr auto features = define_features<ev, "user", "ts">(
-                              feature<"sum_10s">(sum(x, sliding(10s))),
-                              feature<"n">(count(lifetime())),
-                              feature<"last">(last(x, lifetime())))
-                              .with_allowed_lateness(5s);
+constexpr auto features =
+    define_features<ev, "user", "ts">(feature<"sum_10s">(sum(x, sliding(10s))), feature<"n">(count(lifetime())),
+                                      feature<"last">(last(x, lifetime())))
+        .with_allowed_lateness(5s);
 using vec = feature_vector<decltype(features)>;
 }  // namespace
 
@@ -87,8 +86,7 @@ TEST_CASE("online: too-late events are rejected, counted, and change nothing", "
   const auto before = serial::snapshot(on);
   REQUIRE(before.ok());
   CHECK(on.ingest({"a", 4'999'999, 3.0}) == online::ingest_outcome::rejected_too_late);
-  CHECK(on.ingest({"a", std::int64_t{1} << 62 | 1, 3.0}) ==
-        online::ingest_outcome::rejected_time_out_of_range);
+  CHECK(on.ingest({"a", std::int64_t{1} << 62 | 1, 3.0}) == online::ingest_outcome::rejected_time_out_of_range);
   CHECK(on.counters().accepted() == 2);
   CHECK(on.counters().rejected(online::ingest_outcome::rejected_too_late) == 1);
   CHECK(on.counters().rejected(online::ingest_outcome::rejected_time_out_of_range) == 1);
@@ -106,8 +104,7 @@ TEST_CASE("online: too-late events are rejected, counted, and change nothing", "
 
 TEST_CASE("online: absl::Time event times", "[online]") {
   constexpr auto tx = field<online_test::timed_ev, "x">;
-  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(
-      feature<"sum_1m">(sum(tx, sliding(1min))));
+  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(feature<"sum_1m">(sum(tx, sliding(1min))));
   online::evaluator on(tf);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   REQUIRE(on.ingest({7, t0, 2.5}) == online::ingest_outcome::accepted);
@@ -121,8 +118,7 @@ TEST_CASE("online: absl::Time event times", "[online]") {
 TEST_CASE("online: advance_to declares the past and changes no later answer", "[online]") {
   online::evaluator on(features);
   for (std::int64_t i = 0; i < 50; ++i) {
-    REQUIRE(on.ingest({i % 2 ? "a" : "b", i * 1'000'000, static_cast<double>(i)}) ==
-            online::ingest_outcome::accepted);
+    REQUIRE(on.ingest({i % 2 ? "a" : "b", i * 1'000'000, static_cast<double>(i)}) == online::ingest_outcome::accepted);
   }
   vec before, after;
   REQUIRE(on.features("a", 55'000'000, before).ok());
@@ -162,8 +158,7 @@ TEST_CASE("online: a failed read fills the output with NaN, on every failure pat
     return s.code();
   };
   // T before the entity's newest event.
-  CHECK(fail_after_good_read([&] { return on.features("a", 9'000'000, v); }) ==
-        absl::StatusCode::kFailedPrecondition);
+  CHECK(fail_after_good_read([&] { return on.features("a", 9'000'000, v); }) == absl::StatusCode::kFailedPrecondition);
   // T outside the accepted time range, for a known and an unknown entity.
   CHECK(fail_after_good_read([&] { return on.features("a", std::int64_t{1} << 62 | 1, v); }) ==
         absl::StatusCode::kInvalidArgument);
@@ -171,8 +166,7 @@ TEST_CASE("online: a failed read fills the output with NaN, on every failure pat
         absl::StatusCode::kInvalidArgument);
   // T before the time the state was advanced to, for a known and an unknown entity.
   REQUIRE(on.advance_to(25'000'000).ok());
-  CHECK(fail_after_good_read([&] { return on.features("a", 24'000'000, v); }) ==
-        absl::StatusCode::kFailedPrecondition);
+  CHECK(fail_after_good_read([&] { return on.features("a", 24'000'000, v); }) == absl::StatusCode::kFailedPrecondition);
   CHECK(fail_after_good_read([&] { return on.features("zz", 24'000'000, v); }) ==
         absl::StatusCode::kFailedPrecondition);
   // With a read_info, too, which then says nothing was found.
@@ -240,8 +234,7 @@ TEST_CASE("online: keys are taken by value-preserving types only", "[online]") {
   STATIC_REQUIRE(key_type_accepts<std::string, char[4]>);
   STATIC_REQUIRE_FALSE(key_type_accepts<std::string, int>);
   STATIC_REQUIRE_FALSE(key_type_accepts<std::int64_t, std::string>);
-  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(
-      feature<"sum_1m">(sum(tx, sliding(1min))));
+  constexpr auto tf = define_features<online_test::timed_ev, "user", "at">(feature<"sum_1m">(sum(tx, sliding(1min))));
   online::evaluator timed(tf);
   const absl::Time t0 = absl::FromUnixSeconds(1'700'000'000);
   REQUIRE(timed.ingest({7, t0, 2.5}) == online::ingest_outcome::accepted);

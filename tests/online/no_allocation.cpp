@@ -32,20 +32,36 @@ void* operator new(std::size_t n) {
   if (void* p = std::malloc(n == 0 ? 1 : n)) return p;
   throw std::bad_alloc();
 }
-void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new[](std::size_t n) {
+  return operator new(n);
+}
 void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
   ++allocations;
   for (std::size_t l = largest.load(); n > l && !largest.compare_exchange_weak(l, n);) {
   }
   return std::malloc(n == 0 ? 1 : n);
 }
-void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept { return operator new(n, t); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
-void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
+void* operator new[](std::size_t n, const std::nothrow_t& t) noexcept {
+  return operator new(n, t);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, const std::nothrow_t&) noexcept {
+  std::free(p);
+}
 
 namespace noalloc_test {
 struct ev {
@@ -68,13 +84,13 @@ using noalloc_test::ev;
 
 namespace {
 constexpr auto x = field<ev, "x">;
-constexpr auto features = define_features<ev, "k", "ts">(
-                              feature<"sum">(sum(x, sliding(1s))), feature<"mean">(mean(x, sliding(10s))),
-                              feature<"max">(max(x, sliding(1s))), feature<"min">(min(x, lifetime())),
-                              feature<"first">(first(x, sliding(5s))), feature<"last">(last(x, lifetime())),
-                              feature<"n">(count(sliding(1s)).where(x > 0)),
-                              feature<"since">(time_since_last(lifetime())))
-                              .with_allowed_lateness(100ms);
+constexpr auto features =
+    define_features<ev, "k", "ts">(feature<"sum">(sum(x, sliding(1s))), feature<"mean">(mean(x, sliding(10s))),
+                                   feature<"max">(max(x, sliding(1s))), feature<"min">(min(x, lifetime())),
+                                   feature<"first">(first(x, sliding(5s))), feature<"last">(last(x, lifetime())),
+                                   feature<"n">(count(sliding(1s)).where(x > 0)),
+                                   feature<"since">(time_since_last(lifetime())))
+        .with_allowed_lateness(100ms);
 
 ev event(std::int64_t i) {
   // 100 entities, an event every 10 ms in total, values with a repeating pattern.
@@ -108,8 +124,8 @@ TEST_CASE("online: reads and steady-state ingest do not allocate", "[online][all
 
 TEST_CASE("online: reads of std::string keys by view do not allocate", "[online][allocation]") {
   constexpr auto nx = field<noalloc_test::named_ev, "x">;
-  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(
-      feature<"sum">(sum(nx, sliding(1s))), feature<"n">(count(lifetime())));
+  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(feature<"sum">(sum(nx, sliding(1s))),
+                                                                               feature<"n">(count(lifetime())));
   online::evaluator on(named);
   // Keys longer than any small-string buffer, so a std::string copy would allocate.
   auto key = [](int k) { return "a-user-name-longer-than-sso-" + std::to_string(k); };
@@ -133,15 +149,16 @@ TEST_CASE("online: reads of std::string keys by view do not allocate", "[online]
 TEST_CASE("snapshot: a length claiming gigabytes in a small file allocates nothing large",
           "[online][allocation][serial]") {
   constexpr auto nx = field<noalloc_test::named_ev, "x">;
-  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(
-      feature<"sum">(sum(nx, sliding(1s))), feature<"n">(count(last_n(4))));
+  constexpr auto named = define_features<noalloc_test::named_ev, "user", "ts">(feature<"sum">(sum(nx, sliding(1s))),
+                                                                               feature<"n">(count(last_n(4))));
   online::evaluator on(named);
   REQUIRE(on.ingest({"user", 1, 1.0}) == online::ingest_outcome::accepted);
   const std::string good = *serial::snapshot(on);
   using skewless_test::le;
   for (const auto& [from, to] :
        {std::pair{le<std::uint64_t>(4) + "user", le<std::uint64_t>(std::uint64_t{1} << 31) + "user"},
-        std::pair{le<std::uint64_t>(1) + le<std::int64_t>(1), le<std::uint64_t>(std::uint64_t{1} << 35) + le<std::int64_t>(1)}}) {
+        std::pair{le<std::uint64_t>(1) + le<std::int64_t>(1),
+                  le<std::uint64_t>(std::uint64_t{1} << 35) + le<std::int64_t>(1)}}) {
     std::string p = skewless_test::payload(good);
     REQUIRE(skewless_test::replace_once(p, from, to));
     const std::string hostile = skewless_test::reframe(good, p);

@@ -42,33 +42,31 @@ constexpr auto x = field<ev, "x">;
 // another feature, and one that differs only in its window (not shared).
 constexpr auto twice = define_features<ev, "user", "ts">(
                            feature<"q">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40)))),
-                           feature<"m">(max(x, sliding(us(300)))),
-                           feature<"k">(last_k<3>(x, lifetime())),
+                           feature<"m">(max(x, sliding(us(300)))), feature<"k">(last_k<3>(x, lifetime())),
                            feature<"q_again">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40)))),
                            feature<"m_plus">(max(x, sliding(us(300))) + 1.0),
-                           feature<"k_again">(last_k<3>(x, lifetime())),
-                           feature<"m_other">(max(x, sliding(us(200)))))
+                           feature<"k_again">(last_k<3>(x, lifetime())), feature<"m_other">(max(x, sliding(us(200)))))
                            .with_allowed_lateness(us(60));
 
 // The same set with the copies made distinct by a filter that passes every value but
 // NaN (which no aggregate takes anyway): nothing is shared, each copy computed on its own.
 constexpr double lowest = -std::numeric_limits<double>::infinity();
-constexpr auto distinct = define_features<ev, "user", "ts">(
-                              feature<"q">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40)))),
-                              feature<"m">(max(x, sliding(us(300)))),
-                              feature<"k">(last_k<3>(x, lifetime())),
-                              feature<"q_again">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40))).where(x >= lowest)),
-                              feature<"m_plus">(max(x, sliding(us(300))).where(x >= lowest) + 1.0),
-                              feature<"k_again">(last_k<3>(x, lifetime()).where(x >= lowest)),
-                              feature<"m_other">(max(x, sliding(us(200)))))
-                              .with_allowed_lateness(us(60));
+constexpr auto distinct =
+    define_features<ev, "user", "ts">(
+        feature<"q">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40)))), feature<"m">(max(x, sliding(us(300)))),
+        feature<"k">(last_k<3>(x, lifetime())),
+        feature<"q_again">(approx_quantile<0.5, 0.9>(x, tiled(us(400), us(40))).where(x >= lowest)),
+        feature<"m_plus">(max(x, sliding(us(300))).where(x >= lowest) + 1.0),
+        feature<"k_again">(last_k<3>(x, lifetime()).where(x >= lowest)), feature<"m_other">(max(x, sliding(us(200)))))
+        .with_allowed_lateness(us(60));
 using twice_t = std::remove_cvref_t<decltype(twice)>;
 using distinct_t = std::remove_cvref_t<decltype(distinct)>;
 
 std::vector<ev> random_stream(std::uint64_t seed, int n, bool nan = true) {
   std::mt19937_64 rng(seed);
-  const double specials[] = {std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-                             -0.0, 1e-300, 1e300, std::numeric_limits<double>::quiet_NaN()};
+  const double specials[] = {
+      std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), -0.0, 1e-300, 1e300,
+      std::numeric_limits<double>::quiet_NaN()};
   std::vector<ev> out;
   std::int64_t t = 0;
   for (int i = 0; i < n; ++i) {

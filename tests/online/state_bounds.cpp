@@ -41,18 +41,17 @@ std::size_t set_bytes_after(const FS& fs, std::int64_t minutes, std::int64_t eve
 template <class Agg>
 std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_per_minute,
                         std::int64_t distinct = 977) {
-  return set_bytes_after(define_features<bounds::ev, "user", "ts">(feature<"f">(a)), minutes,
-                         events_per_minute, distinct);
+  return set_bytes_after(define_features<bounds::ev, "user", "ts">(feature<"f">(a)), minutes, events_per_minute,
+                         distinct);
 }
 
 template <class Agg>
 void check_tiled_bound(const Agg& a) {
-  using tile = typename online::window_state<parts_of_v<Agg>, tiled_window>::tile;
+  using tile = typename online::parts_window<parts_of_v<Agg>, tiled_window>::tile;
   const std::size_t tiles = static_cast<std::size_t>(a.window.width_us / a.window.hop_us) + 1;
-  const std::size_t bound =
-      sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
-          feature<"f">(a)))>::entity_state) +
-      2 * tiles * sizeof(tile);  // live tiles, times the buffer's growth factor
+  const std::size_t bound = sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
+                                       feature<"f">(a)))>::entity_state) +
+                            2 * tiles * sizeof(tile);           // live tiles, times the buffer's growth factor
   const std::int64_t minutes = 3 * a.window.width_us / minute;  // three windows of history
   const std::size_t slow = bytes_after(a, minutes, 1);
   const std::size_t fast = bytes_after(a, minutes, 12);
@@ -69,10 +68,9 @@ template <class Agg>
 void check_tiled_state_bound(const Agg& a, std::size_t state_heap_per_tile) {
   using tile = typename online::state_window<state_of_t<Agg>, tiled_window>::tile;
   const std::size_t tiles = static_cast<std::size_t>(a.window.width_us / a.window.hop_us) + 1;
-  const std::size_t bound =
-      sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
-          feature<"f">(a)))>::entity_state) +
-      2 * tiles * sizeof(tile) + tiles * state_heap_per_tile;
+  const std::size_t bound = sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
+                                       feature<"f">(a)))>::entity_state) +
+                            2 * tiles * sizeof(tile) + tiles * state_heap_per_tile;
   const std::int64_t minutes = 3 * a.window.width_us / minute;
   const std::size_t slow = bytes_after(a, minutes, 1, 10);
   const std::size_t fast = bytes_after(a, minutes, 12, 10);
@@ -108,8 +106,8 @@ TEST_CASE("state: sliding(W) grows with the events in the window", "[online][mem
   constexpr auto w = sliding(24h);
   const std::size_t slow = bytes_after(sum(amount, w), 3 * 1440, 1);
   const std::size_t fast = bytes_after(sum(amount, w), 3 * 1440, 12);
-  CHECK(fast > 8 * slow);                          // the measurement sees the entries
-  CHECK(slow >= 1440 * sizeof(timed_value));      // at least one entry per event in W
+  CHECK(fast > 8 * slow);                     // the measurement sees the entries
+  CHECK(slow >= 1440 * sizeof(timed_value));  // at least one entry per event in W
 }
 
 TEST_CASE("state: sliding aggregates of one stream keep its entries once", "[online][memory]") {

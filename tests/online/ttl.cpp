@@ -36,9 +36,9 @@ using skewless_test::same_bits;
 
 namespace {
 constexpr auto x = field<ev, "x">;
-constexpr auto plain = define_features<ev, "user", "ts">(feature<"n">(count(lifetime())),
-                                                         feature<"sum_50">(sum(x, sliding(us(50)))),
-                                                         feature<"first">(first(x, lifetime())));
+constexpr auto plain =
+    define_features<ev, "user", "ts">(feature<"n">(count(lifetime())), feature<"sum_50">(sum(x, sliding(us(50)))),
+                                      feature<"first">(first(x, lifetime())));
 // TTL 10 us, lateness 5 us.
 constexpr auto with_ttl = plain.with_ttl(us(10)).with_allowed_lateness(us(5));
 using FS = std::remove_cvref_t<decltype(with_ttl)>;
@@ -90,8 +90,8 @@ TEST_CASE("ttl: lives, expired reads and the TTL rejections", "[online][ttl]") {
     return o;
   };
   CHECK(ingest(0, 1) == online::ingest_outcome::accepted);
-  CHECK(ingest(10, 2) == online::ingest_outcome::accepted);   // 10 after: same life
-  CHECK(ingest(21, 4) == online::ingest_outcome::accepted);   // 11 after: a new life
+  CHECK(ingest(10, 2) == online::ingest_outcome::accepted);              // 10 after: same life
+  CHECK(ingest(21, 4) == online::ingest_outcome::accepted);              // 11 after: a new life
   CHECK(ingest(19, 8) == online::ingest_outcome::rejected_before_life);  // within lateness, before the life
   CHECK(ingest(15, 8) == online::ingest_outcome::rejected_too_late);
   CHECK(ingest(25, 16) == online::ingest_outcome::accepted);
@@ -177,7 +177,8 @@ TEST_CASE("ttl: a snapshot keeps each life's start, and a hostile one is refused
   // The life's start follows the key "a" (its length, then the byte): 20 -> 21, after
   // the newest event, is refused whole and leaves the target untouched.
   std::string p = skewless_test::payload(*bytes);
-  REQUIRE(skewless_test::replace_once(p, skewless_test::le<std::uint64_t>(1) + "a" + skewless_test::le<std::int64_t>(20),
+  REQUIRE(skewless_test::replace_once(p,
+                                      skewless_test::le<std::uint64_t>(1) + "a" + skewless_test::le<std::int64_t>(20),
                                       skewless_test::le<std::uint64_t>(1) + "a" + skewless_test::le<std::int64_t>(21)));
   const std::string framed = skewless_test::reframe(*bytes, p);
   const std::string before = *serial::snapshot(back);
@@ -208,7 +209,8 @@ TEST_CASE("memory limit: advance_to evicts the least recently updated entities u
   online::evaluator on(plain);
   for (int i = 0; i < 1000; ++i) {
     // Entity i's newest event is at i (entity 999 the most recent), each with a few events.
-    for (int j = 2; j >= 0; --j) REQUIRE(on.ingest({"user-" + std::to_string(i), i - j, 1.0}) == online::ingest_outcome::accepted);
+    for (int j = 2; j >= 0; --j)
+      REQUIRE(on.ingest({"user-" + std::to_string(i), i - j, 1.0}) == online::ingest_outcome::accepted);
   }
   const std::size_t full = on.memory().total_bytes();
   on.set_memory_limit(full / 2);
@@ -219,7 +221,8 @@ TEST_CASE("memory limit: advance_to evicts the least recently updated entities u
   CHECK(kept < 600);
   CHECK(on.removals().evicted_for_memory == 1000 - kept);
   // The oldest went first: exactly the newest `kept` remain.
-  for (int i = 0; i < 1000; ++i) CHECK(on.contains("user-" + std::to_string(i)) == (i >= 1000 - static_cast<int>(kept)));
+  for (int i = 0; i < 1000; ++i)
+    CHECK(on.contains("user-" + std::to_string(i)) == (i >= 1000 - static_cast<int>(kept)));
   // Under the limit nothing more goes; without one nothing goes.
   REQUIRE(on.advance_to(1001).ok());
   CHECK(on.entity_count() == kept);
@@ -237,7 +240,8 @@ TEST_CASE("memory limit: advance_to evicts the least recently updated entities u
 
   // The concurrent evaluator splits the limit over its shards.
   online::concurrent_evaluator<std::remove_cvref_t<decltype(plain)>> con(plain, 4);
-  for (int i = 0; i < 1000; ++i) REQUIRE(con.ingest(ev{"user-" + std::to_string(i), i, 1.0}) == online::ingest_outcome::accepted);
+  for (int i = 0; i < 1000; ++i)
+    REQUIRE(con.ingest(ev{"user-" + std::to_string(i), i, 1.0}) == online::ingest_outcome::accepted);
   const std::size_t con_full = con.memory().total_bytes();
   con.set_memory_limit(con_full / 2);
   REQUIRE(con.advance_to(1000).ok());

@@ -17,8 +17,7 @@ using skewless_test::same_bits;
 
 namespace {
 
-constexpr unsigned all = part::count | part::sum | part::sum2 | part::min | part::max |
-                         part::first | part::last;
+constexpr unsigned all = part::count | part::sum | part::sum2 | part::min | part::max | part::first | part::last;
 
 void require_same_parts(const window_parts& p, const std::vector<timed_value>& expected_entries) {
   window_parts expect;
@@ -51,7 +50,7 @@ timed_value random_entry(std::mt19937_64& rng) {
 // gives where the evaluator could evict (for tiled: only at window starts).
 template <class W, class EvictPoint>
 void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point) {
-  online::window_state<all, W> state;
+  online::parts_window<all, W> state;
   std::vector<timed_value> live;
   std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();
   for (int step = 0; step < 60; ++step) {
@@ -76,8 +75,7 @@ void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point)
   }
 }
 
-TEST_CASE("window_state: tiled parts under random insertion order and eviction",
-          "[online][window_state]") {
+TEST_CASE("window_state: tiled parts under random insertion order and eviction", "[online][window_state]") {
   std::mt19937_64 rng(skewless_test::base_seed() + 12);
   for (int c = 0; c < skewless_test::scaled(300); ++c) {
     const std::int64_t hop = 1 + static_cast<std::int64_t>(rng() % 9);
@@ -86,12 +84,11 @@ TEST_CASE("window_state: tiled parts under random insertion order and eviction",
   }
 }
 
-TEST_CASE("window_state: last_n keeps the n greatest places and answers any newest k",
-          "[online][window_state]") {
+TEST_CASE("window_state: last_n keeps the n greatest places and answers any newest k", "[online][window_state]") {
   std::mt19937_64 rng(skewless_test::base_seed() + 13);
   for (int c = 0; c < skewless_test::scaled(300); ++c) {
     const last_n_window w{1 + static_cast<std::uint32_t>(rng() % 8)};
-    online::window_state<all, last_n_window> state;
+    online::parts_window<all, last_n_window> state;
     std::vector<timed_value> all_slots;
     for (int step = 0; step < 60; ++step) {
       timed_value e = random_entry(rng);

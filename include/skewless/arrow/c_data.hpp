@@ -76,3 +76,47 @@ struct ArrowArrayStream {
 #endif  // ARROW_C_STREAM_INTERFACE
 
 }  // extern "C"
+
+namespace skewless::inline v1::arrow {
+
+// Owns one ArrowArrayStream: taken from its source as the specification says a
+// consumer does (the source's release becomes nullptr), released once — when the
+// owner goes, on reset(), or by whoever it is handed on to with move_to(). The one
+// owner of a stream in skewless (Arrow readers, the streamed training set, Python).
+class owned_stream {
+ public:
+  owned_stream() = default;
+  explicit owned_stream(ArrowArrayStream& source) noexcept : s_(source) { source.release = nullptr; }
+  owned_stream(owned_stream&& o) noexcept : s_(o.s_) { o.s_.release = nullptr; }
+  owned_stream& operator=(owned_stream&& o) noexcept {
+    if (this != &o) {
+      reset();
+      s_ = o.s_;
+      o.s_.release = nullptr;
+    }
+    return *this;
+  }
+  owned_stream(const owned_stream&) = delete;
+  owned_stream& operator=(const owned_stream&) = delete;
+  ~owned_stream() { reset(); }
+
+  // The stream itself: to read from, or for a producer to fill (this then owns it).
+  [[nodiscard]] ArrowArrayStream* get() noexcept { return &s_; }
+  [[nodiscard]] bool live() const noexcept { return s_.release != nullptr; }
+  // Hands the stream to *out, whose holder releases it; this owns nothing after.
+  void move_to(ArrowArrayStream* out) noexcept {
+    *out = s_;
+    s_.release = nullptr;
+  }
+  void reset() noexcept {
+    if (s_.release != nullptr) {
+      s_.release(&s_);
+      s_.release = nullptr;
+    }
+  }
+
+ private:
+  ArrowArrayStream s_{};
+};
+
+}  // namespace skewless::inline v1::arrow

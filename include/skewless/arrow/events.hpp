@@ -60,16 +60,27 @@ namespace skewless::inline v1::arrow {
 namespace arrow_internal {
 
 // absl::StrCat takes absl::string_view, which need not be std::string_view.
-inline absl::string_view as_absl(std::string_view s) noexcept { return {s.data(), s.size()}; }
+inline absl::string_view as_absl(std::string_view s) noexcept {
+  return {s.data(), s.size()};
+}
 
 // What a column holds, from its format string.
 enum class kind : std::uint8_t {
   unsupported,
   boolean,
-  i8, i16, i32, i64,
-  u8, u16, u32, u64,
-  f32, f64,
-  utf8, large_utf8, utf8_view,
+  i8,
+  i16,
+  i32,
+  i64,
+  u8,
+  u16,
+  u32,
+  u64,
+  f32,
+  f64,
+  utf8,
+  large_utf8,
+  utf8_view,
   timestamp,
   fixed_size_list,
 };
@@ -84,7 +95,7 @@ struct column {
   // A dictionary-encoded column: `type` is the index type, `values` the dictionary.
   const ArrowArray* values = nullptr;
   kind values_type = kind::unsupported;
-  std::int64_t row0 = 0;  // the array's offset (added to every row)
+  std::int64_t row0 = 0;      // the array's offset (added to every row)
   std::int64_t row_base = 0;  // rows of the stream before this batch (for messages)
 
   [[nodiscard]] bool null_at(std::int64_t row) const noexcept {
@@ -114,8 +125,12 @@ inline kind kind_of(std::string_view f) noexcept {
   if (f.starts_with("+w:")) return kind::fixed_size_list;
   return kind::unsupported;
 }
-inline bool is_integer(kind k) noexcept { return k >= kind::i8 && k <= kind::u64; }
-inline bool is_string(kind k) noexcept { return k == kind::utf8 || k == kind::large_utf8 || k == kind::utf8_view; }
+inline bool is_integer(kind k) noexcept {
+  return k >= kind::i8 && k <= kind::u64;
+}
+inline bool is_string(kind k) noexcept {
+  return k == kind::utf8 || k == kind::large_utf8 || k == kind::utf8_view;
+}
 
 // Integer value at physical index i (offset included) of a fixed-width integer or
 // boolean buffer, widened: signed kinds to int64, unsigned to uint64 (as `negative` +
@@ -161,9 +176,14 @@ bool fits(const wide_int& w, T& out) noexcept {
   }
 }
 
+// The one shape of a column's error: "skewless: column '<name>' <what...>", with the
+// row (counted from the stream's start) for a value's error.
+template <class... Parts>
+absl::Status column_problem(std::string_view name, const Parts&... what) {
+  return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(name), "' ", what...));
+}
 inline absl::Status column_error(const column& c, std::int64_t row, std::string_view what) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("skewless: column '", as_absl(c.name), "' row ", c.row_base + row, ": ", as_absl(what)));
+  return column_problem(c.name, "row ", c.row_base + row, ": ", as_absl(what));
 }
 
 // A timestamp column's value in microseconds (floor for nanoseconds); false on overflow.
@@ -218,57 +238,63 @@ inline absl::Status describe(const ArrowSchema& s, const ArrowArray& a, column& 
   c.array = &a;
   c.row0 = a.offset;
   const std::string_view f = s.format == nullptr ? "" : s.format;
-  if (a.offset < 0 || a.length < 0) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a negative offset or length"));
+  if (a.offset < 0 || a.length < 0) return column_problem(c.name, "has a negative offset or length");
   if (s.dictionary != nullptr) {
     c.type = kind_of(f);
     if (!is_integer(c.type) || a.dictionary == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is dictionary-encoded with index type '", as_absl(f), "'; integer indices and a dictionary are required"));
+      return column_problem(c.name, "is dictionary-encoded with index type '", as_absl(f),
+                            "'; integer indices and a dictionary are required");
     }
     c.values = a.dictionary;
     c.values_type = kind_of(s.dictionary->format == nullptr ? "" : s.dictionary->format);
     if (!is_string(c.values_type) || c.values->n_buffers < 3 || c.values->offset < 0 || c.values->length < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a dictionary of '", as_absl(s.dictionary->format == nullptr ? "" : s.dictionary->format), "'; only dictionaries of utf8, large_utf8 or utf8_view strings are read"));
+      return column_problem(c.name, "is a dictionary of '",
+                            as_absl(s.dictionary->format == nullptr ? "" : s.dictionary->format),
+                            "'; only dictionaries of utf8, large_utf8 or utf8_view strings are read");
     }
-    if (a.n_buffers < 2 || (a.length > 0 && a.buffers[1] == nullptr)) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has no index buffer"));
+    if (a.n_buffers < 2 || (a.length > 0 && a.buffers[1] == nullptr))
+      return column_problem(c.name, "has no index buffer");
     return absl::OkStatus();
   }
   c.type = kind_of(f);
   switch (c.type) {
     case kind::unsupported:
-      return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has Arrow type '", as_absl(f), "', which no event field takes"));
+      return column_problem(c.name, "has Arrow type '", as_absl(f), "', which no event field takes");
     case kind::timestamp:
       switch (f[2]) {
         case 's': c.micros_per_unit = 1'000'000; break;
         case 'm': c.micros_per_unit = 1'000; break;
         case 'u': c.micros_per_unit = 1; break;
         case 'n': c.micros_per_unit = 0; break;
-        default: return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has an unknown timestamp unit in '", as_absl(f), "'"));
+        default: return column_problem(c.name, "has an unknown timestamp unit in '", as_absl(f), "'");
       }
       break;
     case kind::fixed_size_list: {
       std::int64_t n = 0;
       for (char ch : f.substr(3)) {
-        if (ch < '0' || ch > '9' || n > (std::int64_t{1} << 40)) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a malformed list size in '", as_absl(f), "'"));
+        if (ch < '0' || ch > '9' || n > (std::int64_t{1} << 40))
+          return column_problem(c.name, "has a malformed list size in '", as_absl(f), "'");
         n = n * 10 + (ch - '0');
       }
       c.list_size = n;
       if (s.n_children != 1 || a.n_children != 1 || s.children == nullptr || a.children == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a list without one child"));
+        return column_problem(c.name, "is a list without one child");
       }
       const kind element = kind_of(s.children[0]->format == nullptr ? "" : s.children[0]->format);
       if (element != kind::f32 && element != kind::f64) {
-        return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' is a list of '", as_absl(s.children[0]->format), "'; vector fields take lists of float32 or float64"));
+        return column_problem(c.name, "is a list of '", as_absl(s.children[0]->format),
+                              "'; vector fields take lists of float32 or float64");
       }
       c.values = a.children[0];
       c.values_type = element;
-      if (c.values->offset < 0 || c.values->n_buffers < 2) return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has a malformed list child"));
+      if (c.values->offset < 0 || c.values->n_buffers < 2) return column_problem(c.name, "has a malformed list child");
       return absl::OkStatus();
     }
     default: break;
   }
   const std::int64_t need = is_string(c.type) ? 3 : 2;
   if (a.n_buffers < need || (a.length > 0 && a.buffers[1] == nullptr)) {
-    return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(c.name), "' has ", a.n_buffers, " buffers; its type '", as_absl(f), "' needs ", need));
+    return column_problem(c.name, "has ", a.n_buffers, " buffers; its type '", as_absl(f), "' needs ", need);
   }
   return absl::OkStatus();
 }
@@ -285,7 +311,8 @@ absl::Status read_field(const column& c, std::int64_t row, T& out) {
       out = static_cast<T>(static_cast<const double*>(c.array->buffers[1])[i]);
       if constexpr (std::is_same_v<T, float>) {
         const double d = static_cast<const double*>(c.array->buffers[1])[i];
-        if (!std::isnan(d) && static_cast<double>(out) != d) return column_error(c, row, "a float64 value a float field cannot hold exactly");
+        if (!std::isnan(d) && static_cast<double>(out) != d)
+          return column_error(c, row, "a float64 value a float field cannot hold exactly");
       }
     } else if (c.type == kind::f32) {
       out = static_cast<T>(static_cast<const float*>(c.array->buffers[1])[i]);
@@ -318,7 +345,8 @@ absl::Status read_field(const column& c, std::int64_t row, T& out) {
       } else if (is_string(c.type)) {
         if (!string_in(*c.array, c.type, i, v)) return column_error(c, row, "malformed string offsets");
       } else {
-        return column_error(c, row, "not a string column; a string field takes utf8, large_utf8, utf8_view or a dictionary of them");
+        return column_error(
+            c, row, "not a string column; a string field takes utf8, large_utf8, utf8_view or a dictionary of them");
       }
       out.assign(v.data(), v.size());
       return absl::OkStatus();
@@ -329,33 +357,40 @@ absl::Status read_field(const column& c, std::int64_t row, T& out) {
       } else if (c.type == kind::i64) {
         us = static_cast<const std::int64_t*>(c.array->buffers[1])[i];
       } else {
-        return column_error(c, row, "not a timestamp column; an absl::Time field takes timestamp or int64 microseconds");
+        return column_error(c, row,
+                            "not a timestamp column; an absl::Time field takes timestamp or int64 microseconds");
       }
       out = absl::FromUnixMicros(us);
       return absl::OkStatus();
     } else if constexpr (std::is_enum_v<T>) {
       std::underlying_type_t<T> u{};
-      if (!is_integer(c.type)) return column_error(c, row, "not an integer column; an enum field takes its underlying integer");
-      if (!fits(int_at(c.type, c.array->buffers[1], i), u)) return column_error(c, row, "a value outside the enum's underlying type");
+      if (!is_integer(c.type))
+        return column_error(c, row, "not an integer column; an enum field takes its underlying integer");
+      if (!fits(int_at(c.type, c.array->buffers[1], i), u))
+        return column_error(c, row, "a value outside the enum's underlying type");
       out = static_cast<T>(u);
       return absl::OkStatus();
     } else if constexpr (std::is_integral_v<T>) {
       if (c.type == kind::timestamp) {
         std::int64_t us = 0;
-        if (!std::is_same_v<T, std::int64_t>) return column_error(c, row, "a timestamp, which only an int64 (microseconds) field takes");
+        if (!std::is_same_v<T, std::int64_t>)
+          return column_error(c, row, "a timestamp, which only an int64 (microseconds) field takes");
         if (!timestamp_micros(c, row, us)) return column_error(c, row, "a timestamp beyond the microsecond range");
         out = static_cast<T>(us);
         return absl::OkStatus();
       }
       if (!is_integer(c.type) && c.type != kind::boolean) {
-        return column_error(c, row, "not an integer column; an integer field takes int8..int64, uint8..uint64, bool or timestamp");
+        return column_error(
+            c, row, "not an integer column; an integer field takes int8..int64, uint8..uint64, bool or timestamp");
       }
-      if (!fits(int_at(c.type, c.array->buffers[1], i), out)) return column_error(c, row, "a value outside the field's integer type");
+      if (!fits(int_at(c.type, c.array->buffers[1], i), out))
+        return column_error(c, row, "a value outside the field's integer type");
       return absl::OkStatus();
     } else if constexpr (fixed_vector_size<T>::value > 0) {
       constexpr std::size_t n = fixed_vector_size<T>::value;
       if (c.type != kind::fixed_size_list || c.list_size != static_cast<std::int64_t>(n)) {
-        return column_error(c, row, absl::StrCat("not a fixed_size_list of ", n, "; the vector field has ", n, " elements"));
+        return column_error(c, row,
+                            absl::StrCat("not a fixed_size_list of ", n, "; the vector field has ", n, " elements"));
       }
       column element;
       element.name = c.name;
@@ -423,8 +458,7 @@ inline absl::Status find_column(const ArrowSchema& schema, const ArrowArray& bat
     if (cs == nullptr || cs->name == nullptr || name != cs->name) continue;
     const ArrowArray* ca = batch.children[k];
     if (ca == nullptr || ca->length < batch.offset + batch.length) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("skewless: column '", as_absl(name), "' is shorter than the record batch"));
+      return column_problem(name, "is shorter than the record batch");
     }
     absl::Status s = describe(*cs, *ca, c);
     c.row0 += batch.offset;  // a sliced batch: its rows start there in every child
@@ -511,9 +545,8 @@ class batch_source {
   }
   absl::Status stream_error(std::string_view what, int code) const {
     const char* msg = stream_->get_last_error != nullptr ? stream_->get_last_error(stream_) : nullptr;
-    return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", as_absl(what),
-                                                   " (errno ", code, ")", msg != nullptr ? ": " : "",
-                                                   msg != nullptr ? msg : ""));
+    return absl::InvalidArgumentError(absl::StrCat("skewless: the Arrow stream failed to ", as_absl(what), " (errno ",
+                                                   code, ")", msg != nullptr ? ": " : "", msg != nullptr ? msg : ""));
   }
 
   ArrowArrayStream* stream_;

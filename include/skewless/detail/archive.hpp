@@ -34,9 +34,7 @@ namespace skewless::inline v1::detail {
 // containers still grow only as elements are read).
 class load_budget {
  public:
-  load_budget(std::istream& in, std::uint64_t size) : in_(&in), size_(size), previous_(current()) {
-    current() = this;
-  }
+  load_budget(std::istream& in, std::uint64_t size) : in_(&in), size_(size), previous_(current()) { current() = this; }
   ~load_budget() { current() = previous_; }
   load_budget(const load_budget&) = delete;
   load_budget& operator=(const load_budget&) = delete;
@@ -68,8 +66,7 @@ template <class Archive>
   cereal::size_type n = 0;
   ar(cereal::make_size_tag(n));
   if (const auto left = load_budget::left(); left && n > *left / min_bytes) {
-    corrupt("claims " + std::to_string(n) + " items but has only " + std::to_string(*left) +
-            " bytes left");
+    corrupt("claims " + std::to_string(n) + " items but has only " + std::to_string(*left) + " bytes left");
   }
   return n;
 }
@@ -135,8 +132,10 @@ void load_optional(Archive& ar, std::optional<T>& o) {
 // One serialize for both directions (cereal archives say which by is_loading).
 template <class Archive, class T>
 void optional_field(Archive& ar, std::optional<T>& o) {
-  if constexpr (Archive::is_loading::value) load_optional(ar, o);
-  else save_optional(ar, o);
+  if constexpr (Archive::is_loading::value)
+    load_optional(ar, o);
+  else
+    save_optional(ar, o);
 }
 
 }  // namespace skewless::inline v1::detail

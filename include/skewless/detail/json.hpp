@@ -29,9 +29,9 @@ struct json {
   enum class kind : std::uint8_t { null, boolean, integer, string, array, object };
   kind type = kind::null;
   bool flag = false;
-  std::string text;  // a string's characters, or an integer's decimal digits
-  std::vector<json> items;               // an array's; an object's member values
-  std::vector<std::string> names;        // an object's member names, in written order
+  std::string text;                // a string's characters, or an integer's decimal digits
+  std::vector<json> items;         // an array's; an object's member values
+  std::vector<std::string> names;  // an object's member names, in written order
 
   static json string_of(std::string_view s) {
     json j;
@@ -213,10 +213,14 @@ class parser {
     for (int i = 0; i < 4; ++i) {
       const char h = in_[at_++];
       v <<= 4;
-      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
-      else return fail_bool("a bad \\u escape");
+      if (h >= '0' && h <= '9')
+        v |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f')
+        v |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F')
+        v |= static_cast<unsigned>(h - 'A' + 10);
+      else
+        return fail_bool("a bad \\u escape");
     }
     return true;
   }
@@ -358,12 +362,13 @@ class parser {
 }
 
 // Typed reads of a member, each with a status naming what is missing or wrong.
-[[nodiscard]] inline absl::StatusOr<const json*> member(const json& object, std::string_view key,
-                                                       json::kind type) {
+[[nodiscard]] inline absl::StatusOr<const json*> member(const json& object, std::string_view key, json::kind type) {
   const json* v = object.type == json::kind::object ? object.find(key) : nullptr;
-  if (v == nullptr) return absl::InvalidArgumentError(absl::StrCat("skewless: JSON has no member \"", std::string(key), "\""));
+  if (v == nullptr)
+    return absl::InvalidArgumentError(absl::StrCat("skewless: JSON has no member \"", std::string(key), "\""));
   if (v->type != type) {
-    return absl::InvalidArgumentError(absl::StrCat("skewless: JSON member \"", std::string(key), "\" has the wrong type"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("skewless: JSON member \"", std::string(key), "\" has the wrong type"));
   }
   return v;
 }

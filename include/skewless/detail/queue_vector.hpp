@@ -2,10 +2,10 @@
 //
 // A growable ring buffer with indexed access: push_back and pop_front are O(1), and
 // insertion in the middle shifts the elements on its shorter side (late events land
-// near the back, or before a long run of equal times). Window state is mostly push_back / pop_front with rare in-place inserts; a
-// ring reuses the slots the front frees, so a sliding window's buffer is one block of
-// its live entries plus at most half again (it grows by 1.5x and halves when three
-// quarters are free), and nothing moves as the window slides.
+// near the back, or before a long run of equal times). Window state is mostly push_back / pop_front with rare in-place
+// inserts; a ring reuses the slots the front frees, so a sliding window's buffer is one block of its live entries plus
+// at most half again (it grows by 1.5x and halves when three quarters are free), and nothing moves as the window
+// slides.
 #pragma once
 
 #include <skewless/config.hpp>
@@ -47,9 +47,7 @@ class queue_vector {
       ++i_;
       return r;
     }
-    friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept {
-      return a.i_ == b.i_;
-    }
+    friend bool operator==(const const_iterator& a, const const_iterator& b) noexcept { return a.i_ == b.i_; }
 
    private:
     const queue_vector* q_ = nullptr;
@@ -162,8 +160,10 @@ class queue_vector {
   [[nodiscard]] std::size_t partition_between(std::size_t lo, std::size_t hi, Pred pred) const {
     while (lo < hi) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (pred((*this)[mid])) lo = mid + 1;
-      else hi = mid;
+      if (pred((*this)[mid]))
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     return lo;
   }

@@ -125,8 +125,10 @@ class small_vector {
     size_ = o.size_;
   }
   void take(small_vector& o) noexcept {
-    if (o.on_heap()) heap_ = o.heap_;
-    else std::memcpy(static_cast<void*>(inline_), o.inline_, o.size_ * sizeof(T));
+    if (o.on_heap())
+      heap_ = o.heap_;
+    else
+      std::memcpy(static_cast<void*>(inline_), o.inline_, o.size_ * sizeof(T));
     size_ = o.size_;
     capacity_ = o.capacity_;
     o.capacity_ = N;

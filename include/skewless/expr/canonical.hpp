@@ -9,8 +9,8 @@
 #pragma once
 
 #include <skewless/expr/category.hpp>
-#include <skewless/expr/traits.hpp>
 #include <skewless/expr/time_traits.hpp>
+#include <skewless/expr/traits.hpp>
 #include <skewless/version.hpp>
 
 #include <bit>
@@ -231,8 +231,10 @@ constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
 // A vocabulary value as text: a string as itself, an integer in decimal.
 template <class Sink>
 constexpr void put_vocabulary_text(Sink& out, const category_literal& v) {
-  if (v.is_text) out.put(v.view());
-  else put_int(out, v.number);
+  if (v.is_text)
+    out.put(v.view());
+  else
+    put_int(out, v.number);
 }
 template <class Sink, category_literal... V>
 constexpr void put_vocabulary_entry(Sink& out, vocabulary_t<V...>*, std::size_t i) {

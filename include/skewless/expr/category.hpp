@@ -46,8 +46,7 @@ namespace skewless::inline v1 {
 
 // Types that can be a category: integers (and bool), enums and std::string.
 template <class T>
-inline constexpr bool is_categorical_v =
-    std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, std::string>;
+inline constexpr bool is_categorical_v = std::is_integral_v<T> || std::is_enum_v<T> || std::is_same_v<T, std::string>;
 
 // Names of an enum's values, for column names: count_by / sum_by over an enum field
 // name their columns feature[name] instead of feature[number]. Specialise it for your

@@ -23,8 +23,8 @@
 #include <cstdint>
 #include <string>
 #include <tuple>
-#include <utility>
 #include <type_traits>
+#include <utility>
 
 namespace skewless::inline v1 {
 
@@ -32,7 +32,9 @@ namespace skewless::inline v1 {
 template <class E, fixed_string Name>
 inline constexpr field_ref<E, Name> field{};
 
-[[nodiscard]] constexpr literal lit(double v) noexcept { return literal{v}; }
+[[nodiscard]] constexpr literal lit(double v) noexcept {
+  return literal{v};
+}
 
 // ---- windows ------------------------------------------------------------------
 
@@ -45,13 +47,14 @@ inline constexpr field_ref<E, Name> field{};
 }
 
 // Every event before the query time.
-[[nodiscard]] constexpr lifetime_window lifetime() noexcept { return {}; }
+[[nodiscard]] constexpr lifetime_window lifetime() noexcept {
+  return {};
+}
 
 // A window of `width` whose start hops in epoch-aligned tiles of `hop`:
 // floor((T - width) / hop) * hop <= ts < T. It covers between width and width + hop,
 // and online state per entity is bounded by width / hop + 1 tiles whatever the rate.
-[[nodiscard]] consteval tiled_window tiled(std::chrono::microseconds width,
-                                           std::chrono::microseconds hop) {
+[[nodiscard]] consteval tiled_window tiled(std::chrono::microseconds width, std::chrono::microseconds hop) {
   if (width.count() <= 0 || hop.count() <= 0) throw "skewless: tiled(W, H) needs W > 0 and H > 0";
   if (width.count() % hop.count() != 0) throw "skewless: tiled(W, H) needs W to be a multiple of H";
   if (width.count() > (std::int64_t{1} << 61)) throw "skewless: tiled(W, H): W is too large";
@@ -82,19 +85,25 @@ template <class T>
 using node_t = decltype(as_node(std::declval<const T&>()));
 
 template <class T>
-inline constexpr bool is_operand_v = is_skewless_v<std::remove_cvref_t<T>> ||
-                                     std::is_arithmetic_v<std::remove_cvref_t<T>> ||
-                                     std::is_enum_v<std::remove_cvref_t<T>>;
+inline constexpr bool is_operand_v =
+    is_skewless_v<std::remove_cvref_t<T>> || std::is_arithmetic_v<std::remove_cvref_t<T>> ||
+    std::is_enum_v<std::remove_cvref_t<T>>;
 
 // The enum type an operand carries: an enumerator's type, or an enum field's; else void.
 template <class T, class = void>
-struct enum_operand { using type = void; };
+struct enum_operand {
+  using type = void;
+};
 template <class T>
   requires std::is_enum_v<T>
-struct enum_operand<T> { using type = T; };
+struct enum_operand<T> {
+  using type = T;
+};
 template <class E, fixed_string N>
   requires std::is_enum_v<field_type_t<E, N>>
-struct enum_operand<field_ref<E, N>> { using type = field_type_t<E, N>; };
+struct enum_operand<field_ref<E, N>> {
+  using type = field_type_t<E, N>;
+};
 template <class T>
 using enum_operand_t = typename enum_operand<std::remove_cvref_t<T>>::type;
 
@@ -105,8 +114,7 @@ constexpr bool check_enum_operands() {
   using LE = enum_operand_t<L>;
   using RE = enum_operand_t<R>;
   constexpr bool equality = std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>;
-  constexpr bool feature_side = level_v<node_t<L>> == expr_level::feature ||
-                                level_v<node_t<R>> == expr_level::feature;
+  constexpr bool feature_side = level_v<node_t<L>> == expr_level::feature || level_v<node_t<R>> == expr_level::feature;
   if constexpr (feature_side) {
     static_assert(!feature_side,
                   "skewless: an aggregate is compared with an enumerator. Aggregates are "
@@ -129,8 +137,7 @@ constexpr bool check_enum_operands() {
 
 template <class L, class R>
 concept BinaryOperands = is_operand_v<L> && is_operand_v<R> &&
-                         (is_skewless_v<std::remove_cvref_t<L>> ||
-                          is_skewless_v<std::remove_cvref_t<R>>);
+                         (is_skewless_v<std::remove_cvref_t<L>> || is_skewless_v<std::remove_cvref_t<R>>);
 
 template <class Op, class L, class R>
 constexpr auto make_binary(const L& l, const R& r) {
@@ -153,27 +160,26 @@ constexpr auto make_binary(const L& l, const R& r) {
         return literal{0};
       }
     } else {
-    static_assert(feature_columns_v<LN> == 1 && feature_columns_v<RN> == 1,
-                  "skewless: an aggregate with several columns (first_k, last_k, "
-                  "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
-                  "own and cannot be used in arithmetic. Make it its own feature, or pick one "
-                  "value with a one-column aggregate (last, most_frequent, a single quantile).");
-    static_assert(
-        !((level_v<LN> == expr_level::row && level_v<RN> == expr_level::feature) ||
-          (level_v<LN> == expr_level::feature && level_v<RN> == expr_level::row)),
-        "skewless: an expression mixes a per-event field with an aggregate. A field "
-        "has a value per event, an aggregate one per window: put the field inside the "
-        "aggregate, e.g. sum(x * 2, w), not sum(x, w) + x.");
-    static_assert(same_event_v<LN, RN>,
-                  "skewless: an expression mixes fields of two different event structs. "
-                  "A feature set reads one event type; define features of the other "
-                  "event type in a feature set of their own.");
-    if constexpr (level_v<LN> != expr_level::feature && level_v<RN> != expr_level::feature) {
-      static_assert(is_numeric_expr_v<LN> && is_numeric_expr_v<RN>,
-                    "skewless: arithmetic and comparison need numeric operands; one "
-                    "operand is a non-numeric field (a string?).");
-    }
-    return binary<Op, LN, RN>{as_node(l), as_node(r)};
+      static_assert(feature_columns_v<LN> == 1 && feature_columns_v<RN> == 1,
+                    "skewless: an aggregate with several columns (first_k, last_k, "
+                    "top_k_frequency, approx_quantile, count_by, sum_by) is a feature on its "
+                    "own and cannot be used in arithmetic. Make it its own feature, or pick one "
+                    "value with a one-column aggregate (last, most_frequent, a single quantile).");
+      static_assert(!((level_v<LN> == expr_level::row && level_v<RN> == expr_level::feature) ||
+                      (level_v<LN> == expr_level::feature && level_v<RN> == expr_level::row)),
+                    "skewless: an expression mixes a per-event field with an aggregate. A field "
+                    "has a value per event, an aggregate one per window: put the field inside the "
+                    "aggregate, e.g. sum(x * 2, w), not sum(x, w) + x.");
+      static_assert(same_event_v<LN, RN>,
+                    "skewless: an expression mixes fields of two different event structs. "
+                    "A feature set reads one event type; define features of the other "
+                    "event type in a feature set of their own.");
+      if constexpr (level_v<LN> != expr_level::feature && level_v<RN> != expr_level::feature) {
+        static_assert(is_numeric_expr_v<LN> && is_numeric_expr_v<RN>,
+                      "skewless: arithmetic and comparison need numeric operands; one "
+                      "operand is a non-numeric field (a string?).");
+      }
+      return binary<Op, LN, RN>{as_node(l), as_node(r)};
     }
   }
 }
@@ -212,8 +218,10 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Kind& kind 
                 "skewless: the last argument of an aggregate must be a window: "
                 "sliding(W), tiled(W, H), last_n(n) or lifetime().");
   if constexpr (std::is_same_v<Arg, no_arg>) {
-    if constexpr (is_window_v<Window>) return aggregate<Kind, no_arg, Window, Pred>{arg, w, Pred{}, kind};
-    else return literal{0};
+    if constexpr (is_window_v<Window>)
+      return aggregate<Kind, no_arg, Window, Pred>{arg, w, Pred{}, kind};
+    else
+      return literal{0};
   } else {
     static_assert(!is_window_v<Arg>,
                   "skewless: a window was given where the aggregated value belongs. "
@@ -385,8 +393,7 @@ template <class A, class B>
   static_assert(vector_size_v<A> > 0 && vector_size_v<B> > 0,
                 "skewless: cosine(a, b) needs two vectors: vector fields (fixed-size Eigen "
                 "vectors or std::array) or vector aggregates such as mean(embedding, w).");
-  static_assert(vector_size_v<A> == vector_size_v<B>,
-                "skewless: cosine(a, b) needs vectors of the same size.");
+  static_assert(vector_size_v<A> == vector_size_v<B>, "skewless: cosine(a, b) needs vectors of the same size.");
   static_assert(level_v<A> == level_v<B>,
                 "skewless: cosine(a, b) compares two vector fields of the event, or two "
                 "vector aggregates; not one of each.");
@@ -589,13 +596,11 @@ consteval bool quantiles_valid() {
 // rank floor(q (n - 1)). approx_quantile<0.5, 0.99>(x, w) uses alpha = 1%.
 template <double... Qs, class X, class W, double Alpha = 0.01>
   requires expr_internal::is_operand_v<X>
-[[nodiscard]] constexpr auto approx_quantile(const X& x, const W& w,
-                                             relative_accuracy_t<Alpha> = {}) {
+[[nodiscard]] constexpr auto approx_quantile(const X& x, const W& w, relative_accuracy_t<Alpha> = {}) {
   static_assert(expr_internal::quantiles_valid<Qs...>(),
                 "skewless: approx_quantile<q...>(x, w) needs at least one quantile, each "
                 "in [0, 1]");
-  static_assert(Alpha >= 1e-6 && Alpha <= 0.25,
-                "skewless: approx_quantile: relative accuracy must be in [1e-6, 0.25]");
+  static_assert(Alpha >= 1e-6 && Alpha <= 0.25, "skewless: approx_quantile: relative accuracy must be in [1e-6, 0.25]");
   return expr_internal::make_aggregate<agg::approx_quantile<Alpha, Qs...>, true>(x, w);
 }
 
@@ -628,8 +633,7 @@ constexpr auto by_vocabulary(MakeOne make_one, const Key& key, vocabulary_t<V...
                 "skewless: the key of count_by / sum_by must be a per-event expression "
                 "(a field).");
   if constexpr (sizeof...(V) > 0) {
-    static_assert(vocabulary_distinct<V...>(),
-                  "skewless: count_by / sum_by: the vocabulary lists a value twice.");
+    static_assert(vocabulary_distinct<V...>(), "skewless: count_by / sum_by: the vocabulary lists a value twice.");
     using KN = node_t<Key>;
     if constexpr (is_field_ref<KN>::value) {
       using F = field_type_t<typename KN::event_type, KN::name>;
@@ -640,8 +644,7 @@ constexpr auto by_vocabulary(MakeOne make_one, const Key& key, vocabulary_t<V...
     }
     using eq = binary<op::eq, KN, literal>;
     using names = std::conditional_t<std::is_enum_v<row_type_t<KN>>,
-                                     enum_vocabulary<row_type_t<KN>, vocabulary_t<V...>>,
-                                     vocabulary_t<V...>>;
+                                     enum_vocabulary<row_type_t<KN>, vocabulary_t<V...>>, vocabulary_t<V...>>;
     return column_group<names, repeat_t<V, decltype(make_one(eq{}))>...>{
         {make_one(eq{as_node(key), literal{vocabulary_value(V)}})...}};
   } else {
@@ -658,33 +661,27 @@ template <class Key, category_literal... V, class W>
   requires expr_internal::is_operand_v<Key>
 [[nodiscard]] constexpr auto count_by(const Key& key, vocabulary_t<V...> vocab, const W& w) {
   expr_internal::check_category_argument<Key>();
-  return expr_internal::by_vocabulary(
-      [&](const auto& pred) { return count(w).where(pred); }, key, vocab);
+  return expr_internal::by_vocabulary([&](const auto& pred) { return count(w).where(pred); }, key, vocab);
 }
 // The exact sum of x per vocabulary value of a categorical key, one column each.
 template <class X, class Key, category_literal... V, class W>
   requires expr_internal::is_operand_v<X> && expr_internal::is_operand_v<Key>
 [[nodiscard]] constexpr auto sum_by(const X& x, const Key& key, vocabulary_t<V...> vocab, const W& w) {
   expr_internal::check_category_argument<Key>();
-  return expr_internal::by_vocabulary(
-      [&](const auto& pred) { return sum(x, w).where(pred); }, key, vocab);
+  return expr_internal::by_vocabulary([&](const auto& pred) { return sum(x, w).where(pred); }, key, vocab);
 }
 
 template <class Names, class... Items>
 template <class P>
 constexpr auto column_group<Names, Items...>::where(P p) const {
   return std::apply(
-      [&](const auto&... item) {
-        return column_group<Names, decltype(item.where(p))...>{{item.where(p)...}};
-      },
-      items);
+      [&](const auto&... item) { return column_group<Names, decltype(item.where(p))...>{{item.where(p)...}}; }, items);
 }
 
 template <class Kind, class Arg, class Window, class Pred>
 template <class P>
 constexpr auto aggregate<Kind, Arg, Window, Pred>::where(P p) const {
-  static_assert(!is_window_v<P>,
-                "skewless: where() takes a per-event condition, not a window.");
+  static_assert(!is_window_v<P>, "skewless: where() takes a per-event condition, not a window.");
   using PN = expr_internal::node_t<P>;
   static_assert(is_window_v<P> || level_v<PN> != expr_level::feature,
                 "skewless: where() takes a per-event condition (fields, constants, "

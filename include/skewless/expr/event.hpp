@@ -10,8 +10,8 @@
 
 #include <skewless/expr/fixed_string.hpp>
 
-#include <boost/hana/at_key.hpp>
 #include <boost/hana/accessors.hpp>
+#include <boost/hana/at_key.hpp>
 #include <boost/hana/concept/struct.hpp>
 #include <boost/hana/contains.hpp>
 #include <boost/hana/first.hpp>
@@ -40,16 +40,14 @@ constexpr auto hana_name_impl(std::index_sequence<I...>) {
 
 // The Hana compile-time string for a fixed_string, usable with hana::at_key.
 template <fixed_string Name>
-inline constexpr auto hana_name =
-    expr_internal::hana_name_impl<Name>(std::make_index_sequence<Name.size()>{});
+inline constexpr auto hana_name = expr_internal::hana_name_impl<Name>(std::make_index_sequence<Name.size()>{});
 
 template <class E, fixed_string Name>
 inline constexpr bool has_field_v = [] {
   if constexpr (!Event<E>) {
     return false;
   } else {
-    constexpr auto names =
-        boost::hana::transform(boost::hana::accessors<E>(), boost::hana::first);
+    constexpr auto names = boost::hana::transform(boost::hana::accessors<E>(), boost::hana::first);
     return decltype(boost::hana::contains(names, hana_name<Name>))::value;
   }
 }();
@@ -65,8 +63,7 @@ struct field_type {
 };
 template <class E, fixed_string Name>
 struct field_type<E, Name, true> {
-  using type = std::remove_cvref_t<decltype(boost::hana::at_key(std::declval<const E&>(),
-                                                                hana_name<Name>))>;
+  using type = std::remove_cvref_t<decltype(boost::hana::at_key(std::declval<const E&>(), hana_name<Name>))>;
 };
 }  // namespace expr_internal
 
@@ -87,37 +84,59 @@ inline constexpr bool is_numeric_v = std::is_arithmetic_v<T> || std::is_same_v<T
 // between compilers).
 template <class T>
 constexpr std::string_view type_name() noexcept {
-  if constexpr (std::is_same_v<T, bool>) return "bool";
-  else if constexpr (std::is_same_v<T, double>) return "f64";
-  else if constexpr (std::is_same_v<T, float>) return "f32";
+  if constexpr (std::is_same_v<T, bool>)
+    return "bool";
+  else if constexpr (std::is_same_v<T, double>)
+    return "f64";
+  else if constexpr (std::is_same_v<T, float>)
+    return "f32";
   else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
-    if constexpr (sizeof(T) == 1) return "i8";
-    else if constexpr (sizeof(T) == 2) return "i16";
-    else if constexpr (sizeof(T) == 4) return "i32";
-    else return "i64";
+    if constexpr (sizeof(T) == 1)
+      return "i8";
+    else if constexpr (sizeof(T) == 2)
+      return "i16";
+    else if constexpr (sizeof(T) == 4)
+      return "i32";
+    else
+      return "i64";
   } else if constexpr (std::is_integral_v<T>) {
-    if constexpr (sizeof(T) == 1) return "u8";
-    else if constexpr (sizeof(T) == 2) return "u16";
-    else if constexpr (sizeof(T) == 4) return "u32";
-    else return "u64";
+    if constexpr (sizeof(T) == 1)
+      return "u8";
+    else if constexpr (sizeof(T) == 2)
+      return "u16";
+    else if constexpr (sizeof(T) == 4)
+      return "u32";
+    else
+      return "u64";
   } else if constexpr (std::is_enum_v<T>) {
     // An enum is its underlying integer to every aggregate: named by it, not by the
     // enum's (compiler-dependent) spelling.
     using U = std::underlying_type_t<T>;
     if constexpr (std::is_signed_v<U>) {
-      if constexpr (sizeof(U) == 1) return "enum_i8";
-      else if constexpr (sizeof(U) == 2) return "enum_i16";
-      else if constexpr (sizeof(U) == 4) return "enum_i32";
-      else return "enum_i64";
+      if constexpr (sizeof(U) == 1)
+        return "enum_i8";
+      else if constexpr (sizeof(U) == 2)
+        return "enum_i16";
+      else if constexpr (sizeof(U) == 4)
+        return "enum_i32";
+      else
+        return "enum_i64";
     } else {
-      if constexpr (sizeof(U) == 1) return "enum_u8";
-      else if constexpr (sizeof(U) == 2) return "enum_u16";
-      else if constexpr (sizeof(U) == 4) return "enum_u32";
-      else return "enum_u64";
+      if constexpr (sizeof(U) == 1)
+        return "enum_u8";
+      else if constexpr (sizeof(U) == 2)
+        return "enum_u16";
+      else if constexpr (sizeof(U) == 4)
+        return "enum_u32";
+      else
+        return "enum_u64";
     }
-  } else if constexpr (std::is_same_v<T, std::string>) return "string";
-  else if constexpr (std::is_same_v<T, long double>) return "f80";
-  else return "opaque";
+  } else if constexpr (std::is_same_v<T, std::string>)
+    return "string";
+  else if constexpr (std::is_same_v<T, long double>)
+    return "f80";
+  else
+    return "opaque";
 }
 
 }  // namespace skewless::inline v1

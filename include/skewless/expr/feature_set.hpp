@@ -18,7 +18,6 @@
 #include <skewless/expr/canonical.hpp>
 #include <skewless/expr/dsl.hpp>
 #include <skewless/expr/key.hpp>
-#include <skewless/kernels/operators.hpp>
 
 #include <array>
 #include <chrono>
@@ -189,8 +188,7 @@ struct feature_set {
 
   // Every aggregate node of every feature, depth first, feature after feature.
   [[nodiscard]] constexpr auto aggregates() const {
-    return std::apply([](const auto&... f) { return std::tuple_cat(aggregates_of(f.expr)...); },
-                      features);
+    return std::apply([](const auto&... f) { return std::tuple_cat(aggregates_of(f.expr)...); }, features);
   }
   static constexpr std::size_t aggregate_count = (aggregate_count_v<decltype(Features::expr)> + ... + 0);
   // Values the aggregates produce: their output columns, in aggregates() order.
@@ -214,15 +212,6 @@ struct feature_set {
   static constexpr std::size_t column_offset =
       expr_internal::prefix_sums<feature_count>({feature_columns_v<decltype(Features::expr)>..., 0})[F];
 
-  // Writes every feature's columns into out[0, size) from the aggregates' values.
-  void eval_columns(const double* values, double* out) const noexcept {
-    [&]<std::size_t... F>(std::index_sequence<F...>) {
-      (eval_feature_columns<value_offset<F>>(std::get<F>(features).expr, values,
-                                             out + column_offset<F>),
-       ...);
-    }(std::make_index_sequence<feature_count>{});
-  }
-
   [[nodiscard]] static const key_type& key_of(const E& e) noexcept { return get_field<Key>(e); }
   [[nodiscard]] static std::int64_t time_of(const E& e) noexcept {
     return time_traits<time_type>::to_micros(get_field<Time>(e));
@@ -241,15 +230,14 @@ struct feature_set {
     out.put(":");
     out.put(time_traits<time_type>::name);
     out.put("\nrule strict\n");  // as of T uses ts < T
-    if (ttl_us > 0) {  // absent when there is none, so older fingerprints are unchanged
+    if (ttl_us > 0) {            // absent when there is none, so older fingerprints are unchanged
       out.put("ttl ");
       expr_internal::put_int(out, ttl_us);
       out.put(" us\n");
     }
     std::apply(
         [&](const auto&... f) {
-          ((out.put("feature "), out.put(f.name.view()), out.put(" = "),
-            write_canonical(out, f.expr), out.put("\n")),
+          ((out.put("feature "), out.put(f.name.view()), out.put(" = "), write_canonical(out, f.expr), out.put("\n")),
            ...);
         },
         features);
@@ -302,8 +290,7 @@ template <class E, fixed_string Key, fixed_string Time, class... Features>
                 "skewless: define_features takes features: wrap each expression as "
                 "feature<\"name\">(expr).");
   static_assert(sizeof...(Features) > 0, "skewless: a feature set needs at least one feature.");
-  if constexpr (Event<E> && has_field_v<E, Key> && has_field_v<E, Time> &&
-                (is_named_feature<Features>::value && ...)) {
+  if constexpr (Event<E> && has_field_v<E, Key> && has_field_v<E, Time> && (is_named_feature<Features>::value && ...)) {
     static_assert(is_key_type_v<field_type_t<E, Key>>,
                   "skewless: the entity key field must be hashable by skewless: an "
                   "integer type or std::string (a std::string_view or const char* field "
@@ -316,7 +303,8 @@ template <class E, fixed_string Key, fixed_string Time, class... Features>
                   "skewless: two features of the set have the same name; feature names "
                   "are column names and must be unique.");
     static_assert(((std::is_void_v<event_of_t<decltype(Features::expr)>> ||
-                   std::is_same_v<event_of_t<decltype(Features::expr)>, E>) && ...),
+                    std::is_same_v<event_of_t<decltype(Features::expr)>, E>) &&
+                   ...),
                   "skewless: a feature reads fields of another event struct than the "
                   "feature set's. A feature set reads one event type.");
     return feature_set<E, Key, Time, Features...>{{fs...}};

@@ -29,8 +29,7 @@ struct fixed_string {
 
 // Concatenation, for names built from parts: fixed_string("spend_") + fixed_string("1h").
 template <std::size_t N, std::size_t M>
-[[nodiscard]] constexpr fixed_string<N + M - 1> operator+(const fixed_string<N>& a,
-                                                        const fixed_string<M>& b) noexcept {
+[[nodiscard]] constexpr fixed_string<N + M - 1> operator+(const fixed_string<N>& a, const fixed_string<M>& b) noexcept {
   fixed_string<N + M - 1> out;
   std::copy_n(a.data, N - 1, out.data);
   std::copy_n(b.data, M, out.data + N - 1);

@@ -30,8 +30,8 @@ inline constexpr bool key_type_accepts = [] {
     return true;
   } else if constexpr (std::is_same_v<K, std::string>) {
     return std::is_convertible_v<const Arg&, std::string_view>;
-  } else if constexpr (std::is_integral_v<K> && std::is_integral_v<Arg> &&
-                       !std::is_same_v<Arg, bool> && !std::is_same_v<K, bool>) {
+  } else if constexpr (std::is_integral_v<K> && std::is_integral_v<Arg> && !std::is_same_v<Arg, bool> &&
+                       !std::is_same_v<K, bool>) {
     return std::numeric_limits<Arg>::min() >= 0
                ? std::numeric_limits<Arg>::digits <= std::numeric_limits<K>::digits
                : std::is_signed_v<K> && std::numeric_limits<Arg>::digits <= std::numeric_limits<K>::digits;

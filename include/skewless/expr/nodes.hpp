@@ -45,24 +45,60 @@ struct literal {
 // Operator tags. Their meaning (including missing-value rules) lives in
 // skewless/kernels/operators.hpp; here they are only names.
 namespace op {
-struct add { static constexpr std::string_view name = "add"; };
-struct sub { static constexpr std::string_view name = "sub"; };
-struct mul { static constexpr std::string_view name = "mul"; };
-struct div { static constexpr std::string_view name = "div"; };
-struct lt { static constexpr std::string_view name = "lt"; };
-struct le { static constexpr std::string_view name = "le"; };
-struct gt { static constexpr std::string_view name = "gt"; };
-struct ge { static constexpr std::string_view name = "ge"; };
-struct eq { static constexpr std::string_view name = "eq"; };
-struct ne { static constexpr std::string_view name = "ne"; };
-struct logical_and { static constexpr std::string_view name = "and"; };
-struct logical_or { static constexpr std::string_view name = "or"; };
-struct min2 { static constexpr std::string_view name = "min2"; };
-struct max2 { static constexpr std::string_view name = "max2"; };
-struct negate { static constexpr std::string_view name = "neg"; };
-struct logical_not { static constexpr std::string_view name = "not"; };
-struct abs { static constexpr std::string_view name = "abs"; };
-struct log1p { static constexpr std::string_view name = "log1p"; };
+struct add {
+  static constexpr std::string_view name = "add";
+};
+struct sub {
+  static constexpr std::string_view name = "sub";
+};
+struct mul {
+  static constexpr std::string_view name = "mul";
+};
+struct div {
+  static constexpr std::string_view name = "div";
+};
+struct lt {
+  static constexpr std::string_view name = "lt";
+};
+struct le {
+  static constexpr std::string_view name = "le";
+};
+struct gt {
+  static constexpr std::string_view name = "gt";
+};
+struct ge {
+  static constexpr std::string_view name = "ge";
+};
+struct eq {
+  static constexpr std::string_view name = "eq";
+};
+struct ne {
+  static constexpr std::string_view name = "ne";
+};
+struct logical_and {
+  static constexpr std::string_view name = "and";
+};
+struct logical_or {
+  static constexpr std::string_view name = "or";
+};
+struct min2 {
+  static constexpr std::string_view name = "min2";
+};
+struct max2 {
+  static constexpr std::string_view name = "max2";
+};
+struct negate {
+  static constexpr std::string_view name = "neg";
+};
+struct logical_not {
+  static constexpr std::string_view name = "not";
+};
+struct abs {
+  static constexpr std::string_view name = "abs";
+};
+struct log1p {
+  static constexpr std::string_view name = "log1p";
+};
 }  // namespace op
 
 // Element I of a fixed-size vector expression (a vector field).
@@ -147,19 +183,45 @@ struct period {
 // Aggregate kind tags. Their meaning lives in skewless/kernels/aggregates.hpp. A kind
 // with parameters holds them; the aggregate node keeps its kind by value.
 namespace agg {
-struct count { static constexpr std::string_view name = "count"; };
-struct sum { static constexpr std::string_view name = "sum"; };
-struct mean { static constexpr std::string_view name = "mean"; };
-struct min { static constexpr std::string_view name = "min"; };
-struct max { static constexpr std::string_view name = "max"; };
-struct first { static constexpr std::string_view name = "first"; };
-struct last { static constexpr std::string_view name = "last"; };
-struct time_since_first { static constexpr std::string_view name = "time_since_first"; };
-struct time_since_last { static constexpr std::string_view name = "time_since_last"; };
-struct var_samp { static constexpr std::string_view name = "var_samp"; };
-struct var_pop { static constexpr std::string_view name = "var_pop"; };
-struct stddev_samp { static constexpr std::string_view name = "stddev_samp"; };
-struct stddev_pop { static constexpr std::string_view name = "stddev_pop"; };
+struct count {
+  static constexpr std::string_view name = "count";
+};
+struct sum {
+  static constexpr std::string_view name = "sum";
+};
+struct mean {
+  static constexpr std::string_view name = "mean";
+};
+struct min {
+  static constexpr std::string_view name = "min";
+};
+struct max {
+  static constexpr std::string_view name = "max";
+};
+struct first {
+  static constexpr std::string_view name = "first";
+};
+struct last {
+  static constexpr std::string_view name = "last";
+};
+struct time_since_first {
+  static constexpr std::string_view name = "time_since_first";
+};
+struct time_since_last {
+  static constexpr std::string_view name = "time_since_last";
+};
+struct var_samp {
+  static constexpr std::string_view name = "var_samp";
+};
+struct var_pop {
+  static constexpr std::string_view name = "var_pop";
+};
+struct stddev_samp {
+  static constexpr std::string_view name = "stddev_samp";
+};
+struct stddev_pop {
+  static constexpr std::string_view name = "stddev_pop";
+};
 // Events per `per_us` of window length.
 struct rate {
   std::int64_t per_us;
@@ -195,7 +257,9 @@ struct last_k {
   static constexpr std::size_t k = K;
 };
 // Distinct values, exactly.
-struct distinct_count { static constexpr std::string_view name = "distinct_count"; };
+struct distinct_count {
+  static constexpr std::string_view name = "distinct_count";
+};
 // Distinct values, estimated with a HyperLogLog sketch of 2^Precision registers.
 template <unsigned Precision>
 struct approx_distinct_count {
@@ -211,7 +275,9 @@ struct approx_quantile {
   static constexpr double quantiles[sizeof...(Qs)] = {Qs...};
 };
 // The most frequent value; the K most frequent values, most frequent first.
-struct most_frequent { static constexpr std::string_view name = "most_frequent"; };
+struct most_frequent {
+  static constexpr std::string_view name = "most_frequent";
+};
 template <std::size_t K>
 struct top_k_frequency {
   static constexpr std::string_view name = "top_k_frequency";

@@ -1,7 +1,7 @@
 // skewless/expr/time_traits.hpp — which field types can be event time.
 //
 // Time is microseconds since the Unix epoch. An int64_t field is used as is; other
-// types (absl::Time, see skewless/detail/absl_time.hpp) specialise time_traits.
+// types (absl::Time, see skewless/adapters/absl_time.hpp) specialise time_traits.
 //
 //   template <> struct skewless::time_traits<my_clock_t> {
 //     static constexpr std::string_view name = "my_clock";

@@ -12,7 +12,7 @@
 // is an empty field. Fields with a comma, a quote or a line break are quoted (RFC 4180).
 #pragma once
 
-#include <skewless/batch/evaluate.hpp>
+#include <skewless/batch/result.hpp>
 #include <skewless/types.hpp>
 
 #include <absl/status/status.h>
@@ -90,8 +90,10 @@ template <class FS, class Key>
   out << line;
   for (std::size_t r = 0; r < spine.size() && out; ++r) {
     line.clear();
-    if constexpr (std::is_integral_v<Key>) io_internal::put_integer(line, spine[r].key);
-    else io_internal::put_field(line, std::string_view(spine[r].key));
+    if constexpr (std::is_integral_v<Key>)
+      io_internal::put_integer(line, spine[r].key);
+    else
+      io_internal::put_field(line, std::string_view(spine[r].key));
     line.push_back(',');
     io_internal::put_integer(line, spine[r].time_us);
     for (Eigen::Index c = 0; c < rows.values.cols(); ++c) {

@@ -85,9 +85,7 @@ struct aggregate_kernel {
 template <>
 struct aggregate_kernel<agg::count> {
   static constexpr unsigned parts = part::count;
-  static double finalize(const window_parts& p, std::int64_t) noexcept {
-    return static_cast<double>(p.count);
-  }
+  static double finalize(const window_parts& p, std::int64_t) noexcept { return static_cast<double>(p.count); }
 };
 
 template <>
@@ -195,8 +193,7 @@ struct aggregate_kernel<agg::rate> {
   template <class A>
   static double finalize(const A& a, const window_parts& p, std::int64_t t) noexcept {
     const std::int64_t length = window_end(a.window, t) - window_start(a.window, t);
-    return static_cast<double>(p.count) * static_cast<double>(a.kind.per_us) /
-           static_cast<double>(length);
+    return static_cast<double>(p.count) * static_cast<double>(a.kind.per_us) / static_cast<double>(length);
   }
 };
 
@@ -252,8 +249,7 @@ struct aggregate_kernel<agg::ewma<H>> {
 // The value of aggregate `a` from the parts of its window at query time t. Every
 // back-end calls this; nothing else computes an aggregate's value.
 template <class K, class A, class W, class P>
-[[nodiscard]] inline double finalize(const aggregate<K, A, W, P>& a, const window_parts& p,
-                                     std::int64_t t) noexcept {
+[[nodiscard]] inline double finalize(const aggregate<K, A, W, P>& a, const window_parts& p, std::int64_t t) noexcept {
   if constexpr (requires { aggregate_kernel<K>::finalize(a, p, t); }) {
     return aggregate_kernel<K>::finalize(a, p, t);
   } else {
@@ -264,8 +260,7 @@ template <class K, class A, class W, class P>
 // The value an event contributes to aggregate `a`, or nullopt when it does not enter
 // the aggregate's window (filtered out by where(), or its value is missing).
 template <class K, class A, class W, class P, class E>
-[[nodiscard]] inline std::optional<double> entry_value(const aggregate<K, A, W, P>& a,
-                                                       const E& event) noexcept {
+[[nodiscard]] inline std::optional<double> entry_value(const aggregate<K, A, W, P>& a, const E& event) noexcept {
   if (!passes(a.pred, event)) return std::nullopt;
   if constexpr (std::is_same_v<A, no_arg>) {
     return 0.0;
@@ -281,13 +276,14 @@ template <class K, class A, class W, class P, class E>
 // NaN, which sorts before every value under totalOrder ("no value" comes first among
 // equal times). Entry values are never NaN (NaN is missing), so isnan tells them apart.
 inline constexpr double no_entry = std::bit_cast<double>(std::uint64_t{0xfff8000000000000});
-[[nodiscard]] inline bool is_no_entry(double v) noexcept { return std::isnan(v); }
+[[nodiscard]] inline bool is_no_entry(double v) noexcept {
+  return std::isnan(v);
+}
 
 // What event `e` puts in aggregate `a`'s window: its entry, no_entry for a window that
 // counts events, or nothing.
 template <class K, class A, class W, class P, class E>
-[[nodiscard]] inline std::optional<double> window_slot(const aggregate<K, A, W, P>& a,
-                                                       const E& event) noexcept {
+[[nodiscard]] inline std::optional<double> window_slot(const aggregate<K, A, W, P>& a, const E& event) noexcept {
   const auto v = entry_value(a, event);
   if constexpr (counts_events_v<W>) {
     return v ? *v : no_entry;
@@ -328,9 +324,13 @@ using state_of_t = typename aggregate_kernel<kind_of_t<Agg>>::state;
 
 namespace kernels_internal {
 template <class Agg, bool = has_state_v<Agg>>
-struct state_or_absent { using type = absent; };
+struct state_or_absent {
+  using type = absent;
+};
 template <class Agg>
-struct state_or_absent<Agg, true> { using type = state_of_t<Agg>; };
+struct state_or_absent<Agg, true> {
+  using type = state_of_t<Agg>;
+};
 }  // namespace kernels_internal
 // The aggregate's state, or an empty stand-in for aggregates that have parts.
 template <class Agg>
@@ -347,7 +347,6 @@ template <class Agg, class State>
 inline void write_values(const Agg&, const State& s, std::int64_t t, double* out) {
   s.finalize(t, out);
 }
-
 
 // The invertible parts of a set of entries — count and the exact sums the aggregate
 // needs — that a back-end adds entries to, removes them from, merges and exports.

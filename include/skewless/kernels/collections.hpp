@@ -31,8 +31,8 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <iterator>
+#include <limits>
 #include <stdexcept>
 #include <vector>
 
@@ -241,8 +241,10 @@ class key_counts {
       const auto it = counts_.find(k);
       if (it == counts_.end()) continue;
       total_ -= std::min(it->second, c);
-      if (it->second <= c) counts_.erase(it);
-      else it->second -= c;
+      if (it->second <= c)
+        counts_.erase(it);
+      else
+        it->second -= c;
     }
   }
   // Takes one occurrence of k away (k must be counted); a count of 0 leaves the table.
@@ -337,9 +339,7 @@ class key_counts {
       };
       explicit items_view(const overlay* o) : o_(o) {}
       [[nodiscard]] iterator begin() const { return iterator(o_, o_->base_->counts_.begin(), 0); }
-      [[nodiscard]] iterator end() const {
-        return iterator(o_, o_->base_->counts_.end(), o_->changes_.size());
-      }
+      [[nodiscard]] iterator end() const { return iterator(o_, o_->base_->counts_.end(), o_->changes_.size()); }
 
      private:
       const overlay* o_;
@@ -493,9 +493,7 @@ class value_frequencies : public category_counts {
     // The K best by (count descending, key ascending), by insertion into a short list.
     std::array<item, K> best{};
     std::size_t n = 0;
-    auto better = [](const item& a, const item& b) {
-      return a.count != b.count ? a.count > b.count : a.key < b.key;
-    };
+    auto better = [](const item& a, const item& b) { return a.count != b.count ? a.count > b.count : a.key < b.key; };
     for (const item x : counts.items()) {
       if (n == K && !better(x, best[K - 1])) continue;
       std::size_t i = n < K ? n++ : K - 1;

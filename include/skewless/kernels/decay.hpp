@@ -48,11 +48,10 @@ namespace skewless::inline v1 {
       0x1.6a09e667f3bcdp+0, 0x1.7a11473eb0187p+0, 0x1.8ace5422aa0dbp+0, 0x1.9c49182a3f090p+0,
       0x1.ae89f995ad3adp+0, 0x1.c199bdd85529cp+0, 0x1.d5818dcfba487p+0, 0x1.ea4afa2a490dap+0};
   const double whole = std::floor(f);
-  const double g = f - whole;              // exact
-  const double k = std::floor(g * 16.0);   // exact
+  const double g = f - whole;                              // exact
+  const double k = std::floor(g * 16.0);                   // exact
   const double y = (g - k / 16.0) * 0x1.62e42fefa39efp-1;  // ln 2
-  constexpr double inv_fact[] = {1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0,
-                                 1.0 / 6.0,    0.5,         1.0,         1.0};
+  constexpr double inv_fact[] = {1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
   double p = 1.0 / 40320.0;  // 1/8!
   for (double c : inv_fact) p = std::fma(p, y, c);
   return std::ldexp(sixteenths[static_cast<int>(k)] * p, static_cast<int>(whole));
@@ -93,8 +92,7 @@ class decayed_ticks {
   // old to keep, leaves only with the last entry.)
   void remove(timed_value e) {
     const std::int64_t n = floor_div(e.ts, tick_us);
-    auto it = std::lower_bound(ticks_.begin(), ticks_.end(), n,
-                               [](const tick& x, std::int64_t v) { return x.n < v; });
+    auto it = std::lower_bound(ticks_.begin(), ticks_.end(), n, [](const tick& x, std::int64_t v) { return x.n < v; });
     if (it == ticks_.end() || it->n != n) return;  // dropped as too old
     const double w = pow2(phase(e.ts, n));
     it->sum.remove(e.value * w);
@@ -163,8 +161,7 @@ class decayed_ticks {
     return static_cast<double>(ts - n * tick_us) / static_cast<double>(HalfLifeUs);
   }
   tick& at(std::int64_t n) {
-    auto it = std::lower_bound(ticks_.begin(), ticks_.end(), n,
-                               [](const tick& x, std::int64_t v) { return x.n < v; });
+    auto it = std::lower_bound(ticks_.begin(), ticks_.end(), n, [](const tick& x, std::int64_t v) { return x.n < v; });
     if (it == ticks_.end() || it->n != n) {
       tick fresh;
       fresh.n = n;
@@ -180,7 +177,7 @@ class decayed_ticks {
                                [](const tick& x, std::int64_t v) { return x.n < v; });
     ticks_.erase(ticks_.begin(), it);
   }
-  double scaled_total(std::int64_t now, exact_sum tick::*part) const noexcept {
+  double scaled_total(std::int64_t now, exact_sum tick::* part) const noexcept {
     exact_sum total;
     for (const tick& x : ticks_) {
       if (now - x.n > horizon_ticks) continue;  // contributes nothing, by definition

@@ -54,15 +54,13 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
     const std::uint64_t q = t >> shift;
     const std::uint64_t half = std::uint64_t{1} << (shift - 1);
     const std::uint64_t rest = t & ((half << 1) - 1);
-    const std::uint64_t up =
-        (rest >= half ? 1u : 0u) & ((sticky || (rest & (half - 1)) != 0 ? 1u : 0u) | (q & 1));
+    const std::uint64_t up = (rest >= half ? 1u : 0u) & ((sticky || (rest & (half - 1)) != 0 ? 1u : 0u) | (q & 1));
     // (exponent field - 1) << 52 plus q (whose bit 52 is the hidden bit) is the
     // double's bits; adding the round-up carries into the exponent when q overflows
     // 53 bits, up to infinity. For a subnormal, field == 0 and q < 2^52.
     const int field = e + shift + 1074;  // >= 0
     constexpr std::uint64_t inf_bits = std::uint64_t{2047} << 52;
-    bits = field >= 2047 ? inf_bits
-                         : std::min((static_cast<std::uint64_t>(field) << 52) + q + up, inf_bits);
+    bits = field >= 2047 ? inf_bits : std::min((static_cast<std::uint64_t>(field) << 52) + q + up, inf_bits);
   } else if (shift == 64) {  // t / 2^64 is in [1/2, 1): 0 or the least subnormal
     bits = (t > (std::uint64_t{1} << 63) || sticky) ? 1 : 0;
   }
@@ -87,8 +85,8 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
 // negative, as round_u64 does; an exact zero is +0.0. L is a little-endian array of n
 // 32-bit limbs. Requires: if sticky, the result grid's unit is at least 4 * 2^e0
 // (callers keep two guard bits), so sticky only breaks ties.
-[[nodiscard]] inline double round_limbs(const std::uint32_t* limbs, int n, int e0,
-                                        bool sticky, bool negative) noexcept {
+[[nodiscard]] inline double round_limbs(const std::uint32_t* limbs, int n, int e0, bool sticky,
+                                        bool negative) noexcept {
   int top = n - 1;
   while (top >= 0 && limbs[top] == 0) --top;
   if (top < 0) return 0.0;
@@ -116,8 +114,8 @@ __extension__ using uint128 = unsigned __int128;  // GCC/Clang extension, silenc
 class exact_sum {
  public:
   static constexpr int chunk_bits = 32;
-  static constexpr int chunk_count = 67;   // chunk i weighs 2^(32 i - 1074)
-  static constexpr int inline_count = 5;   // chunks held without allocation
+  static constexpr int chunk_count = 67;  // chunk i weighs 2^(32 i - 1074)
+  static constexpr int inline_count = 5;  // chunks held without allocation
 
   exact_sum() noexcept = default;
   exact_sum(const exact_sum& o) { *this = o; }
@@ -311,9 +309,7 @@ class exact_sum {
     drop_rare_if_unused();
   }
 
-  [[noreturn]] static void throw_invalid() {
-    throw std::runtime_error("skewless: corrupt exact_sum in archive");
-  }
+  [[noreturn]] static void throw_invalid() { throw std::runtime_error("skewless: corrupt exact_sum in archive"); }
 
   // Adds sign * x (sign is +1 or -1). The hot path of every sum: no branch depends on
   // the value's bits except the rare ones (infinities, NaNs, zeros, a value outside
@@ -328,7 +324,8 @@ class exact_sum {
     }
     const std::uint64_t normal = biased != 0 ? 1 : 0;
     const std::uint64_t m = (b & ((std::uint64_t{1} << 52) - 1)) | (normal << 52);
-    if (m == 0) [[unlikely]] return;  // +-0 adds nothing
+    if (m == 0) [[unlikely]]
+      return;  // +-0 adds nothing
     // The weight of m's bit 0 is 2^(pos - 1074); m << sh spans chunks idx .. idx + 2.
     const auto pos = biased - static_cast<unsigned>(normal);
     const auto idx = static_cast<int>(pos / chunk_bits);
@@ -341,8 +338,7 @@ class exact_sum {
     const auto d1 = (static_cast<std::int64_t>(low >> 32) ^ s) - s;
     const auto d2 = (static_cast<std::int64_t>(high) ^ s) - s;
     const auto rel = static_cast<unsigned>(idx - base_);
-    std::int64_t* const c = !spilled_ && rel <= inline_count - 3 ? inline_.data() + rel
-                                                              : chunks_for(idx);
+    std::int64_t* const c = !spilled_ && rel <= inline_count - 3 ? inline_.data() + rel : chunks_for(idx);
     // Three scalar adds. Kept scalar on purpose: a vectorized pair of chunk adds
     // stores 16 bytes that the next value, landing one chunk over, cannot load
     // back by store forwarding, and that stall cost more than the adds.
@@ -350,7 +346,8 @@ class exact_sum {
     add_scalar(c[1], d1);
     add_scalar(c[2], d2);
     // Each addition moves a chunk by less than 2^32: 2^30 of them cannot overflow.
-    if (++pending_ >= (1u << 30)) [[unlikely]] normalize();
+    if (++pending_ >= (1u << 30)) [[unlikely]]
+      normalize();
   }
 
 #if defined(__GNUC__)
@@ -469,7 +466,8 @@ class exact_sum {
 
   // NaN if any NaN is present or both infinities are; else the infinity present.
   [[nodiscard]] std::optional<double> special_value() const noexcept {
-    if (!rare_) [[likely]] return std::nullopt;
+    if (!rare_) [[likely]]
+      return std::nullopt;
     const specials_count& k = rare_->specials;
     if (k.nan != 0 || (k.pos_inf != 0 && k.neg_inf != 0)) {
       return std::numeric_limits<double>::quiet_NaN();
@@ -607,13 +605,13 @@ class exact_sum {
       return kernels_internal::round_u64(w2, e + 128, (w1 | w0) != 0, negative);
     }
     const uint128 n = (uint128{w2} << 64) | w1;  // n >= 2^127
-    const uint128 q = n / divisor;                // q > 2^63
+    const uint128 q = n / divisor;               // q > 2^63
     const bool sticky = w0 != 0 || n % divisor != 0;
     return kernels_internal::round_u128(q, e + 64, sticky, negative);
   }
 
   std::array<std::int64_t, inline_count> inline_{};  // chunks base_ .. base_ + 4, unless spilled_
-  std::unique_ptr<rare_part> rare_;                    // infinities, NaNs, spilled chunks
+  std::unique_ptr<rare_part> rare_;                  // infinities, NaNs, spilled chunks
   std::uint32_t pending_ = 0;
   std::int16_t base_ = 0;
   bool spilled_ = false;  // the chunks are in rare_->full

@@ -105,10 +105,10 @@ class fixed_prefix {
     const std::uint64_t hi = a[2] - b[2] - (lo_a < lo_b ? 1 : 0);
     constexpr std::uint64_t low32 = 0xffffffffu;
     const auto d0 = static_cast<std::uint64_t>(lo), d1 = static_cast<std::uint64_t>(lo >> 64);
-    s.assign_inline({static_cast<std::int64_t>(d0 & low32), static_cast<std::int64_t>(d0 >> 32),
-                     static_cast<std::int64_t>(d1 & low32), static_cast<std::int64_t>(d1 >> 32),
-                     static_cast<std::int64_t>(hi)},
-                    base_);
+    s.assign_inline(
+        {static_cast<std::int64_t>(d0 & low32), static_cast<std::int64_t>(d0 >> 32),
+         static_cast<std::int64_t>(d1 & low32), static_cast<std::int64_t>(d1 >> 32), static_cast<std::int64_t>(hi)},
+        base_);
   }
 
  private:

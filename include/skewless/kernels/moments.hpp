@@ -48,7 +48,9 @@ inline void add_square(exact_sum& s, double x, int sign = +1) noexcept {
     s.remove(sq.lo);
   }
 }
-inline void remove_square(exact_sum& s, double x) noexcept { add_square(s, x, -1); }
+inline void remove_square(exact_sum& s, double x) noexcept {
+  add_square(s, x, -1);
+}
 
 namespace kernels_internal {
 
@@ -168,13 +170,13 @@ inline bool wide_div_small(wide_uint& w, std::uint64_t d) noexcept {
 
 // The correctly rounded variance of n values with exact sums s1 (of x) and s2 (of x^2,
 // built with add_square): divided by n (population) or n - 1 (sample).
-[[nodiscard]] inline double variance_round(std::uint64_t n, const exact_sum& s1,
-                                           const exact_sum& s2, bool sample) noexcept {
+[[nodiscard]] inline double variance_round(std::uint64_t n, const exact_sum& s1, const exact_sum& s2,
+                                           bool sample) noexcept {
   using namespace kernels_internal;
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   if (n == 0 || (sample && n == 1)) return nan;
-  if (s1.special()) return nan;                                        // an infinite value
-  if (s2.special()) return std::numeric_limits<double>::infinity();    // a square overflowed
+  if (s1.special()) return nan;                                      // an infinite value
+  if (s2.special()) return std::numeric_limits<double>::infinity();  // a square overflowed
   const auto v1 = s1.value();
   const auto v2 = s2.value();
   // X = S1^2 = A^2 2^(2 a), Y = n S2 = n B 2^b, both as integers over 2^e.

@@ -1,5 +1,5 @@
 // skewless/kernels/operators.hpp — what each operator of the DSL means, and the
-// evaluation of per-event and feature-level expressions.
+// evaluation of per-event and feature-level expressions (eval_row, eval_columns).
 //
 // Values are doubles; NaN means missing (SQL NULL). Arithmetic follows IEEE, so a
 // missing operand gives a missing result. Comparisons with a missing operand are
@@ -29,19 +29,27 @@ namespace skewless::inline v1 {
 namespace kernels_internal {
 inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();
 
-[[nodiscard]] inline double truth(bool b) noexcept { return b ? 1.0 : 0.0; }
+[[nodiscard]] inline double truth(bool b) noexcept {
+  return b ? 1.0 : 0.0;
+}
 }  // namespace kernels_internal
 
-[[nodiscard]] inline bool is_missing(double v) noexcept { return std::isnan(v); }
+[[nodiscard]] inline bool is_missing(double v) noexcept {
+  return std::isnan(v);
+}
 
 template <class Op>
 [[nodiscard]] inline double apply_binary(double a, double b) noexcept {
   using kernels_internal::missing;
   using kernels_internal::truth;
-  if constexpr (std::is_same_v<Op, op::add>) return a + b;
-  else if constexpr (std::is_same_v<Op, op::sub>) return a - b;
-  else if constexpr (std::is_same_v<Op, op::mul>) return a * b;
-  else if constexpr (std::is_same_v<Op, op::div>) return a / b;
+  if constexpr (std::is_same_v<Op, op::add>)
+    return a + b;
+  else if constexpr (std::is_same_v<Op, op::sub>)
+    return a - b;
+  else if constexpr (std::is_same_v<Op, op::mul>)
+    return a * b;
+  else if constexpr (std::is_same_v<Op, op::div>)
+    return a / b;
   else if constexpr (std::is_same_v<Op, op::logical_and>) {
     if ((!is_missing(a) && a == 0) || (!is_missing(b) && b == 0)) return 0.0;
     return is_missing(a) || is_missing(b) ? missing : 1.0;
@@ -50,26 +58,39 @@ template <class Op>
     return is_missing(a) || is_missing(b) ? missing : 0.0;
   } else {
     if (is_missing(a) || is_missing(b)) return missing;
-    if constexpr (std::is_same_v<Op, op::lt>) return truth(a < b);
-    else if constexpr (std::is_same_v<Op, op::le>) return truth(a <= b);
-    else if constexpr (std::is_same_v<Op, op::gt>) return truth(a > b);
-    else if constexpr (std::is_same_v<Op, op::ge>) return truth(a >= b);
-    else if constexpr (std::is_same_v<Op, op::eq>) return truth(a == b);
-    else if constexpr (std::is_same_v<Op, op::ne>) return truth(a != b);
-    else if constexpr (std::is_same_v<Op, op::min2>) return total_order_min(a, b);
-    else if constexpr (std::is_same_v<Op, op::max2>) return total_order_max(a, b);
-    else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+    if constexpr (std::is_same_v<Op, op::lt>)
+      return truth(a < b);
+    else if constexpr (std::is_same_v<Op, op::le>)
+      return truth(a <= b);
+    else if constexpr (std::is_same_v<Op, op::gt>)
+      return truth(a > b);
+    else if constexpr (std::is_same_v<Op, op::ge>)
+      return truth(a >= b);
+    else if constexpr (std::is_same_v<Op, op::eq>)
+      return truth(a == b);
+    else if constexpr (std::is_same_v<Op, op::ne>)
+      return truth(a != b);
+    else if constexpr (std::is_same_v<Op, op::min2>)
+      return total_order_min(a, b);
+    else if constexpr (std::is_same_v<Op, op::max2>)
+      return total_order_max(a, b);
+    else
+      static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
   }
 }
 
 template <class Op>
 [[nodiscard]] inline double apply_unary(double a) noexcept {
-  if constexpr (std::is_same_v<Op, op::negate>) return -a;
-  else if constexpr (std::is_same_v<Op, op::abs>) return std::fabs(a);
-  else if constexpr (std::is_same_v<Op, op::log1p>) return std::log1p(a);
+  if constexpr (std::is_same_v<Op, op::negate>)
+    return -a;
+  else if constexpr (std::is_same_v<Op, op::abs>)
+    return std::fabs(a);
+  else if constexpr (std::is_same_v<Op, op::log1p>)
+    return std::log1p(a);
   else if constexpr (std::is_same_v<Op, op::logical_not>) {
     return is_missing(a) ? a : kernels_internal::truth(a == 0);
-  } else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+  } else
+    static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
 }
 
 // The value of a per-event expression for one event.
@@ -168,10 +189,8 @@ template <std::size_t Offset, class T>
 }
 
 template <std::size_t Offset, std::size_t LeftCount, class O, class L, class R>
-[[nodiscard]] inline double eval_feature_binary(const binary<O, L, R>& n,
-                                                const double* v) noexcept {
-  return apply_binary<O>(eval_feature<Offset>(n.lhs, v),
-                         eval_feature<Offset + LeftCount>(n.rhs, v));
+[[nodiscard]] inline double eval_feature_binary(const binary<O, L, R>& n, const double* v) noexcept {
+  return apply_binary<O>(eval_feature<Offset>(n.lhs, v), eval_feature<Offset + LeftCount>(n.rhs, v));
 }
 template <std::size_t Offset, class O, class A>
 [[nodiscard]] inline double eval_feature_unary(const unary<O, A>& n, const double* v) noexcept {
@@ -179,8 +198,7 @@ template <std::size_t Offset, class O, class A>
 }
 
 template <std::size_t Offset, class A, class B>
-[[nodiscard]] inline double eval_feature_cosine(const cosine_similarity<A, B>& n,
-                                                const double* v) noexcept {
+[[nodiscard]] inline double eval_feature_cosine(const cosine_similarity<A, B>& n, const double* v) noexcept {
   std::array<double, vector_size_v<A>> a{}, b{};
   eval_feature_columns<Offset>(n.a, v, a.data());
   eval_feature_columns<Offset + value_count_v<A>>(n.b, v, b.data());
@@ -195,8 +213,8 @@ inline void eval_feature_columns(const T& node, const double* agg_values, double
     // Items are single-column expressions, each over its own aggregates.
     using items = decltype(node.items);
     [&]<std::size_t... I>(std::index_sequence<I...>) {
-      constexpr auto at = expr_internal::prefix_sums<sizeof...(I)>(
-          {value_count_v<std::tuple_element_t<I, items>>..., 0});
+      constexpr auto at =
+          expr_internal::prefix_sums<sizeof...(I)>({value_count_v<std::tuple_element_t<I, items>>..., 0});
       ((out[I] = eval_feature<Offset + at[I]>(std::get<I>(node.items), agg_values)), ...);
     }(std::make_index_sequence<std::tuple_size_v<items>>{});
   } else if constexpr (feature_columns_v<T> > 1) {
@@ -204,6 +222,18 @@ inline void eval_feature_columns(const T& node, const double* agg_values, double
   } else {
     out[0] = eval_feature<Offset>(node, agg_values);
   }
+}
+
+// Writes every feature's columns of the feature set into out[0, FS::size) from the
+// values of its aggregates (in FS::aggregates() order): what every back-end does last
+// for a row. The set (expr/) only says where each feature's values and columns start.
+template <class FS>
+inline void eval_columns(const FS& fs, const double* agg_values, double* out) noexcept {
+  [&]<std::size_t... F>(std::index_sequence<F...>) {
+    (eval_feature_columns<FS::template value_offset<F>>(std::get<F>(fs.features).expr, agg_values,
+                                                        out + FS::template column_offset<F>),
+     ...);
+  }(std::make_index_sequence<FS::feature_count>{});
 }
 
 }  // namespace skewless::inline v1

@@ -101,17 +101,17 @@ class hyperloglog {
     detail::load_vector(ar, dense_, 1);
     detail::load_vector(ar, sparse_, 4);
     // A dense sketch comes from a sparse one of m / 4 registers: it has at least that many.
-    const bool ok_dense = dense_.empty() || (dense_.size() == m && sparse_.empty() &&
-                                             std::all_of(dense_.begin(), dense_.end(),
-                                                         [](std::uint8_t r) { return r <= q + 1; }) &&
-                                             4 * static_cast<std::size_t>(std::count_if(
-                                                     dense_.begin(), dense_.end(),
-                                                     [](std::uint8_t r) { return r != 0; })) >= m);
+    const bool ok_dense =
+        dense_.empty() || (dense_.size() == m && sparse_.empty() &&
+                           std::all_of(dense_.begin(), dense_.end(), [](std::uint8_t r) { return r <= q + 1; }) &&
+                           4 * static_cast<std::size_t>(std::count_if(dense_.begin(), dense_.end(),
+                                                                      [](std::uint8_t r) { return r != 0; })) >=
+                               m);
     bool ok_sparse = 4 * sparse_.size() < m || sparse_.empty();
     for (std::size_t i = 0; ok_sparse && i < sparse_.size(); ++i) {
       const std::uint32_t r = sparse_[i] & 0xff;
-      ok_sparse = (sparse_[i] >> 8) < m && r >= 1 && r <= q + 1 &&
-                  (i == 0 || (sparse_[i - 1] >> 8) < (sparse_[i] >> 8));
+      ok_sparse =
+          (sparse_[i] >> 8) < m && r >= 1 && r <= q + 1 && (i == 0 || (sparse_[i - 1] >> 8) < (sparse_[i] >> 8));
     }
     if (!ok_dense || !ok_sparse) throw std::runtime_error("skewless: snapshot has an invalid HyperLogLog sketch");
   }

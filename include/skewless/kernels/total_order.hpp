@@ -35,6 +35,15 @@ namespace skewless::inline v1 {
   return total_order_less(a, b) ? b : a;
 }
 
+// The same orders as function objects, for monotonic queues and stacks (min keeps the
+// total_order_lt-best, max the total_order_gt-best).
+struct total_order_lt {
+  constexpr bool operator()(double a, double b) const noexcept { return total_order_less(a, b); }
+};
+struct total_order_gt {
+  constexpr bool operator()(double a, double b) const noexcept { return total_order_less(b, a); }
+};
+
 // An event reduced to what order-based aggregates need. Events are ordered by time,
 // then by value under totalOrder: first is the least such pair, last the greatest.
 struct timed_value {
@@ -45,8 +54,7 @@ struct timed_value {
   }
 };
 
-[[nodiscard]] constexpr bool event_order_less(const timed_value& a,
-                                              const timed_value& b) noexcept {
+[[nodiscard]] constexpr bool event_order_less(const timed_value& a, const timed_value& b) noexcept {
   return a.ts != b.ts ? a.ts < b.ts : total_order_less(a.value, b.value);
 }
 

@@ -51,15 +51,14 @@ inline constexpr std::int64_t max_lateness_us = std::int64_t{1} << 62;
 // times and 0 <= d <= 2^63: the difference is taken in unsigned arithmetic, where it
 // cannot overflow. The TTL rule: an entity whose newest event is more than its TTL
 // before T is expired at T, and an event that far after the newest starts a new life.
-[[nodiscard]] constexpr bool later_by_more_than(std::int64_t later, std::int64_t earlier,
-                                                std::uint64_t d) noexcept {
+[[nodiscard]] constexpr bool later_by_more_than(std::int64_t later, std::int64_t earlier, std::uint64_t d) noexcept {
   return later > earlier && static_cast<std::uint64_t>(later) - static_cast<std::uint64_t>(earlier) > d;
 }
 
 [[nodiscard]] constexpr std::int64_t saturating_sub(std::int64_t a, std::int64_t b) noexcept {
   std::int64_t r = 0;
-  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? std::numeric_limits<std::int64_t>::min()
-                                                     : std::numeric_limits<std::int64_t>::max();
+  if (__builtin_sub_overflow(a, b, &r))
+    return b > 0 ? std::numeric_limits<std::int64_t>::min() : std::numeric_limits<std::int64_t>::max();
   return r;
 }
 
@@ -70,8 +69,7 @@ inline constexpr std::int64_t max_lateness_us = std::int64_t{1} << 62;
 }
 
 // The least event time the window includes for a query at T.
-[[nodiscard]] constexpr std::int64_t window_start(const sliding_window& w,
-                                                  std::int64_t t) noexcept {
+[[nodiscard]] constexpr std::int64_t window_start(const sliding_window& w, std::int64_t t) noexcept {
   return saturating_sub(t, w.width_us + w.offset_us);
 }
 [[nodiscard]] constexpr std::int64_t window_start(const lifetime_window&, std::int64_t) noexcept {

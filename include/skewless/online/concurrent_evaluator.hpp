@@ -69,7 +69,8 @@ class concurrent_evaluator {
 
   // `shards` is rounded up to a power of two in [1, max_shards].
   explicit concurrent_evaluator(const feature_set_type& fs, std::size_t shards = default_shards)
-      : fs_(fs), shard_bits_(static_cast<unsigned>(std::bit_width(std::clamp<std::size_t>(shards, 1, max_shards) - 1))) {
+      : fs_(fs),
+        shard_bits_(static_cast<unsigned>(std::bit_width(std::clamp<std::size_t>(shards, 1, max_shards) - 1))) {
     shards_.reserve(shard_count());
     for (std::size_t i = 0; i < shard_count(); ++i) shards_.push_back(std::make_unique<shard>(fs_));
   }
@@ -94,15 +95,25 @@ class concurrent_evaluator {
   ingest_counters ingest(std::span<const event_type> events) {
     ingest_counters batch;
     std::shared_lock gate(gate_);
-    by_shard(events.size(), [&](std::size_t i) { return shard_index(feature_set_type::key_of(events[i])); },
-             [&](shard& s, std::span<const std::size_t> rows) {
-               for (std::size_t from = 0; from < rows.size(); from += events_per_lock) {
-                 const std::size_t to = std::min(rows.size(), from + events_per_lock);
-                 std::unique_lock lock(s.lock);
-                 s.ev.ingest_each(
-                     to - from, [&](std::size_t j) -> const event_type& { return events[rows[from + j]]; }, batch);
-               }
-             });
+    by_shard(
+        events.size(), [&](std::size_t i) { return shard_index(feature_set_type::key_of(events[i])); },
+        [&](shard& s, std::span<const std::size_t> rows) {
+          for (std::size_t from = 0; from < rows.size(); from += events_per_lock) {
+            const std::size_t to = std::min(rows.size(), from + events_per_lock);
+            std::unique_lock lock(s.lock);
+            s.ev.ingest_each(
+                to - from, [&](std::size_t j) -> const event_type& { return events[rows[from + j]]; }, batch);
+          }
+        });
+    return batch;
+  }
+  // The same for any other input range of events (see evaluator::ingest), taken a
+  // chunk at a time in range order.
+  template <online_internal::event_range<event_type> R>
+  ingest_counters ingest(R&& events) {
+    ingest_counters batch;
+    online_internal::for_each_chunk<event_type>(std::forward<R>(events),
+                                                [&](std::span<const event_type> chunk) { batch += ingest(chunk); });
     return batch;
   }
 
@@ -137,19 +148,20 @@ class concurrent_evaluator {
       out.resize(static_cast<Eigen::Index>(keys.size()), static_cast<Eigen::Index>(size));
       absl::Status first;
       std::size_t first_row = keys.size();
-      by_shard(keys.size(), [&](std::size_t i) { return shard_index(keys[i]); },
-               [&](const shard& s, std::span<const std::size_t> rows) {
-                 feature_vector<feature_set_type> row;
-                 std::shared_lock lock(s.lock);
-                 for (const std::size_t i : rows) {
-                   absl::Status st = s.ev.features(keys[i], t_us, row);
-                   out.row(static_cast<Eigen::Index>(i)) = row.transpose();
-                   if (!st.ok() && i < first_row) {
-                     first_row = i;
-                     first = single::annotate_row(std::move(st), i);
-                   }
-                 }
-               });
+      by_shard(
+          keys.size(), [&](std::size_t i) { return shard_index(keys[i]); },
+          [&](const shard& s, std::span<const std::size_t> rows) {
+            feature_vector<feature_set_type> row;
+            std::shared_lock lock(s.lock);
+            for (const std::size_t i : rows) {
+              absl::Status st = s.ev.features(keys[i], t_us, row);
+              out.row(static_cast<Eigen::Index>(i)) = row.transpose();
+              if (!st.ok() && i < first_row) {
+                first_row = i;
+                first = single::annotate_row(std::move(st), i);
+              }
+            }
+          });
       return first;
     }
   }
@@ -203,9 +215,7 @@ class concurrent_evaluator {
   // Totals over the shards, each read under its lock (not one cut across shards).
   [[nodiscard]] ingest_counters counters() const {
     ingest_counters c;
-    for_each_shard_shared([&](const single& ev) {
-      for (std::size_t i = 0; i < ingest_outcome_count; ++i) c.by_outcome[i] += ev.counters().by_outcome[i];
-    });
+    for_each_shard_shared([&](const single& ev) { c += ev.counters(); });
     return c;
   }
   [[nodiscard]] removal_counters removals() const {
@@ -269,7 +279,7 @@ class concurrent_evaluator {
     ingest_counters total;
     std::vector<const typename single::entity_entry*> entities;
     for (const auto& s : shards_) {
-      for (std::size_t i = 0; i < ingest_outcome_count; ++i) total.by_outcome[i] += s->ev.counters_.by_outcome[i];
+      total += s->ev.counters_;
       s->ev.collect_entities(entities);
     }
     shards_.front()->ev.save_sorted(ar, total, shards_.front()->ev.horizon_, entities);

@@ -26,12 +26,15 @@
 #pragma once
 
 #include <skewless/detail/archive.hpp>
+#include <skewless/detail/small_vector.hpp>
 #include <skewless/expr/canonical.hpp>
-#include <skewless/expr/time_traits.hpp>
 #include <skewless/expr/key.hpp>
+#include <skewless/expr/time_traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
-#include <skewless/detail/small_vector.hpp>
+#include <skewless/online/internal/entity_slots.hpp>
+#include <skewless/online/internal/event_ranges.hpp>
+#include <skewless/online/outcomes.hpp>
 #include <skewless/online/stream_group.hpp>
 #include <skewless/online/window_state.hpp>
 #include <skewless/types.hpp>
@@ -61,301 +64,6 @@
 #include <vector>
 
 namespace skewless::inline v1::online {
-
-enum class ingest_outcome : std::uint8_t {
-  accepted = 0,
-  rejected_too_late = 1,           // older than newest - allowed_lateness
-  rejected_time_out_of_range = 2,  // outside [min_time_us, max_time_us]
-  // With a TTL only. Within the lateness, but before the start of its entity's current
-  // life: applying it could join two lives the state has already told apart.
-  rejected_before_life = 3,
-  // With a TTL only. Of an entity without state, and older than the time the state was
-  // advanced to less the lateness: the entity may have been evicted there, and its
-  // forgotten life could have reached this event.
-  rejected_behind_horizon = 4
-};
-inline constexpr std::size_t ingest_outcome_count = 5;
-
-[[nodiscard]] constexpr std::string_view to_string(ingest_outcome o) noexcept {
-  switch (o) {
-    case ingest_outcome::accepted: return "accepted";
-    case ingest_outcome::rejected_too_late: return "rejected_too_late";
-    case ingest_outcome::rejected_time_out_of_range: return "rejected_time_out_of_range";
-    case ingest_outcome::rejected_before_life: return "rejected_before_life";
-    case ingest_outcome::rejected_behind_horizon: return "rejected_behind_horizon";
-  }
-  return "unknown";
-}
-
-// How many events ended each way.
-struct ingest_counters {
-  std::array<std::uint64_t, ingest_outcome_count> by_outcome{};
-  [[nodiscard]] std::uint64_t accepted() const noexcept { return by_outcome[0]; }
-  [[nodiscard]] std::uint64_t rejected(ingest_outcome o) const noexcept {
-    return by_outcome[static_cast<std::size_t>(o)];
-  }
-  [[nodiscard]] std::uint64_t rejected() const noexcept {
-    std::uint64_t n = 0;
-    for (std::size_t i = 1; i < ingest_outcome_count; ++i) n += by_outcome[i];
-    return n;
-  }
-};
-
-// Entities whose state went away other than by a snapshot restore: erased by key,
-// expired (evicted by advance_to after their TTL) or evicted by the soft memory limit.
-// Counted since the evaluator was made; not part of a snapshot.
-struct removal_counters {
-  std::uint64_t erased = 0;
-  std::uint64_t expired = 0;
-  std::uint64_t evicted_for_memory = 0;
-  removal_counters& operator+=(const removal_counters& o) noexcept {
-    erased += o.erased;
-    expired += o.expired;
-    evicted_for_memory += o.evicted_for_memory;
-    return *this;
-  }
-};
-
-namespace online_internal {
-
-// One aggregate's state: the window part, plus the entries the window may not take
-// yet — those at or after the entity's floor (its earliest allowed query time) less
-// the window's lag — which a query at T sees only when they are before window_end(T).
-template <class Agg, bool = has_state_v<Agg>>
-struct window_of {
-  using type = window_state<parts_of_v<Agg>, typename aggregate_traits<Agg>::window>;
-};
-template <class Agg>
-struct window_of<Agg, true> {
-  using type = state_window<state_of_t<Agg>, typename aggregate_traits<Agg>::window>;
-};
-
-// Throws unless v is a value ingest can have put in Agg's window: never missing, but
-// the no_entry place of a window that counts events; exactly 0 for count() entries.
-template <class Agg>
-void check_entry_value(double v) {
-  if (std::isnan(v)) {
-    if (!counts_events_v<typename aggregate_traits<Agg>::window> ||
-        std::bit_cast<std::uint64_t>(v) != std::bit_cast<std::uint64_t>(no_entry)) {
-      detail::corrupt("has a missing value inside a window");
-    }
-  } else if constexpr (std::is_same_v<typename aggregate_traits<Agg>::arg, no_arg>) {
-    if (std::bit_cast<std::uint64_t>(v) != 0) detail::corrupt("has a value in an entry of count()");
-  }
-}
-
-// The entries an aggregate holds back — those at or after the entity's floor less the
-// window's lag, which a query at the floor must not see — until the floor passes them.
-// Kept in event order, but for the newest instant's, which may come as a burst of equal
-// times in any value order: they are appended, sorted once when they are released, and
-// read through a summary (their parts, or their state) once there are more than a few,
-// so ingest and reads during a burst of k cost O(log k) amortised per event. For a
-// window that counts events (last_n(n)) only the n greatest places of the instant can
-// ever be seen, so only they are kept, in order.
-template <class Agg>
-class held_entries {
-  using window_type = typename aggregate_traits<Agg>::window;
-  static constexpr bool places = counts_events_v<window_type>;
-  static constexpr std::size_t scan_limit = 8;  // an instant read entry by entry up to this
-  using summary_type = std::conditional_t<has_state_v<Agg>, state_window<state_or_absent_t<Agg>, lifetime_window>,
-                                          window_state<parts_of_v<Agg>, lifetime_window>>;
-
- public:
-  held_entries() = default;
-  held_entries(const held_entries& o) : sorted_(o.sorted_), instant_(o.instant_) { summarize(); }
-  held_entries& operator=(const held_entries& o) {
-    if (this != &o) {
-      sorted_ = o.sorted_;
-      instant_ = o.instant_;
-      summarize();
-    }
-    return *this;
-  }
-  held_entries(held_entries&&) noexcept = default;
-  held_entries& operator=(held_entries&&) noexcept = default;
-
-  // Holds e back. `n` is the number of places a window that counts events keeps.
-  void insert(timed_value e, std::size_t n) {
-    if constexpr (places) {
-      insert_in_order(sorted_, e);
-      if (sorted_.size() > n) sorted_.erase_prefix(1);  // can never be among the n newest
-    } else if (instant_.empty() || e.ts > instant_[0].ts) {
-      close_instant();
-      instant_.push_back(e);
-    } else if (e.ts == instant_[0].ts) {
-      instant_.push_back(e);
-      if (summary_) summary_->insert(lifetime_window{}, e);
-      else if (instant_.size() > scan_limit) summarize();
-    } else {
-      insert_in_order(sorted_, e);  // late: before the newest instant
-    }
-  }
-
-  // Passes the entries before `from` to into(e), in event order, and forgets them.
-  template <class Into>
-  void release_before(std::int64_t from, Into into) {
-    std::size_t k = 0;
-    while (k < sorted_.size() && sorted_[k].ts < from) into(sorted_[k++]);
-    sorted_.erase_prefix(k);
-    if (instant_.empty() || instant_[0].ts >= from) return;
-    sort_instant();
-    for (const timed_value& e : instant_) into(e);
-    instant_.clear();
-    summary_.reset();
-  }
-
-  // What a read sees of the entries in [start, end): add(e) for each, but for a newest
-  // instant held in a summary, merge(summary) once.
-  template <class Add, class Merge>
-  void visit(std::int64_t start, std::int64_t end, Add add, Merge merge) const {
-    for (const timed_value& e : sorted_) {
-      if (e.ts >= start && e.ts < end) add(e);
-    }
-    if (instant_.empty() || instant_[0].ts < start || instant_[0].ts >= end) return;
-    if (summary_) {
-      merge(*summary_);
-    } else {
-      for (const timed_value& e : instant_) add(e);
-    }
-  }
-
-  // The held places of a window that counts events, in event order.
-  [[nodiscard]] std::size_t size() const noexcept { return sorted_.size() + instant_.size(); }
-  [[nodiscard]] const timed_value& operator[](std::size_t i) const noexcept {
-    static_assert(places, "skewless internal: held places are indexed only for last_n");
-    return sorted_[i];
-  }
-  [[nodiscard]] std::size_t heap_bytes() const noexcept {
-    return sorted_.heap_bytes() + instant_.heap_bytes() + (summary_ ? sizeof(summary_type) + summary_->heap_bytes() : 0);
-  }
-
-  // As one sequence in event order (the newest instant sorted): equal states, equal
-  // bytes, and the form of format 4.
-  template <class Archive>
-  void save(Archive& ar) const {
-    detail::small_vector<timed_value, 1> instant = instant_;
-    sort(instant);
-    ar(cereal::make_size_tag(static_cast<cereal::size_type>(size())));
-    for (const timed_value& e : sorted_) ar(e);
-    for (const timed_value& e : instant) ar(e);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    detail::small_vector<timed_value, 1> all;
-    ar(all);
-    sorted_.clear();
-    instant_.clear();
-    summary_.reset();
-    // The trailing entries of the greatest time are the newest instant.
-    std::size_t tail = all.size();
-    if constexpr (!places) {
-      while (tail > 0 && all[tail - 1].ts == all[all.size() - 1].ts) --tail;
-    }
-    for (std::size_t i = 0; i < all.size(); ++i) (i < tail ? sorted_ : instant_).push_back(all[i]);
-  }
-  // For a restore (after load): entries in event order within [from, to), values a
-  // window can hold, at most n places for last_n(n). Then the summary is built.
-  template <class Valid>
-  void check(std::int64_t from, std::int64_t to, std::size_t n, Valid valid) {
-    // As load() read them: sorted_ then instant_.
-    check_sorted_entries(sorted_, from, to, valid);
-    check_sorted_entries(instant_, from, to, valid);
-    if (!sorted_.empty() && !instant_.empty() && event_order_less(instant_[0], sorted_[sorted_.size() - 1])) {
-      detail::corrupt("has entries out of order");
-    }
-    if (places && size() > n) detail::corrupt("holds more places than last_n's n");
-    summarize();
-  }
-
- private:
-  static void sort(detail::small_vector<timed_value, 1>& v) {
-    if (v.size() > 1) std::sort(v.data(), v.data() + v.size(), event_order_less);
-  }
-  void sort_instant() { sort(instant_); }
-  // The newest instant becomes sorted entries (a newer one starts).
-  void close_instant() {
-    sort_instant();
-    for (const timed_value& e : instant_) sorted_.push_back(e);
-    instant_.clear();
-    summary_.reset();
-  }
-  void summarize() {
-    summary_.reset();
-    if constexpr (!places) {
-      if (instant_.size() <= scan_limit) return;
-      summary_ = std::make_unique<summary_type>();
-      for (const timed_value& e : instant_) summary_->insert(lifetime_window{}, e);
-    }
-  }
-
-  detail::small_vector<timed_value, 1> sorted_;   // in event order, before the instant
-  detail::small_vector<timed_value, 1> instant_;  // the newest instant, in arrival order
-  std::unique_ptr<summary_type> summary_;         // of instant_, when it is large
-};
-
-template <class Agg>
-struct aggregate_state {
-  using window_type = typename aggregate_traits<Agg>::window;
-  typename window_of<Agg>::type window;
-  held_entries<Agg> held;
-
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(window, held);
-  }
-
-  // For a restore: what apply_one and release maintain for an entity whose floor and
-  // newest event are given. Held entries are at or after floor - lag and not after the
-  // newest event; the window's entries are before floor - lag.
-  void check(const Agg& a, std::int64_t floor, std::int64_t newest) {
-    const std::int64_t release = floor - window_lag(a.window);
-    held.check(release, newest + 1, window_max_events(a.window), check_entry_value<Agg>);
-    window.check(a.window, floor, release, check_entry_value<Agg>);
-  }
-};
-
-// Per aggregate: its own state, or nothing when it lives in a stream group.
-template <class Aggs, std::size_t I, bool = stream_plan<Aggs>::group_of[I] != stream_plan<Aggs>::none>
-struct slot_of {
-  using type = aggregate_state<std::tuple_element_t<I, Aggs>>;
-};
-template <class Aggs, std::size_t I>
-struct slot_of<Aggs, I, true> {
-  using type = kernels_internal::absent;
-};
-template <class Aggs, class = std::make_index_sequence<std::tuple_size_v<Aggs>>>
-struct slots_of;
-template <class Aggs, std::size_t... I>
-struct slots_of<Aggs, std::index_sequence<I...>> {
-  using type = std::tuple<typename slot_of<Aggs, I>::type...>;
-};
-
-}  // namespace online_internal
-
-// What a read found besides the values: whether the entity has state (some event of
-// its key was accepted), and the time of its newest accepted event. An unknown entity
-// reads the empty-window values, which an idle known entity can read too; this tells
-// them apart.
-struct read_info {
-  bool known_entity = false;
-  std::int64_t newest_event_us = std::numeric_limits<std::int64_t>::min();  // when known
-};
-
-// Memory held by an evaluator's state, by part (the allocator's own overhead aside).
-struct memory_usage {
-  std::size_t entities = 0;
-  std::size_t table_bytes = 0;   // the hash table's slots and control bytes
-  std::size_t entity_bytes = 0;  // per entity: its node (key and fixed-size state), long string keys
-  std::size_t window_bytes = 0;  // per entity: window and held-entry buffers on the heap
-  [[nodiscard]] std::size_t total_bytes() const noexcept { return table_bytes + entity_bytes + window_bytes; }
-  memory_usage& operator+=(const memory_usage& o) noexcept {
-    entities += o.entities;
-    table_bytes += o.table_bytes;
-    entity_bytes += o.entity_bytes;
-    window_bytes += o.window_bytes;
-    return *this;
-  }
-};
 
 template <class FS>
 class concurrent_evaluator;
@@ -450,6 +158,16 @@ class evaluator {
     ingest_each(events.size(), [&](std::size_t i) -> const event_type& { return events[i]; }, batch);
     return batch;
   }
+  // The same for any other input range of events (a filter or a concatenation of logs,
+  // from range-v3 or the standard library; a transform into the event struct), taken
+  // a chunk at a time in range order.
+  template <online_internal::event_range<event_type> R>
+  ingest_counters ingest(R&& events) {
+    ingest_counters batch;
+    online_internal::for_each_chunk<event_type>(std::forward<R>(events),
+                                                [&](std::span<const event_type> chunk) { batch += ingest(chunk); });
+    return batch;
+  }
 
   // Forgets `key` and all its state now (e.g. for a deletion request): a later read
   // gets what a never-seen entity gets, a later snapshot does not hold it, and a later
@@ -472,30 +190,28 @@ class evaluator {
   // it from an idle one. With a TTL, an entity whose newest event is more than the TTL
   // before t_us reads as never seen. On any status but OK, `out` is all NaN.
   template <class K>
-  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us,
-                                      feature_vector<FS>& out) const {
+  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us, feature_vector<FS>& out) const {
     read_info info;
     return features(key, t_us, out, info);
   }
   template <class K>
-  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us, feature_vector<FS>& out,
-                                      read_info& info) const {
+  [[nodiscard]] absl::Status features(const K& key, std::int64_t t_us, feature_vector<FS>& out, read_info& info) const {
     info = read_info{};
     if constexpr (!check_key<K>()) {
       return refuse(out, absl::InvalidArgumentError("skewless: key type mismatch"));
     } else {
       if (!in_time_range(t_us)) {
-        return refuse(out, absl::InvalidArgumentError(absl::StrCat(
-                               "skewless: query time ", t_us, " us is outside the supported range")));
+        return refuse(out, absl::InvalidArgumentError(
+                               absl::StrCat("skewless: query time ", t_us, " us is outside the supported range")));
       }
       std::array<double, FS::value_count + 1> values{};
       const auto it = entities_.find(lookup_key(key));
       if (it == entities_.end()) {
         if (t_us < horizon_) {
-          return refuse(out, absl::FailedPreconditionError(absl::StrCat(
-                                 "skewless: online query at T=", t_us,
-                                 " us is before the time the state was advanced to (", horizon_,
-                                 " us). Use skewless::batch::evaluate for past times.")));
+          return refuse(out,
+                        absl::FailedPreconditionError(absl::StrCat(
+                            "skewless: online query at T=", t_us, " us is before the time the state was advanced to (",
+                            horizon_, " us). Use skewless::batch::evaluate for past times.")));
         }
         fill_empty(values.data(), t_us);
       } else {
@@ -504,13 +220,13 @@ class evaluator {
         const bool expired = ttl() != 0 && later_by_more_than(t_us, it->second.newest, ttl());
         if (t_us < it->second.floor()) {
           const bool by_event = it->second.newest >= it->second.horizon;
-          return refuse(out, absl::FailedPreconditionError(absl::StrCat(
-                                 "skewless: online query at T=", t_us, " us is before ",
-                                 by_event ? "the entity's newest ingested event ("
-                                          : "the time the state was advanced to (",
-                                 it->second.floor(),
-                                 " us); online state answers T >= that. Use "
-                                 "skewless::batch::evaluate for past times.")));
+          return refuse(out,
+                        absl::FailedPreconditionError(absl::StrCat(
+                            "skewless: online query at T=", t_us, " us is before ",
+                            by_event ? "the entity's newest ingested event (" : "the time the state was advanced to (",
+                            it->second.floor(),
+                            " us); online state answers T >= that. Use "
+                            "skewless::batch::evaluate for past times.")));
         }
         if (expired) {
           info = read_info{};
@@ -519,7 +235,7 @@ class evaluator {
           fill(it->second, values.data(), t_us);
         }
       }
-      fs_.eval_columns(values.data(), out.data());
+      eval_columns(fs_, values.data(), out.data());
       return absl::OkStatus();
     }
   }
@@ -592,8 +308,7 @@ class evaluator {
   }
   template <class K, class Time>
     requires(!std::is_same_v<Time, std::int64_t> && std::is_same_v<Time, typename FS::time_type>)
-  [[nodiscard]] absl::Status features(const K& key, Time t, feature_vector<FS>& out,
-                                      read_info& info) const {
+  [[nodiscard]] absl::Status features(const K& key, Time t, feature_vector<FS>& out, read_info& info) const {
     return features(key, time_traits<Time>::to_micros(t), out, info);
   }
 
@@ -938,7 +653,9 @@ class evaluator {
   [[nodiscard]] std::int64_t lateness() const noexcept {
     return std::clamp(fs_.allowed_lateness_us, std::int64_t{0}, max_lateness_us);
   }
-  [[nodiscard]] std::uint64_t ttl() const noexcept { return static_cast<std::uint64_t>(std::max<std::int64_t>(fs_.ttl_us, 0)); }
+  [[nodiscard]] std::uint64_t ttl() const noexcept {
+    return static_cast<std::uint64_t>(std::max<std::int64_t>(fs_.ttl_us, 0));
+  }
   static void start_life(entity_state& st, std::int64_t t, std::int64_t horizon) noexcept {
     st.newest = t;
     st.life_start = t;
@@ -956,8 +673,9 @@ class evaluator {
     std::vector<std::pair<std::int64_t, const key_type*>> order;
     order.reserve(entities_.size());
     for (const auto& kv : entities_) order.push_back({kv.second.newest, &kv.first});
-    std::sort(order.begin(), order.end(),
-              [](const auto& a, const auto& b) { return a.first != b.first ? a.first < b.first : *a.second < *b.second; });
+    std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first < b.first : *a.second < *b.second;
+    });
     for (const auto& [newest, key] : order) {
       if (total <= memory_limit_) break;
       const auto it = entities_.find(*key);
@@ -994,8 +712,8 @@ class evaluator {
   // Entries before window_start(floor) are invisible to every query still allowed;
   // entries before floor - lag are visible to all of them in full.
   template <class Agg, class State>
-  static void apply_one(const Agg& a, State& s, const event_type& e, std::int64_t t,
-                        std::int64_t old_floor, std::int64_t floor) {
+  static void apply_one(const Agg& a, State& s, const event_type& e, std::int64_t t, std::int64_t old_floor,
+                        std::int64_t floor) {
     if (floor > old_floor) release(a, s, floor);
     const auto v = window_slot(a, e);
     if (!v) return;
@@ -1064,8 +782,9 @@ class evaluator {
       if constexpr (overlaid_state<state_of_t<Agg>>) {
         counts_overlay<state_of_t<Agg>> ov;
         if (s.window.overlay_query(ov, a.window, t)) {
-          s.held.visit(window_start(a.window, t), window_end(a.window, t), [&](const timed_value& e) { ov.add(e); },
-                       [&](const auto& summary) { summary.merge_into(ov); });
+          s.held.visit(
+              window_start(a.window, t), window_end(a.window, t), [&](const timed_value& e) { ov.add(e); },
+              [&](const auto& summary) { summary.merge_into(ov); });
           ov.settle();
           ov.finalize(t, out);
           return;
@@ -1077,8 +796,10 @@ class evaluator {
     parts_scratch<parts> scratch;
     state_or_absent_t<Agg> state;
     auto add = [&](const timed_value& e) {
-      if constexpr (has_state_v<Agg>) state.add(e);
-      else add_entry<parts>(p, scratch, e);
+      if constexpr (has_state_v<Agg>)
+        state.add(e);
+      else
+        add_entry<parts>(p, scratch, e);
     };
     const std::int64_t end = window_end(a.window, t);
     if constexpr (counts_events_v<typename State::window_type>) {
@@ -1087,21 +808,29 @@ class evaluator {
       while (k < s.held.size() && s.held[k].ts < end) ++k;
       const std::size_t n = window_max_events(a.window);
       const std::size_t take = k >= n ? 0 : n - k;
-      if constexpr (has_state_v<Agg>) s.window.query_newest(state, take);
-      else s.window.query_newest(p, scratch, take);
+      if constexpr (has_state_v<Agg>)
+        s.window.query_newest(state, take);
+      else
+        s.window.query_newest(p, scratch, take);
       for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
         if (!is_no_entry(s.held[i].value)) add(s.held[i]);
       }
     } else {
-      if constexpr (has_state_v<Agg>) s.window.query(state, a.window, t);
-      else s.window.query(p, scratch, a.window, t);
+      if constexpr (has_state_v<Agg>)
+        s.window.query(state, a.window, t);
+      else
+        s.window.query(p, scratch, a.window, t);
       s.held.visit(window_start(a.window, t), end, add, [&](const auto& summary) {
-        if constexpr (has_state_v<Agg>) summary.merge_into(state);
-        else summary.merge_into(p, scratch);
+        if constexpr (has_state_v<Agg>)
+          summary.merge_into(state);
+        else
+          summary.merge_into(p, scratch);
       });
     }
-    if constexpr (has_state_v<Agg>) write_values(a, state, t, out);
-    else write_values(a, p, t, out);
+    if constexpr (has_state_v<Agg>)
+      write_values(a, state, t, out);
+    else
+      write_values(a, p, t, out);
   }
 
   void fill_empty(double* values, std::int64_t t) const {

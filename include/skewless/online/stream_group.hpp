@@ -7,7 +7,7 @@
 // and its exact sums over its own range. So the entries cost 16 bytes per event (8 when
 // every member counts events) however many aggregates and windows read them, and a read
 // whose window lost nothing since the last event touches no entry at all. (min, max
-// and last need no entries: a monotonic queue or the newest entry, in window_state.)
+// and last need no entries: a monotonic queue or the newest entry, in parts_window.)
 //
 // Which aggregates share a buffer is decided from their types (stream_plan below): the
 // filter and value expressions must be equal types holding no runtime constants (field
@@ -33,8 +33,9 @@
 #include <cereal/cereal.hpp>
 #include <skewless/expr/traits.hpp>
 #include <skewless/kernels/aggregates.hpp>
+#include <skewless/kernels/entry_plan.hpp>
 #include <skewless/kernels/window.hpp>
-#include <skewless/online/window_state.hpp>
+#include <skewless/online/parts_window.hpp>
 
 #include <algorithm>
 #include <array>
@@ -53,26 +54,15 @@ namespace skewless::inline v1::online {
 
 namespace online_internal {
 
-using expr_internal::constant_free;
-
-template <class Agg>
-using arg_of_t = typename aggregate_traits<Agg>::arg;
-template <class Agg>
-using pred_of_t = typename aggregate_traits<Agg>::pred;
-template <class Agg>
-inline constexpr bool counts_events_of_v = std::is_same_v<arg_of_t<Agg>, no_arg>;
-
 // Aggregates kept in a stream group: parts over a sliding window that need the
 // entries. min, max and last alone keep only a monotonic queue or the newest entry
-// (window_state<Parts, sliding_window>).
+// (parts_window<Parts, sliding_window>).
 template <class Agg>
-inline constexpr bool streamed_v =
-    std::is_same_v<typename aggregate_traits<Agg>::window, sliding_window> && !has_state_v<Agg> &&
-    (parts_of_v<Agg> & ~(part::min | part::max | part::last)) != 0;
+inline constexpr bool streamed_v = std::is_same_v<typename aggregate_traits<Agg>::window, sliding_window> &&
+                                   !has_state_v<Agg> && (parts_of_v<Agg> & ~(part::min | part::max | part::last)) != 0;
 // ... which may share their group with others of the same types.
 template <class Agg>
-inline constexpr bool shareable_v = streamed_v<Agg> && constant_free<arg_of_t<Agg>>::value &&
-                                    constant_free<pred_of_t<Agg>>::value;
+inline constexpr bool shareable_v = streamed_v<Agg> && typed_entries_v<Agg>;
 
 // Which aggregates of a feature set go in which stream group. A value aggregate joins
 // the first one with its filter and value; count(), rate() and time_since_*() (no
@@ -88,13 +78,11 @@ struct stream_plan<std::tuple<Aggs...>> {
  private:
   static constexpr std::array<bool, n> streamed{streamed_v<Aggs>...};
   static constexpr std::array<bool, n> shareable{shareable_v<Aggs>...};
-  static constexpr std::array<bool, n> no_value{counts_events_of_v<Aggs>...};
-  template <class A>
-  static constexpr std::array<bool, n> same_pred_as{std::is_same_v<pred_of_t<A>, pred_of_t<Aggs>>...};
-  template <class A>
-  static constexpr std::array<bool, n> same_arg_as{std::is_same_v<arg_of_t<A>, arg_of_t<Aggs>>...};
-  static constexpr std::array<std::array<bool, n>, n> same_pred{same_pred_as<Aggs>...};
-  static constexpr std::array<std::array<bool, n>, n> same_arg{same_arg_as<Aggs>...};
+  // Which aggregates read the same entries, and which have no value: kernels/entry_plan.hpp.
+  using entries = entry_plan<std::tuple<Aggs...>>;
+  static constexpr const auto& no_value = entries::no_value;
+  static constexpr const auto& same_pred = entries::same_pred;
+  static constexpr const auto& same_arg = entries::same_arg;
 
   static constexpr std::size_t value_leader(std::size_t i) {
     for (std::size_t j = 0; j < i; ++j) {
@@ -180,14 +168,14 @@ template <class Aggs, std::size_t Leader, std::size_t... M>
 class stream_group {
   template <std::size_t I>
   using agg_t = std::tuple_element_t<I, Aggs>;
-  static constexpr bool valued = (!online_internal::counts_events_of_v<agg_t<M>> || ...);
+  static constexpr bool valued = (!no_value_v<agg_t<M>> || ...);
   // A value stream that also feeds count() keeps the events whose value is missing.
-  static constexpr bool keeps_missing = valued && (online_internal::counts_events_of_v<agg_t<M>> || ...);
+  static constexpr bool keeps_missing = valued && (no_value_v<agg_t<M>> || ...);
   static constexpr std::size_t member_count = sizeof...(M);
   static constexpr std::array<std::size_t, member_count> member_index{M...};
   static constexpr std::size_t counting_member = [] {
     std::size_t r = Leader;
-    ((r = online_internal::counts_events_of_v<agg_t<M>> ? M : r), ...);
+    ((r = no_value_v<agg_t<M>> ? M : r), ...);
     return r;
   }();
 
@@ -198,13 +186,13 @@ class stream_group {
   template <class Agg>
   struct member {
     static constexpr unsigned parts = parts_of_v<Agg>;
-    static constexpr bool all_entries = online_internal::counts_events_of_v<Agg> || !keeps_missing;
+    static constexpr bool all_entries = no_value_v<Agg> || !keeps_missing;
     static constexpr unsigned sum_parts = part::count | (parts & (part::sum | part::sum2));
     // What a query computes for this member.
     static constexpr unsigned computed = sum_parts | (parts & (part::first | part::last));
     static_assert((parts & (part::min | part::max)) == 0,
                   "skewless: min and max over sliding windows keep a monotonic queue "
-                  "(window_state), not a stream group's entries");
+                  "(parts_window), not a stream group's entries");
 
     // Positions in the entries (32-bit, as the buffer's own).
     std::uint32_t lo = 0;
@@ -215,12 +203,16 @@ class stream_group {
     // Whether an entry of the stream enters this aggregate (a value aggregate skips the
     // events kept only for count(), whose value is missing), and as what.
     static bool takes(const entry& e) noexcept {
-      if constexpr (all_entries) return true;
-      else return !std::isnan(e.value);
+      if constexpr (all_entries)
+        return true;
+      else
+        return !std::isnan(e.value);
     }
     static timed_value as_entry(const entry& e) noexcept {
-      if constexpr (!valued || online_internal::counts_events_of_v<Agg>) return {ts_of(e), 0.0};
-      else return e;
+      if constexpr (!valued || no_value_v<Agg>)
+        return {ts_of(e), 0.0};
+      else
+        return e;
     }
     void enter(const entry& e) noexcept {
       if (takes(e)) sums.add(as_entry(e).value);
@@ -231,12 +223,16 @@ class stream_group {
   };
 
   static std::int64_t ts_of(const entry& e) noexcept {
-    if constexpr (valued) return e.ts;
-    else return e;
+    if constexpr (valued)
+      return e.ts;
+    else
+      return e;
   }
   static bool entry_less(const entry& a, const entry& b) noexcept {
-    if constexpr (valued) return event_order_less(a, b);
-    else return a < b;
+    if constexpr (valued)
+      return event_order_less(a, b);
+    else
+      return a < b;
   }
   // The end of a member's sums for floor f: a lagged window's sums stop where the
   // entries every allowed query sees in full stop; an unlagged one's take every entry.
@@ -251,7 +247,7 @@ class stream_group {
   static constexpr std::array<unsigned, member_count> computed_{member<agg_t<M>>::computed...};
   static constexpr std::array<unsigned, member_count> sum_parts_{member<agg_t<M>>::sum_parts...};
   static constexpr std::array<bool, member_count> all_entries_{member<agg_t<M>>::all_entries...};
-  static constexpr std::array<bool, member_count> no_value_{online_internal::counts_events_of_v<agg_t<M>>...};
+  static constexpr std::array<bool, member_count> no_value_{no_value_v<agg_t<M>>...};
   // Whether member k may ride on member j (given equal windows): j computes all k
   // needs, over the same entries, with values where k reads values.
   static constexpr bool can_host(std::size_t j, std::size_t k) noexcept {
@@ -294,8 +290,7 @@ class stream_group {
     for (std::size_t k = 0; k < member_count; ++k) {
       r[k] = static_cast<std::uint8_t>(k);
       for (std::size_t j = 0; j < k; ++j) {
-        if (can_host(j, k) && r[j] == j && w[j]->width_us == w[k]->width_us &&
-            w[j]->offset_us == w[k]->offset_us) {
+        if (can_host(j, k) && r[j] == j && w[j]->width_us == w[k]->width_us && w[j]->offset_us == w[k]->offset_us) {
           r[k] = static_cast<std::uint8_t>(j);
           break;
         }
@@ -343,18 +338,21 @@ class stream_group {
       entries_.insert(i, e);
       ++tail_;
     }
-    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
-      if (ts < window_start(w, f)) {
-        ++m.lo;
-        ++m.hi;
-        return;
-      }
-      if (i == m.lo) m.front_ts = ts;
-      if (ts < sums_bound(w, f)) {
-        m.enter(e);
-        ++m.hi;
-      }
-    }, aggs);
+    for_each_member(
+        hosts,
+        [&](auto& m, const sliding_window& w) {
+          if (ts < window_start(w, f)) {
+            ++m.lo;
+            ++m.hi;
+            return;
+          }
+          if (i == m.lo) m.front_ts = ts;
+          if (ts < sums_bound(w, f)) {
+            m.enter(e);
+            ++m.hi;
+          }
+        },
+        aggs);
   }
 
   // The floor rose to f: each member's ranges move to f's windows, and entries no
@@ -362,31 +360,36 @@ class stream_group {
   void release(const Aggs& aggs, const layout& hosts, std::int64_t f) {
     const std::size_t n = entries_.size();
     std::size_t keep_from = n;
-    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
-      const std::int64_t bound = sums_bound(w, f);
-      while (m.hi < n && ts_of(entries_[m.hi]) < bound) m.enter(entries_[m.hi++]);
-      const std::int64_t start = window_start(w, f);
-      while (m.lo < n && ts_of(entries_[m.lo]) < start) m.leave(entries_[m.lo++]);
-      if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
-      keep_from = std::min<std::size_t>(keep_from, m.lo);
-    }, aggs);
+    for_each_member(
+        hosts,
+        [&](auto& m, const sliding_window& w) {
+          const std::int64_t bound = sums_bound(w, f);
+          while (m.hi < n && ts_of(entries_[m.hi]) < bound) m.enter(entries_[m.hi++]);
+          const std::int64_t start = window_start(w, f);
+          while (m.lo < n && ts_of(entries_[m.lo]) < start) m.leave(entries_[m.lo++]);
+          if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
+          keep_from = std::min<std::size_t>(keep_from, m.lo);
+        },
+        aggs);
     if (keep_from == 0) return;
     for (std::size_t k = 0; k < keep_from; ++k) entries_.pop_front();
     // A member's range covers the newest instant whole or not at all (its entries share
     // one time), so entries go up to it, or with it.
     tail_ = tail_ > keep_from ? static_cast<std::uint32_t>(tail_ - keep_from) : 0;
     if (entries_.empty()) instant_ = {};
-    for_each_member(hosts, [&](auto& m, const sliding_window&) {
-      m.lo -= static_cast<std::uint32_t>(keep_from);
-      m.hi -= static_cast<std::uint32_t>(keep_from);
-    }, aggs);
+    for_each_member(
+        hosts,
+        [&](auto& m, const sliding_window&) {
+          m.lo -= static_cast<std::uint32_t>(keep_from);
+          m.hi -= static_cast<std::uint32_t>(keep_from);
+        },
+        aggs);
   }
 
   // The parts of member K's window at t (t >= the entity's floor). p's sums point into
   // this state or into `scratch`.
   template <std::size_t K, class Scratch>
-  void query(const Aggs& aggs, const layout& hosts, std::int64_t t, window_parts& p,
-             Scratch& scratch) const {
+  void query(const Aggs& aggs, const layout& hosts, std::int64_t t, window_parts& p, Scratch& scratch) const {
     constexpr auto& candidates = hosts_for<K>;
     if constexpr (!candidates.empty()) {
       if (hosts[K] != K) {
@@ -420,8 +423,12 @@ class stream_group {
     if (hi < lo) hi = lo;
     online_internal::sums_between(
         p, scratch, m.sums, entries_, m.lo, m.hi, lo, hi,
-        [](auto& s, const entry& e) { if (Member::takes(e)) s.remove(Member::as_entry(e).value); },
-        [](auto& s, const entry& e) { if (Member::takes(e)) s.add(Member::as_entry(e).value); });
+        [](auto& s, const entry& e) {
+          if (Member::takes(e)) s.remove(Member::as_entry(e).value);
+        },
+        [](auto& s, const entry& e) {
+          if (Member::takes(e)) s.add(Member::as_entry(e).value);
+        });
     // The range holds the newest instant whole (hi == n) or not at all; its entries are
     // in arrival order, so its least and greatest come from instant_.
     const bool with_instant = hi == n && tail_ < n && lo <= tail_;
@@ -491,15 +498,18 @@ class stream_group {
     instant_ = {};
     for (std::size_t i = tail_; i < n; ++i) instant_.fold(entries_, tail_, i);
     members_ = {};
-    for_each_member(hosts, [&](auto& m, const sliding_window& w) {
-      const auto first_from = [&](std::int64_t ts) {
-        return entries_.partition_point([&](const entry& e) { return ts_of(e) < ts; });
-      };
-      m.lo = static_cast<std::uint32_t>(first_from(window_start(w, f)));
-      m.hi = static_cast<std::uint32_t>(first_from(sums_bound(w, f)));
-      for (std::size_t i = m.lo; i < m.hi; ++i) m.enter(entries_[i]);
-      if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
-    }, aggs);
+    for_each_member(
+        hosts,
+        [&](auto& m, const sliding_window& w) {
+          const auto first_from = [&](std::int64_t ts) {
+            return entries_.partition_point([&](const entry& e) { return ts_of(e) < ts; });
+          };
+          m.lo = static_cast<std::uint32_t>(first_from(window_start(w, f)));
+          m.hi = static_cast<std::uint32_t>(first_from(sums_bound(w, f)));
+          for (std::size_t i = m.lo; i < m.hi; ++i) m.enter(entries_[i]);
+          if (m.lo < n) m.front_ts = ts_of(entries_[m.lo]);
+        },
+        aggs);
   }
 
  private:
@@ -523,8 +533,10 @@ class stream_group {
     }
     while (lo < hi) {  // entries before lo are < ts; entry hi (if any) is >= ts
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (ts_of(entries_[mid]) < ts) lo = mid + 1;
-      else hi = mid;
+      if (ts_of(entries_[mid]) < ts)
+        lo = mid + 1;
+      else
+        hi = mid;
     }
     return lo;
   }
@@ -560,8 +572,10 @@ class stream_group {
     std::size_t lo = 0, hi = tail_;
     while (lo < hi) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (entry_less(e, entries_[mid])) hi = mid;
-      else lo = mid + 1;
+      if (entry_less(e, entries_[mid]))
+        hi = mid;
+      else
+        lo = mid + 1;
     }
     return lo;
   }

@@ -37,6 +37,8 @@
 #include <skewless/arrow/training_set.hpp>
 #include <skewless/batch/evaluate.hpp>
 #include <skewless/online/concurrent_evaluator.hpp>
+#include <skewless/python/internal/convert.hpp>
+#include <skewless/python/internal/online.hpp>
 #include <skewless/serial/catalog.hpp>
 #include <skewless/serial/snapshot.hpp>
 #include <skewless/types.hpp>
@@ -69,434 +71,6 @@ namespace skewless::inline v1::python {
 
 namespace nb = nanobind;
 
-namespace python_internal {
-
-using arrow::arrow_internal::as_absl;
-using namespace nb::literals;
-
-// str(obj), as UTF-8.
-inline std::string py_str(nb::handle obj) {
-  PyObject* s = PyObject_Str(obj.ptr());
-  if (s == nullptr) throw nb::python_error();
-  return nb::steal<nb::str>(s).c_str();
-}
-
-// A file path from a str or os.PathLike (not bytes).
-inline std::string path_from(nb::handle obj) {
-  nb::object p = nb::module_::import_("os").attr("fspath")(obj);
-  if (!nb::isinstance<nb::str>(p)) throw nb::type_error("skewless: the path must be a str or an os.PathLike of str");
-  return nb::cast<std::string>(p);
-}
-
-// A failed status as the Python exception a caller expects.
-[[noreturn]] inline void raise(const absl::Status& s) {
-  const std::string message(s.message());
-  switch (s.code()) {
-    case absl::StatusCode::kResourceExhausted: throw std::bad_alloc();
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kPermissionDenied:
-    case absl::StatusCode::kUnavailable:
-      PyErr_SetString(PyExc_OSError, message.c_str());
-      throw nb::python_error();
-    case absl::StatusCode::kInvalidArgument:
-    case absl::StatusCode::kOutOfRange:
-    case absl::StatusCode::kFailedPrecondition:
-    case absl::StatusCode::kDataLoss:
-      throw nb::value_error(message.c_str());
-    default: throw std::runtime_error(message);
-  }
-}
-inline void check(const absl::Status& s, std::string_view prefix = {}) {
-  if (s.ok()) return;
-  if (prefix.empty()) raise(s);
-  raise(absl::Status(s.code(), absl::StrCat(as_absl(prefix), ": ", s.message())));
-}
-
-// An ArrowArrayStream moved out of a producer's PyCapsule; released when done.
-struct imported_stream {
-  ArrowArrayStream stream{};
-  imported_stream() = default;
-  imported_stream(const imported_stream&) = delete;
-  imported_stream& operator=(const imported_stream&) = delete;
-  ~imported_stream() {
-    if (stream.release != nullptr) stream.release(&stream);
-  }
-};
-
-// `obj.__arrow_c_stream__()`, moved out of its capsule as the PyCapsule interface says
-// a consumer does (the capsule's destructor then has nothing to release).
-inline void import_stream(nb::handle obj, std::string_view what, imported_stream& out) {
-  if (!nb::hasattr(obj, "__arrow_c_stream__")) {
-    const std::string type = py_str(nb::handle(reinterpret_cast<PyObject*>(Py_TYPE(obj.ptr()))));
-    throw nb::type_error(absl::StrCat(as_absl(what), ": expected Arrow data (an object with __arrow_c_stream__: ",
-                                      "a pyarrow Table, RecordBatch or RecordBatchReader, a pandas or Polars ",
-                                      "DataFrame, a DuckDB relation), got ", type)
-                             .c_str());
-  }
-  nb::object capsule = obj.attr("__arrow_c_stream__")();
-  auto* source = static_cast<ArrowArrayStream*>(PyCapsule_GetPointer(capsule.ptr(), "arrow_array_stream"));
-  if (source == nullptr) throw nb::python_error();
-  if (source->release == nullptr) {
-    throw nb::value_error(absl::StrCat(as_absl(what), ": the Arrow stream was already consumed").c_str());
-  }
-  out.stream = *source;
-  source->release = nullptr;
-}
-
-// The events of an Arrow object, read with the GIL held.
-template <class Event>
-std::vector<Event> read_events(nb::handle obj, std::string_view what) {
-  imported_stream in;
-  import_stream(obj, what, in);
-  std::vector<Event> events;
-  check(arrow::read_events(in.stream, events), what);
-  return events;
-}
-
-// A stream the module produces, handed to Python as the PyCapsule interface wants: the
-// object's __arrow_c_stream__ gives the stream away once.
-class arrow_stream {
- public:
-  arrow_stream() = default;
-  arrow_stream(const arrow_stream&) = delete;
-  arrow_stream& operator=(const arrow_stream&) = delete;
-  ~arrow_stream() {
-    if (stream_.release != nullptr) stream_.release(&stream_);
-  }
-  ArrowArrayStream* get() noexcept { return &stream_; }
-
-  // requested_schema is ignored, as the interface allows: the schema is the one the
-  // definition fixes.
-  nb::capsule export_capsule(nb::handle /*requested_schema*/) {
-    if (stream_.release == nullptr) throw nb::value_error("skewless: this Arrow stream was already consumed");
-    auto* out = new ArrowArrayStream(stream_);
-    stream_.release = nullptr;
-    return nb::capsule(out, "arrow_array_stream", [](void* p) noexcept {
-      auto* s = static_cast<ArrowArrayStream*>(p);
-      if (s->release != nullptr) s->release(s);
-      delete s;
-    });
-  }
-
- private:
-  ArrowArrayStream stream_{};
-};
-
-// numpy.asarray(obj) as a 1-D (or, with allow_scalar, 0-D) int64 array, from integers
-// or datetime64 (converted to microseconds); `what` names it in errors.
-inline nb::object int64_array(nb::handle obj, const char* what, bool allow_scalar) {
-  nb::module_ np = nb::module_::import_("numpy");
-  nb::object a = np.attr("asarray")(obj);
-  const auto ndim = nb::cast<std::size_t>(a.attr("ndim"));
-  if (ndim > 1 || (ndim == 0 && !allow_scalar)) {
-    throw nb::value_error(absl::StrCat("skewless: ", what, " must be ", allow_scalar ? "a scalar or " : "",
-                                       "one-dimensional, got ", ndim, " dimensions")
-                              .c_str());
-  }
-  const std::string kind = py_str(a.attr("dtype").attr("kind"));
-  if (kind == "M") {
-    nb::object us = a.attr("astype")("datetime64[us]");
-    if (PyObject_IsTrue(np.attr("any")(np.attr("isnat")(us)).ptr()) != 0) {
-      throw nb::value_error(absl::StrCat("skewless: ", what, " contain NaT").c_str());
-    }
-    return us.attr("view")("int64");
-  }
-  if (kind == "u") {
-    if (nb::cast<std::size_t>(a.attr("size")) > 0 &&
-        nb::cast<std::uint64_t>(np.attr("max")(a).attr("item")()) > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
-      throw nb::value_error(absl::StrCat("skewless: ", what, " hold an unsigned value beyond int64").c_str());
-    }
-    return a.attr("astype")("int64");
-  }
-  if (kind != "i") {
-    if (nb::cast<std::size_t>(a.attr("size")) == 0) return a.attr("astype")("int64");
-    throw nb::type_error(absl::StrCat("skewless: ", what, " must be integers (microseconds) or datetime64, got dtype ",
-                                      py_str(a.attr("dtype")))
-                             .c_str());
-  }
-  return a.attr("astype")("int64", "copy"_a = false);
-}
-
-// Keys for a batched read: integer keys as a contiguous int64 or uint64 array (each
-// checked against the key type), string keys as views into the Python strings.
-template <class Key>
-struct key_batch {
-  std::vector<Key> owned;
-  std::span<const Key> keys;
-  nb::object keep;  // the numpy array `keys` points into
-};
-template <class Key>
-void load_keys(nb::handle obj, key_batch<Key>& out) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    // std::string keys are looked up by std::string_view: no copy of a key.
-    (void)obj;
-    (void)out;
-  } else {
-    nb::module_ np = nb::module_::import_("numpy");
-    nb::object a = np.attr("asarray")(obj);
-    if (nb::cast<std::size_t>(a.attr("ndim")) != 1) throw nb::value_error("skewless: keys must be one-dimensional");
-    const std::string kind = py_str(a.attr("dtype").attr("kind"));
-    const bool empty = nb::cast<std::size_t>(a.attr("size")) == 0;
-    if (kind != "i" && kind != "u" && !empty) {
-      throw nb::type_error(absl::StrCat("skewless: keys must be integers, got dtype ",
-                                        py_str(a.attr("dtype")))
-                               .c_str());
-    }
-    const bool is_unsigned = kind == "u";
-    a = np.attr("ascontiguousarray")(a, "dtype"_a = is_unsigned ? "uint64" : "int64");
-    const auto n = nb::cast<std::size_t>(a.attr("size"));
-    const auto address = nb::cast<std::uintptr_t>(a.attr("ctypes").attr("data"));
-    const auto convert = [&](const auto* values) {
-      using V = std::remove_cvref_t<decltype(*values)>;
-      if constexpr (std::is_same_v<V, Key>) {
-        out.keys = std::span<const Key>(values, n);
-        out.keep = a;
-      } else {
-        out.owned.resize(n);
-        for (std::size_t i = 0; i < n; ++i) {
-          if (!std::in_range<Key>(values[i])) {
-            throw nb::value_error(absl::StrCat("skewless: keys: row ", i, ": ", values[i],
-                                               " is outside the key type's range")
-                                      .c_str());
-          }
-          out.owned[i] = static_cast<Key>(values[i]);
-        }
-        out.keys = out.owned;
-      }
-    };
-    if (is_unsigned) {
-      convert(reinterpret_cast<const std::uint64_t*>(address));
-    } else {
-      convert(reinterpret_cast<const std::int64_t*>(address));
-    }
-  }
-}
-
-// A single key from Python: an int (or any integer with __index__, such as numpy's) in
-// the key type's range, or a str. Throws TypeError or ValueError, or with `quiet`
-// returns nullopt instead.
-template <class Key>
-std::optional<Key> key_from(nb::handle obj, bool quiet = false) {
-  if constexpr (std::is_same_v<Key, std::string>) {
-    if (!nb::isinstance<nb::str>(obj)) {
-      if (quiet) return std::nullopt;
-      throw nb::type_error("skewless: the key must be a str");
-    }
-    return nb::cast<std::string>(obj);
-  } else {
-    PyObject* index = nb::isinstance<bool>(obj) ? nullptr : PyNumber_Index(obj.ptr());
-    if (index == nullptr) {
-      PyErr_Clear();
-      if (quiet) return std::nullopt;
-      throw nb::type_error("skewless: the key must be an int");
-    }
-    const nb::object owned = nb::steal(index);
-    int overflow = 0;
-    const long long v = PyLong_AsLongLongAndOverflow(index, &overflow);
-    if (overflow > 0 && std::is_same_v<Key, std::uint64_t>) {
-      const unsigned long long u = PyLong_AsUnsignedLongLong(index);
-      if (!PyErr_Occurred()) return static_cast<Key>(u);
-      PyErr_Clear();
-    } else if (overflow == 0 && !(v == -1 && PyErr_Occurred()) && std::in_range<Key>(v)) {
-      return static_cast<Key>(v);
-    }
-    PyErr_Clear();
-    if (quiet) return std::nullopt;
-    throw nb::value_error("skewless: the key is outside the key type's range");
-  }
-}
-
-template <class Counters>
-nb::dict outcome_counts(const Counters& c) {
-  nb::dict d;
-  for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) {
-    const std::string_view name = online::to_string(static_cast<online::ingest_outcome>(i));
-    d[nb::str(name.data(), name.size())] = c.by_outcome[i];
-  }
-  return d;
-}
-
-// A (rows x columns) float64 numpy array that owns `m`.
-inline nb::object to_numpy(feature_matrix&& m) {
-  if (m.rows() == 0) {
-    return nb::module_::import_("numpy").attr("empty")(nb::make_tuple(0, m.cols()), "dtype"_a = "float64");
-  }
-  auto* owned = new feature_matrix(std::move(m));
-  nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<feature_matrix*>(p); });
-  const std::size_t shape[2] = {static_cast<std::size_t>(owned->rows()), static_cast<std::size_t>(owned->cols())};
-  return nb::cast(nb::ndarray<nb::numpy, double, nb::ndim<2>, nb::c_contig>(owned->data(), 2, shape, owner));
-}
-
-// The Python face of one definition's online state.
-template <class FS>
-class online_evaluator {
- public:
-  using state = online::concurrent_evaluator<FS>;
-  using key_type = typename state::key_type;
-  using event_type = typename state::event_type;
-
-  online_evaluator(const FS& fs, std::size_t shards) : state_(fs, shards) {}
-
-  nb::dict ingest(nb::handle batch) {
-    const std::vector<event_type> events = read_events<event_type>(batch, "events");
-    online::ingest_counters counts;
-    {
-      nb::gil_scoped_release unlocked;
-      counts = state_.ingest(std::span<const event_type>(events));
-    }
-    return outcome_counts(counts);
-  }
-
-  nb::object features(nb::handle keys, nb::handle times, bool raise_on_error) {
-    key_batch<key_type> batch;
-    std::vector<std::string_view> views;  // string keys
-    std::vector<nb::object> keep;         // the str objects the views point into
-    std::size_t n = 0;
-    if constexpr (std::is_same_v<key_type, std::string>) {
-      if (nb::isinstance<nb::str>(keys)) throw nb::type_error("skewless: keys must be a sequence of str, not one str");
-      nb::object seq = nb::module_::import_("builtins").attr("list")(keys);
-      n = nb::len(seq);
-      views.reserve(n);
-      keep.reserve(n);
-      for (nb::handle h : seq) {
-        if (!nb::isinstance<nb::str>(h)) throw nb::type_error(absl::StrCat("skewless: keys: row ", views.size(), " is not a str").c_str());
-        keep.push_back(nb::borrow(h));
-        views.push_back(nb::cast<std::string_view>(h));
-      }
-    } else {
-      load_keys(keys, batch);
-      n = batch.keys.size();
-    }
-    nb::object t = int64_array(times, "times", true);
-    const bool one_time = nb::cast<std::size_t>(t.attr("ndim")) == 0;
-    if (!one_time && nb::cast<std::size_t>(t.attr("size")) != n) {
-      throw nb::value_error(absl::StrCat("skewless: ", n, " keys but ", nb::cast<std::size_t>(t.attr("size")), " times").c_str());
-    }
-    t = nb::module_::import_("numpy").attr("ascontiguousarray")(t);
-    const auto* time_us = reinterpret_cast<const std::int64_t*>(nb::cast<std::uintptr_t>(t.attr("ctypes").attr("data")));
-    feature_matrix out;
-    absl::Status status;
-    {
-      nb::gil_scoped_release unlocked;
-      const auto read = [&](auto key_span) {
-        if (one_time) {
-          status = state_.features(key_span, time_us[0], out);
-          return;
-        }
-        out.resize(static_cast<Eigen::Index>(n), static_cast<Eigen::Index>(state::size));
-        feature_vector<FS> row;
-        for (std::size_t i = 0; i < n; ++i) {
-          absl::Status s = state_.features(key_span[i], time_us[i], row);
-          out.row(static_cast<Eigen::Index>(i)) = row.transpose();
-          if (!s.ok() && status.ok()) status = absl::Status(s.code(), absl::StrCat("row ", i, ": ", s.message()));
-        }
-      };
-      if constexpr (std::is_same_v<key_type, std::string>) {
-        read(std::span<const std::string_view>(views));
-      } else {
-        read(batch.keys);
-      }
-    }
-    if (raise_on_error) check(status);
-    return to_numpy(std::move(out));
-  }
-
-  void advance_to(std::int64_t t_us, nb::handle key) {
-    absl::Status s;
-    if (key.is_none()) {
-      nb::gil_scoped_release unlocked;
-      s = state_.advance_to(t_us);
-    } else {
-      const key_type k = *key_from<key_type>(key);
-      nb::gil_scoped_release unlocked;
-      s = state_.advance_to(k, t_us);
-    }
-    check(s);
-  }
-
-  bool erase(nb::handle key) {
-    const key_type k = *key_from<key_type>(key);
-    nb::gil_scoped_release unlocked;
-    return state_.erase(k);
-  }
-  bool contains(nb::handle key) const {
-    const std::optional<key_type> k = key_from<key_type>(key, /*quiet=*/true);
-    return k.has_value() && state_.contains(*k);
-  }
-
-  nb::bytes snapshot() const {
-    absl::StatusOr<std::string> bytes;
-    {
-      nb::gil_scoped_release unlocked;
-      bytes = serial::snapshot(state_);
-    }
-    check(bytes.status());
-    return nb::bytes(bytes->data(), bytes->size());
-  }
-  void restore(nb::bytes bytes) {
-    const std::string_view view(static_cast<const char*>(bytes.data()), bytes.size());
-    absl::Status s;
-    {
-      nb::gil_scoped_release unlocked;  // `bytes` holds the buffer alive
-      s = serial::restore(state_, view);
-    }
-    check(s);
-  }
-  void write_snapshot(nb::handle path_like) const {
-    const std::string path = path_from(path_like);
-    absl::Status s;
-    {
-      nb::gil_scoped_release unlocked;
-      s = serial::write_snapshot(state_, path);
-    }
-    check(s);
-  }
-  void read_snapshot(nb::handle path_like) {
-    const std::string path = path_from(path_like);
-    absl::Status s;
-    {
-      nb::gil_scoped_release unlocked;
-      s = serial::read_snapshot(state_, path);
-    }
-    check(s);
-  }
-
-  nb::dict counters() const { return outcome_counts(state_.counters()); }
-  nb::dict removals() const {
-    const online::removal_counters r = state_.removals();
-    nb::dict d;
-    d["erased"] = r.erased;
-    d["expired"] = r.expired;
-    d["evicted_for_memory"] = r.evicted_for_memory;
-    return d;
-  }
-  nb::dict memory() const {
-    const online::memory_usage m = state_.memory();
-    nb::dict d;
-    d["entities"] = m.entities;
-    d["table_bytes"] = m.table_bytes;
-    d["entity_bytes"] = m.entity_bytes;
-    d["window_bytes"] = m.window_bytes;
-    d["total_bytes"] = m.total_bytes();
-    return d;
-  }
-  void set_memory_limit(std::size_t bytes) { state_.set_memory_limit(bytes); }
-  std::size_t entity_count() const { return state_.entity_count(); }
-  std::uint64_t fingerprint() const { return state_.fingerprint(); }
-
- private:
-  state state_;
-};
-
-template <class FS>
-nb::list column_list() {
-  nb::list columns;
-  for (const std::string_view name : FS::names()) columns.append(nb::str(name.data(), name.size()));
-  return columns;
-}
-
-}  // namespace python_internal
-
 // Adds the module's API for feature set `fs` to `m`: training_set, training_set_stream,
 // OnlineEvaluator, fingerprint, columns, key_column, time_column, catalog() and
 // catalog_json(). Documented in docs/python.md; stubs come from
@@ -525,20 +99,18 @@ void define_module(nb::module_& m, const FSet& fs) {
     if (rows_per_batch == 0) throw nb::value_error("skewless: rows_per_batch must be positive");
     using key_type = typename FS::key_type;
     if (sorted_by_key) {  // evaluated as the consumer reads: see arrow::stream_training_set
-      python_internal::imported_stream e, s;
-      python_internal::import_stream(events, "events", e);
-      python_internal::import_stream(spine, "spine", s);
+      arrow::owned_stream e = python_internal::import_stream(events, "events");
+      arrow::owned_stream s = python_internal::import_stream(spine, "spine");
       auto out = std::make_unique<arrow_stream>();
-      check(arrow::stream_training_set(*def, &e.stream, &s.stream, out->get(), {.threads = threads.value_or(0)},
+      check(arrow::stream_training_set(*def, e.get(), s.get(), out->get(), {.threads = threads.value_or(0)},
                                        rows_per_batch));
       return out;
     }
     std::vector<typename FS::event_type> in = python_internal::read_events<typename FS::event_type>(events, "events");
     std::vector<spine_row<key_type>> rows;
     {
-      python_internal::imported_stream s;
-      python_internal::import_stream(spine, "spine", s);
-      check(arrow::read_spine(*def, s.stream, rows), "spine");
+      arrow::owned_stream s = python_internal::import_stream(spine, "spine");
+      check(arrow::read_spine(*def, *s.get(), rows), "spine");
     }
     auto out = std::make_unique<arrow_stream>();
     absl::Status status;
@@ -566,8 +138,8 @@ void define_module(nb::module_& m, const FSet& fs) {
       [stream](nb::handle events, nb::handle spine, std::optional<unsigned> threads, std::size_t rows_per_batch,
                bool sorted_by_key) {
         std::unique_ptr<arrow_stream> s = stream(events, spine, threads, rows_per_batch, sorted_by_key);
-        nb::object reader = nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("from_stream")(
-            nb::cast(std::move(s)));
+        nb::object reader =
+            nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("from_stream")(nb::cast(std::move(s)));
         return reader.attr("read_all")();
       },
       "events"_a.none(), "spine"_a.none(), nb::kw_only(), "threads"_a = nb::none(), "rows_per_batch"_a = 65536,
@@ -582,8 +154,9 @@ void define_module(nb::module_& m, const FSet& fs) {
   nb::class_<online_t>(m, "OnlineEvaluator",
                        "The online state of this module's definition: ingest events, read feature vectors. Thread-safe "
                        "(sharded, per-entity linearizable); the GIL is released while it works.")
-      .def("__init__", [def](online_t* self, std::size_t shards) { new (self) online_t(*def, shards); },
-           nb::kw_only(), "shards"_a = online_t::state::default_shards)
+      .def(
+          "__init__", [def](online_t* self, std::size_t shards) { new (self) online_t(*def, shards); }, nb::kw_only(),
+          "shards"_a = online_t::state::default_shards)
       .def("ingest", &online_t::ingest, "events"_a.none(),
            nb::sig("def ingest(self, events: object) -> dict[str, int]"),
            "Applies a batch of events (any Arrow data with the event's columns). Returns how many events ended each "
@@ -610,10 +183,14 @@ void define_module(nb::module_& m, const FSet& fs) {
            nb::sig("def write_snapshot(self, path: str | os.PathLike[str]) -> None"),
            "Writes a snapshot file durably (temporary file, fsync, rename).")
       .def("read_snapshot", &online_t::read_snapshot, "path"_a,
-           nb::sig("def read_snapshot(self, path: str | os.PathLike[str]) -> None"), "Restores from a snapshot file, all or nothing.")
-      .def("counters", &online_t::counters, nb::sig("def counters(self) -> dict[str, int]"), "Events by outcome since this evaluator was made (or restored).")
-      .def("removals", &online_t::removals, nb::sig("def removals(self) -> dict[str, int]"), "Entities erased, expired and evicted for memory.")
-      .def("memory", &online_t::memory, nb::sig("def memory(self) -> dict[str, int]"), "Bytes of online state, by part.")
+           nb::sig("def read_snapshot(self, path: str | os.PathLike[str]) -> None"),
+           "Restores from a snapshot file, all or nothing.")
+      .def("counters", &online_t::counters, nb::sig("def counters(self) -> dict[str, int]"),
+           "Events by outcome since this evaluator was made (or restored).")
+      .def("removals", &online_t::removals, nb::sig("def removals(self) -> dict[str, int]"),
+           "Entities erased, expired and evicted for memory.")
+      .def("memory", &online_t::memory, nb::sig("def memory(self) -> dict[str, int]"),
+           "Bytes of online state, by part.")
       .def("set_memory_limit", &online_t::set_memory_limit, "bytes"_a,
            "A soft limit: advance_to evicts the least recently active entities beyond it.")
       .def_prop_ro("fingerprint", &online_t::fingerprint);
@@ -622,8 +199,7 @@ void define_module(nb::module_& m, const FSet& fs) {
   m.attr("columns") = python_internal::column_list<FS>();
   m.attr("key_column") = nb::str(FS::key_name.view().data(), FS::key_name.view().size());
   m.attr("time_column") = nb::str(FS::time_name.view().data(), FS::time_name.view().size());
-  m.def(
-      "catalog_json", [def] { return serial::catalog_json(*def); }, "The catalog of the definitions, as JSON text.");
+  m.def("catalog_json", [def] { return serial::catalog_json(*def); }, "The catalog of the definitions, as JSON text.");
   m.def(
       "catalog", [def] { return nb::module_::import_("json").attr("loads")(serial::catalog_json(*def)); },
       nb::sig("def catalog() -> dict[str, object]"), "The catalog of the definitions, as a dict.");

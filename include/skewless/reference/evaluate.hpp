@@ -86,8 +86,10 @@ class event_index {
   template <class K>
   [[nodiscard]] run of(const K& key) const {
     const auto it = [&] {
-      if constexpr (std::is_same_v<key_type, std::string>) return by_key_.find(std::string_view(key));
-      else return by_key_.find(static_cast<key_type>(key));
+      if constexpr (std::is_same_v<key_type, std::string>)
+        return by_key_.find(std::string_view(key));
+      else
+        return by_key_.find(static_cast<key_type>(key));
     }();
     if (it == by_key_.end()) return {};
     return run(events_).subspan(it->second.first, it->second.second - it->second.first);
@@ -135,10 +137,10 @@ void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* o
   const std::int64_t start = window_start(a.window, t);
   const std::int64_t end = window_end(a.window, t);
   auto ts_less = [](const auto& e, std::int64_t v) { return e.ts < v; };
-  std::size_t lo = static_cast<std::size_t>(
-      std::lower_bound(events.begin(), events.end(), start, ts_less) - events.begin());
-  const std::size_t hi = static_cast<std::size_t>(
-      std::lower_bound(events.begin(), events.end(), end, ts_less) - events.begin());
+  std::size_t lo =
+      static_cast<std::size_t>(std::lower_bound(events.begin(), events.end(), start, ts_less) - events.begin());
+  const std::size_t hi =
+      static_cast<std::size_t>(std::lower_bound(events.begin(), events.end(), end, ts_less) - events.begin());
   if constexpr (counts_events_v<typename aggregate_traits<Agg>::window>) {
     // The window keeps the n greatest events in event order, with what each puts in
     // it (an entry, or no_entry); they are among the events at or after the time of
@@ -174,13 +176,11 @@ void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* o
 // the key field's, or one that converts without changing a value (key_type_accepts).
 // Events outside the accepted time range are left out; a row outside it is all NaN.
 template <class FS, class Events, class Key>
-[[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events,
-                                      const std::vector<spine_row<Key>>& spine) {
+[[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events, const std::vector<spine_row<Key>>& spine) {
   using event_type = typename FS::event_type;
   if constexpr (!expr_internal::check_key_argument<typename FS::key_type, Key>()) {
     return {};
-  } else if constexpr (!std::is_same_v<std::ranges::range_reference_t<const Events&>,
-                                       const event_type&>) {
+  } else if constexpr (!std::is_same_v<std::ranges::range_reference_t<const Events&>, const event_type&>) {
     // The index points at the events: hold them in a vector first.
     std::vector<event_type> copy;
     for (const auto& e : events) copy.push_back(e);
@@ -203,7 +203,7 @@ template <class FS, class Events, class Key>
                                               values.data() + FS::aggregate_value_offsets[I]),
          ...);
       }(std::make_index_sequence<n_aggs>{});
-      fs.eval_columns(values.data(), &out(static_cast<Eigen::Index>(r), 0));
+      eval_columns(fs, values.data(), &out(static_cast<Eigen::Index>(r), 0));
     }
     return out;
   }

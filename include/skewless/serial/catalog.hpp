@@ -27,10 +27,10 @@
 #include <cereal/types/vector.hpp>
 
 #include <cstdint>
-#include <string_view>
-#include <type_traits>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -56,8 +56,7 @@ struct catalog_feature {
   std::string category_codes_of;
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition),
-       cereal::make_nvp("columns", columns),
+    ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition), cereal::make_nvp("columns", columns),
        cereal::make_nvp("category_codes_of", category_codes_of));
   }
 };
@@ -75,14 +74,10 @@ struct catalog {
 
   template <class Archive>
   void serialize(Archive& ar) {
-    ar(cereal::make_nvp("library_version", library_version),
-       cereal::make_nvp("format_version", format_version),
-       cereal::make_nvp("fingerprint", fingerprint), cereal::make_nvp("key", key),
-       cereal::make_nvp("time", time),
-       cereal::make_nvp("allowed_lateness_us", allowed_lateness_us),
-       cereal::make_nvp("ttl_us", ttl_us),
-       cereal::make_nvp("features", features),
-       cereal::make_nvp("canonical_text", canonical_text));
+    ar(cereal::make_nvp("library_version", library_version), cereal::make_nvp("format_version", format_version),
+       cereal::make_nvp("fingerprint", fingerprint), cereal::make_nvp("key", key), cereal::make_nvp("time", time),
+       cereal::make_nvp("allowed_lateness_us", allowed_lateness_us), cereal::make_nvp("ttl_us", ttl_us),
+       cereal::make_nvp("features", features), cereal::make_nvp("canonical_text", canonical_text));
   }
 };
 
@@ -93,8 +88,7 @@ template <class FS>
   c.format_version = format_version;
   c.fingerprint = absl::StrCat(absl::Hex(fs.fingerprint(), absl::kZeroPad16));
   c.key = {std::string(FS::key_name.view()), std::string(type_name<typename FS::key_type>())};
-  c.time = {std::string(FS::time_name.view()),
-            std::string(time_traits<typename FS::time_type>::name)};
+  c.time = {std::string(FS::time_name.view()), std::string(time_traits<typename FS::time_type>::name)};
   c.allowed_lateness_us = fs.allowed_lateness_us;
   c.ttl_us = fs.ttl_us;
   const auto names = FS::names();
@@ -102,8 +96,8 @@ template <class FS>
     (
         [&] {
           const auto& f = std::get<F>(fs.features);
-          catalog_feature cf{std::string(f.name.view()), canonical_text(f.expr), {},
-                             std::string(category_codes_field_of(f.expr))};
+          catalog_feature cf{
+              std::string(f.name.view()), canonical_text(f.expr), {}, std::string(category_codes_field_of(f.expr))};
           for (std::size_t i = 0; i < feature_columns_v<decltype(f.expr)>; ++i) {
             cf.columns.emplace_back(names[FS::template column_offset<F> + i]);
           }
@@ -185,9 +179,8 @@ template <class FS>
   auto lateness = detail::integer_member<std::int64_t>(b, "allowed_lateness_us");
   auto canonical = detail::string_member(b, "canonical_text");
   auto features = detail::member(b, "features", json::kind::array);
-  for (const absl::Status& s : {library_version.status(), format.status(), fingerprint.status(),
-                                key.status(), time.status(), lateness.status(), canonical.status(),
-                                features.status()}) {
+  for (const absl::Status& s : {library_version.status(), format.status(), fingerprint.status(), key.status(),
+                                time.status(), lateness.status(), canonical.status(), features.status()}) {
     if (!s.ok()) return s;
   }
   c.library_version = *std::move(library_version);

@@ -55,8 +55,7 @@ template <class Expr>
 inline constexpr std::string_view category_codes_field_v = [] {
   if constexpr (is_aggregate_v<Expr>) {
     using arg = typename aggregate_traits<Expr>::arg;
-    if constexpr (serial_internal::outputs_argument_values_v<kind_of_t<Expr>> &&
-                  is_field_ref<arg>::value) {
+    if constexpr (serial_internal::outputs_argument_values_v<kind_of_t<Expr>> && is_field_ref<arg>::value) {
       if constexpr (std::is_same_v<field_type_t<typename arg::event_type, arg::name>, std::string>) {
         return arg::name.view();
       }
@@ -135,8 +134,7 @@ template <class FS, class Events>
 [[nodiscard]] category_dictionary collect_categories(const FS& fs, const Events& events) {
   category_dictionary dict;
   [&]<std::size_t... F>(std::index_sequence<F...>) {
-    (serial_internal::collect_field<std::remove_cvref_t<decltype(std::get<F>(fs.features).expr)>>(dict, events),
-     ...);
+    (serial_internal::collect_field<std::remove_cvref_t<decltype(std::get<F>(fs.features).expr)>>(dict, events), ...);
   }(std::make_index_sequence<FS::feature_count>{});
   return dict;
 }
@@ -172,9 +170,8 @@ template <class FS, class Events>
     if (!code.ok()) return code.status();
     if (!t.ok()) return t.status();
     if (static_cast<std::uint64_t>(category_code(*t)) != *code) {
-      return absl::InvalidArgumentError(absl::StrCat("skewless: categories JSON: \"", *t,
-                                                     "\" is listed under code ", *code,
-                                                     ", which is not its category_code"));
+      return absl::InvalidArgumentError(absl::StrCat("skewless: categories JSON: \"", *t, "\" is listed under code ",
+                                                     *code, ", which is not its category_code"));
     }
     dict.add(*t);
   }

@@ -63,8 +63,8 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstdint>
 #include <concepts>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <functional>
@@ -127,33 +127,30 @@ inline std::string header(std::uint64_t fingerprint, std::uint64_t payload_size,
 inline absl::StatusOr<std::uint64_t> check_header(std::string_view h, std::uint64_t payload_bytes,
                                                   std::uint64_t fingerprint_expected) {
   if (h.size() < snapshot_header_size) {
-    return absl::DataLossError(absl::StrCat("skewless: snapshot truncated: ", h.size(),
-                                            " bytes, shorter than the ", snapshot_header_size,
-                                            "-byte header"));
+    return absl::DataLossError(absl::StrCat("skewless: snapshot truncated: ", h.size(), " bytes, shorter than the ",
+                                            snapshot_header_size, "-byte header"));
   }
   if (std::memcmp(h.data(), snapshot_magic, sizeof snapshot_magic) != 0) {
     return absl::InvalidArgumentError("skewless: not a skewless snapshot (bad magic bytes)");
   }
   const auto version = get_le(h, 8, 4);
   if (version != snapshot_format_version) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "skewless: snapshot format version ", version, " is ",
-        version > snapshot_format_version ? "newer than" : "older than",
-        " this build's format version ", snapshot_format_version,
-        version > snapshot_format_version ? "; upgrade skewless to read it" : "; no converter exists"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("skewless: snapshot format version ", version, " is ",
+                     version > snapshot_format_version ? "newer than" : "older than", " this build's format version ",
+                     snapshot_format_version,
+                     version > snapshot_format_version ? "; upgrade skewless to read it" : "; no converter exists"));
   }
   const auto fingerprint = get_le(h, 12, 8);
   if (fingerprint != fingerprint_expected) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "skewless: snapshot was written by feature set ", hex(fingerprint),
-        " but this evaluator's feature set is ", hex(fingerprint_expected),
-        "; the definitions differ, so the state cannot be used"));
+        "skewless: snapshot was written by feature set ", hex(fingerprint), " but this evaluator's feature set is ",
+        hex(fingerprint_expected), "; the definitions differ, so the state cannot be used"));
   }
   const auto size = get_le(h, 20, 8);
   if (size != payload_bytes) {
     return absl::DataLossError(absl::StrCat("skewless: snapshot payload is ", payload_bytes,
-                                            " bytes but the header says ", size,
-                                            " (truncated or padded file)"));
+                                            " bytes but the header says ", size, " (truncated or padded file)"));
   }
   return get_le(h, 28, 8);
 }
@@ -275,7 +272,8 @@ class hashing_file_sink : public std::streambuf {
     while (n > 0) {
       const ssize_t w = ::write(fd, p, n);
       if (w < 0 && errno == EINTR) continue;
-      if (w <= 0) return absl::UnavailableError(absl::StrCat("skewless: snapshot write failed: ", std::strerror(errno)));
+      if (w <= 0)
+        return absl::UnavailableError(absl::StrCat("skewless: snapshot write failed: ", std::strerror(errno)));
       p += w;
       n -= static_cast<std::size_t>(w);
     }
@@ -389,9 +387,9 @@ template <snapshot_state State>
 template <snapshot_state State>
 [[nodiscard]] absl::Status restore(State& state, std::string_view bytes) {
   using namespace serial_internal;
-  const auto checksum = check_header(bytes.substr(0, std::min(bytes.size(), snapshot_header_size)),
-                                     bytes.size() < snapshot_header_size ? 0 : bytes.size() - snapshot_header_size,
-                                     state.fingerprint());
+  const auto checksum =
+      check_header(bytes.substr(0, std::min(bytes.size(), snapshot_header_size)),
+                   bytes.size() < snapshot_header_size ? 0 : bytes.size() - snapshot_header_size, state.fingerprint());
   if (!checksum.ok()) return checksum.status();
   const std::string_view payload = bytes.substr(snapshot_header_size);
   if (fnv1a64(payload) != *checksum) return checksum_mismatch();
@@ -438,7 +436,7 @@ template <snapshot_state State>
   using namespace serial_internal;
   fd_closer file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) return absl::NotFoundError(absl::StrCat("skewless: cannot open ", path, ": ", std::strerror(errno)));
-  struct stat st {};
+  struct stat st{};
   if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     return absl::InvalidArgumentError(absl::StrCat("skewless: ", path, " is not a regular file"));
   }
@@ -447,8 +445,8 @@ template <snapshot_state State>
   if (!h.empty() && ::pread(file.fd, h.data(), h.size(), 0) != static_cast<ssize_t>(h.size())) {
     return absl::UnavailableError(absl::StrCat("skewless: cannot read ", path, ": ", std::strerror(errno)));
   }
-  const auto checksum = check_header(h, file_size < snapshot_header_size ? 0 : file_size - snapshot_header_size,
-                                     state.fingerprint());
+  const auto checksum =
+      check_header(h, file_size < snapshot_header_size ? 0 : file_size - snapshot_header_size, state.fingerprint());
   if (!checksum.ok()) return checksum.status();
   if (::lseek(file.fd, static_cast<off_t>(snapshot_header_size), SEEK_SET) < 0) {
     return absl::UnavailableError(absl::StrCat("skewless: cannot read ", path, ": ", std::strerror(errno)));
