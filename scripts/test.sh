@@ -23,6 +23,11 @@
 #                                  CI: the g++ sanitized build takes ~14 min on 2 cores,
 #                                  clang's ~9; run it when a change is compiler-specific)
 #   ./scripts/test.sh --all        the first four in turn (what .ci/run does)
+#   ./scripts/test.sh --quick      the edit-test loop: g++ 12, the unit and conformance
+#                                  tests only (no examples, benchmarks, Python, Spark,
+#                                  compile-fail or packaging checks), conformance at a
+#                                  tenth of its cases (SKEWLESS_CASES_SCALE=0.1 unless
+#                                  set); build-quick/. Not a substitute for the full run
 #
 # The sanitized builds leave out the fuzz corpus replay (the fuzz build runs that corpus
 # under ASan + UBSan) and the benchmarks.
@@ -50,7 +55,7 @@ export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 primary() {
-  "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv
+  "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv clang-format-19
   # Spark (tests/python/test_spark.py) runs on a JVM: Debian 12's Java 17 if none is here.
   command -v java >/dev/null || "$root/scripts/install-deps.sh" openjdk-17-jre-headless
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
@@ -63,6 +68,18 @@ primary() {
     -DSKEWLESS_PYTHON="$python" >/dev/null
   timed_build "$build"
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
+}
+
+quick() {
+  "$root/scripts/install-deps.sh"
+  local build="$root/build-quick"
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=OFF \
+    -DSKEWLESS_BUILD_EXAMPLES=OFF -DSKEWLESS_COMPILE_CHECKS=OFF -DSKEWLESS_INSTALL=OFF \
+    -DSKEWLESS_FUZZ_REPLAY=OFF -DSKEWLESS_PYTHON= >/dev/null
+  timed_build "$build"
+  local start=$(date +%s)
+  (cd "$build" && SKEWLESS_CASES_SCALE="${SKEWLESS_CASES_SCALE:-0.1}" ctest -j "$jobs" --output-on-failure)
+  echo "skewless: tests took $(( $(date +%s) - start )) s"
 }
 
 # A sanitized build in $1 with compiler $2 and sanitizers $3; more cmake options after.
@@ -128,6 +145,7 @@ fuzz() {
 
 case "$mode" in
   "") primary ;;
+  --quick) quick ;;
   --sanitize) sanitize ;;
   --tsan) tsan ;;
   --clang) clang ;;
@@ -138,5 +156,5 @@ case "$mode" in
     tsan
     fuzz "${2:-120}"
     ;;
-  *) echo "usage: $0 [--sanitize|--tsan|--clang|--fuzz [seconds]|--all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--quick|--sanitize|--tsan|--clang|--fuzz [seconds]|--all]" >&2; exit 2 ;;
 esac

@@ -58,15 +58,17 @@ struct parity_stats {
   long rejected = 0;
   long advances = 0;
   long erased = 0;
-  long expired = 0;     // entities evicted by advance_to after their TTL
-  long new_lives = 0;   // events that started a new life of a known entity (TTL)
+  long expired = 0;    // entities evicted by advance_to after their TTL
+  long new_lives = 0;  // events that started a new life of a known entity (TTL)
+  long late = 0;       // accepted events older than their entity's newest (out of order)
+  long with_ttl = 0;   // cases whose definition has a TTL
 };
 
 // MakeFeatures(rng, shape) -> feature set; MakeEvent(rng, key_index, ts, shape) -> event;
 // MakeKey(key_index) -> key.
 template <class MakeFeatures, class MakeEvent, class MakeKey>
-void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent make_event,
-                     MakeKey make_key, parity_stats& stats) {
+void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent make_event, MakeKey make_key,
+                     parity_stats& stats) {
   std::mt19937_64 rng(seed);
   const case_shape shape = random_shape(rng);
   const auto fs = make_features(rng, shape).with_ttl(std::chrono::microseconds(shape.ttl));
@@ -92,6 +94,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   std::ostringstream why;
   why << "seed " << seed << " (rerun with SKEWLESS_SEED): ";
   ++stats.cases;
+  if (fs.ttl_us > 0) ++stats.with_ttl;
 
   // Law 1: reference == batch, 1 and 2 threads.
   const auto ref = reference::evaluate(fs, events, spine);
@@ -113,8 +116,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     arrival.push_back({FS::time_of(events[i]) + delay, i});
   }
   std::shuffle(arrival.begin(), arrival.end(), rng);
-  std::stable_sort(arrival.begin(), arrival.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(arrival.begin(), arrival.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
 
   online::evaluator<FS> on(fs);
   // The concurrent evaluator gets the same arrivals, in batches of random sizes, and
@@ -158,8 +160,8 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     const auto expect = reference::evaluate(fs, accepted, one);
     for (Eigen::Index c = 0; c < expect.cols(); ++c) {
       if (!same_bits(expect(0, c), v[c]) || !same_bits(v[c], cv[c])) {
-        INFO(why.str() << " online mid-stream T=" << t << " col " << c << ": " << expect(0, c)
-                       << " vs " << v[c] << " (concurrent " << cv[c] << ")");
+        INFO(why.str() << " online mid-stream T=" << t << " col " << c << ": " << expect(0, c) << " vs " << v[c]
+                       << " (concurrent " << cv[c] << ")");
         REQUIRE(same_bits(expect(0, c), v[c]));
         REQUIRE(same_bits(v[c], cv[c]));
       }
@@ -200,6 +202,7 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     if (expect != online::ingest_outcome::accepted) {
       ++stats.rejected;
     } else {
+      if (it != newest.end() && !new_life && ts < it->second) ++stats.late;
       accepted.push_back(e);
       newest[k] = new_life ? ts : std::max(it->second, ts);
       if (new_life) life_start[k] = ts;
@@ -237,7 +240,8 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
     }
     if (rng() % 12 == 0) {  // declare the past: for this key or for every key
       // An erased key may have no floor: its events' times start at 0.
-      const std::int64_t t = std::max<std::int64_t>(floor_of(k), 0) + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
+      const std::int64_t t =
+          std::max<std::int64_t>(floor_of(k), 0) + static_cast<std::int64_t>(rng() % (shape.ts_range / 2 + 1));
       flush();
       if (rng() % 2 == 0) {
         REQUIRE(on.advance_to(k, t).ok());
@@ -313,6 +317,39 @@ void run_parity_case(std::uint64_t seed, MakeFeatures make_features, MakeEvent m
   REQUIRE(on.entity_count() == newest.size());
   stats.online_queries += static_cast<long>(final_rows.size());
   stats.values_compared += 2 * expect.values.size();
+}
+
+// Runs `cases` random cases (scaled by SKEWLESS_CASES_SCALE) from seed * multiplier + c,
+// reports what they covered, and fails unless they covered what the parity laws are
+// about: snapshots, rejections, out-of-order events, advance_to and erasures, and with
+// a TTL, new lives and expiries. A change that stops the harness from reaching one of
+// these (a shape that never draws a TTL, a seed that never rejects) fails here instead
+// of passing on fewer laws.
+template <class MakeFeatures, class MakeEvent, class MakeKey>
+parity_stats run_parity_suite(const char* name, std::uint64_t seed, std::uint64_t multiplier, int cases,
+                              MakeFeatures make_features, MakeEvent make_event, MakeKey make_key) {
+  parity_stats stats;
+  const int n = scaled(cases);
+  for (int c = 0; c < n; ++c) {
+    run_parity_case(seed * multiplier + static_cast<std::uint64_t>(c), make_features, make_event, make_key, stats);
+  }
+  WARN(name << ": " << stats.cases << " cases (" << stats.with_ttl << " with a TTL), " << stats.values_compared
+            << " values compared bit for bit, " << stats.online_queries << " online reads, " << stats.snapshots
+            << " snapshot/restores, " << stats.advances << " advance_to, " << stats.erased << " erasures, "
+            << stats.rejected << " events rejected, " << stats.late << " late events applied, " << stats.new_lives
+            << " new lives (TTL), " << stats.expired << " expired");
+  INFO(name << " with seed " << seed << ": the cases must reach every law");
+  CHECK(stats.values_compared > 0);
+  CHECK(stats.online_queries > 0);
+  CHECK(stats.snapshots > 0);
+  CHECK(stats.rejected > 0);
+  CHECK(stats.late > 0);
+  CHECK(stats.advances > 0);
+  CHECK(stats.erased > 0);
+  CHECK(stats.with_ttl > 0);
+  CHECK(stats.new_lives > 0);
+  CHECK(stats.expired > 0);
+  return stats;
 }
 
 }  // namespace skewless_test

@@ -43,14 +43,12 @@ constexpr auto features = define_features<ev, "k", "ts">(
     feature<"mean">(mean(x, sliding(us(100)))), feature<"first">(first(x, sliding(us(100)))),
     feature<"last">(last(x, sliding(us(100)))), feature<"var">(var_pop(x, sliding(us(100)))),
     feature<"max">(max(x, sliding(us(100)))), feature<"min">(min(x, sliding(us(100)))),
-    feature<"sum_lag">(sum(x, sliding(us(100)).ending(us(3)))),
-    feature<"sum_t">(sum(x, tiled(us(40), us(10)))), feature<"last_t">(last(x, tiled(us(40), us(10)))),
-    feature<"max_l">(max(x, lifetime())), feature<"first_l">(first(x, lifetime())),
-    feature<"mean5">(mean(x, last_n(5))), feature<"last3">(last_k<3>(x, sliding(us(100)))),
-    feature<"first2_t">(first_k<2>(x, tiled(us(40), us(10)))),
+    feature<"sum_lag">(sum(x, sliding(us(100)).ending(us(3)))), feature<"sum_t">(sum(x, tiled(us(40), us(10)))),
+    feature<"last_t">(last(x, tiled(us(40), us(10)))), feature<"max_l">(max(x, lifetime())),
+    feature<"first_l">(first(x, lifetime())), feature<"mean5">(mean(x, last_n(5))),
+    feature<"last3">(last_k<3>(x, sliding(us(100)))), feature<"first2_t">(first_k<2>(x, tiled(us(40), us(10)))),
     feature<"q">(approx_quantile<0.5, 0.9>(x, lifetime())),
-    feature<"distinct">(distinct_count(x, tiled(us(40), us(10)))),
-    feature<"ewma">(ewma<us(5)>(x, sliding(us(100)))));
+    feature<"distinct">(distinct_count(x, tiled(us(40), us(10)))), feature<"ewma">(ewma<us(5)>(x, sliding(us(100)))));
 
 constexpr int burst = 100'000;
 
@@ -73,8 +71,8 @@ void require_row(const feature_vector<decltype(features)>& v, const feature_matr
                  const char* when) {
   for (Eigen::Index c = 0; c < v.size(); ++c) {
     if (!same_bits(v[c], m(row, c))) {
-      FAIL(when << ": column " << decltype(features)::names()[static_cast<std::size_t>(c)] << " online "
-                << v[c] << " batch " << m(row, c));
+      FAIL(when << ": column " << decltype(features)::names()[static_cast<std::size_t>(c)] << " online " << v[c]
+                << " batch " << m(row, c));
     }
   }
 }
@@ -102,8 +100,10 @@ TEST_CASE("bursts: 100k events at one microsecond, in every order, give one stat
           served.push_back(v);
         }
         // They equal batch over the events so far.
-        const auto so_far = batch::evaluate(features, events, std::vector<spine_row<std::int64_t>>(spine.end() - 3, spine.end()));
-        for (Eigen::Index r = 0; r < 3; ++r) require_row(served[served.size() - 3 + static_cast<std::size_t>(r)], so_far.values, r, "during the burst");
+        const auto so_far =
+            batch::evaluate(features, events, std::vector<spine_row<std::int64_t>>(spine.end() - 3, spine.end()));
+        for (Eigen::Index r = 0; r < 3; ++r)
+          require_row(served[served.size() - 3 + static_cast<std::size_t>(r)], so_far.values, r, "during the burst");
       }
     }
     // The same state whatever the order: the same snapshot bytes.

@@ -59,36 +59,24 @@ auto all_of(const W& w) {
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
   const auto [lagged, tiles, recent, plain] = skewless_test::make_random_windows(rng, shape);
-  return std::apply([](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
-                    std::tuple_cat(all_of<"lag_">(lagged), all_of<"tile_">(tiles),
-                                   all_of<"last_">(recent), all_of<"s_">(plain),
-                                   all_of<"life_">(lifetime()),
-                                   std::make_tuple(feature<"q_fine">(approx_quantile<0.25, 0.75>(
-                                       x, plain, relative_accuracy<0.0001>)))))
+  return std::apply(
+             [](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
+             std::tuple_cat(
+                 all_of<"lag_">(lagged), all_of<"tile_">(tiles), all_of<"last_">(recent), all_of<"s_">(plain),
+                 all_of<"life_">(lifetime()),
+                 std::make_tuple(feature<"q_fine">(approx_quantile<0.25, 0.75>(x, plain, relative_accuracy<0.0001>)))))
       .with_allowed_lateness(std::chrono::microseconds(shape.lateness));
 }
 
 ev make_event(std::mt19937_64& rng, int key, std::int64_t ts, const skewless_test::case_shape& s) {
   static const char* brands[] = {"visa", "amex", "", "jcb", "visa ", "VISA"};
   static const channel channels[] = {channel::web, channel::app, channel::pos};
-  return {key, ts, skewless_test::random_value(rng, s.value_style), brands[rng() % 6],
-          channels[rng() % 3]};
+  return {key, ts, skewless_test::random_value(rng, s.value_style), brands[rng() % 6], channels[rng() % 3]};
 }
 
 }  // namespace
 
-TEST_CASE("conformance: first_k, last_k, distinct, sketches, frequencies, count_by on every window",
-          "[conformance]") {
-  skewless_test::parity_stats stats;
-  const std::uint64_t seed = skewless_test::base_seed() + 4242;
-  const int cases = skewless_test::scaled(1200);
-  for (int c = 0; c < cases; ++c) {
-    skewless_test::run_parity_case(seed * 1000037 + c, make_features, make_event,
-                                   [](int k) { return std::int64_t{k}; }, stats);
-  }
-  WARN("states: " << stats.cases << " cases, " << stats.values_compared
-                  << " values compared bit for bit, " << stats.online_queries << " online reads, "
-                  << stats.snapshots << " snapshot/restores, " << stats.advances << " advance_to, " << stats.erased << " erasures, "
-                  << stats.rejected << " events rejected, " << stats.new_lives << " new lives (TTL), " << stats.expired << " expired");
-  CHECK(stats.cases == cases);
+TEST_CASE("conformance: first_k, last_k, distinct, sketches, frequencies, count_by on every window", "[conformance]") {
+  skewless_test::run_parity_suite("states", skewless_test::base_seed() + 4242, 1000037, 1200, make_features, make_event,
+                                  [](int k) { return std::int64_t{k}; });
 }

@@ -31,13 +31,12 @@ constexpr auto query = field<ev, "query">;
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
   const auto [lagged, tiles, recent, plain] = skewless_test::make_random_windows(rng, shape);
-  return define_features<ev, "k", "ts">(
-             feature<"emb_mean">(mean(emb, plain)), feature<"query_sum">(sum(query, tiles)),
-             feature<"emb_mean_life">(mean(emb, lifetime())),
-             feature<"sim_mean">(mean(cosine(emb, query), recent)),
-             feature<"sim_max">(max(cosine(emb, query), lagged)),
-             feature<"drift">(cosine(mean(emb, tiles), mean(emb, lifetime()))),
-             feature<"drift_recent">(cosine(mean(emb, recent), sum(query, plain)) * 2))
+  return define_features<ev, "k", "ts">(feature<"emb_mean">(mean(emb, plain)), feature<"query_sum">(sum(query, tiles)),
+                                        feature<"emb_mean_life">(mean(emb, lifetime())),
+                                        feature<"sim_mean">(mean(cosine(emb, query), recent)),
+                                        feature<"sim_max">(max(cosine(emb, query), lagged)),
+                                        feature<"drift">(cosine(mean(emb, tiles), mean(emb, lifetime()))),
+                                        feature<"drift_recent">(cosine(mean(emb, recent), sum(query, plain)) * 2))
       .with_allowed_lateness(std::chrono::microseconds(shape.lateness));
 }
 
@@ -56,17 +55,8 @@ TEST_CASE("conformance: vector fields — per-dimension mean and sum, cosine", "
   using FS = decltype(make_features(std::declval<std::mt19937_64&>(), {}));
   STATIC_REQUIRE(FS::size == 3 + 3 + 3 + 1 + 1 + 1 + 1);
   CHECK(FS::names()[0] == "emb_mean[0]");
-  skewless_test::parity_stats stats;
-  const std::uint64_t seed = skewless_test::base_seed() + 9191;
-  const int cases = skewless_test::scaled(600);
-  for (int c = 0; c < cases; ++c) {
-    skewless_test::run_parity_case(seed * 1000039 + c, make_features, make_event,
-                                   [](int k) { return std::int64_t{k}; }, stats);
-  }
-  WARN("vectors: " << stats.cases << " cases, " << stats.values_compared
-                   << " values compared bit for bit, " << stats.online_queries << " online reads, "
-                   << stats.snapshots << " snapshot/restores");
-  CHECK(stats.cases == cases);
+  skewless_test::run_parity_suite("vectors", skewless_test::base_seed() + 9191, 1000039, 600, make_features, make_event,
+                                  [](int k) { return std::int64_t{k}; });
 }
 
 TEST_CASE("cosine: known values", "[kernels][vectors]") {

@@ -37,24 +37,21 @@ auto all_of(const W& w) {
       feature<P + fixed_string("tsl")>(time_since_last(w).where(y > 0)),
       feature<P + fixed_string("var_samp")>(var_samp(x, w)),
       feature<P + fixed_string("var_pop")>(var_pop(y, w).where(x > 0)),
-      feature<P + fixed_string("stddev")>(stddev(x * y, w)),
-      feature<P + fixed_string("stddev_pop")>(stddev_pop(x, w)),
+      feature<P + fixed_string("stddev")>(stddev(x * y, w)), feature<P + fixed_string("stddev_pop")>(stddev_pop(x, w)),
       feature<P + fixed_string("max_f")>(max(y, w).where(x < 0.5)));
 }
 
 auto make_features(std::mt19937_64& rng, const skewless_test::case_shape& shape) {
   const auto [lagged, tiles, recent, plain] = skewless_test::make_random_windows(rng, shape);
   const std::chrono::microseconds per(1 + static_cast<std::int64_t>(rng() % 10));
-  return std::apply(
-             [](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
-             std::tuple_cat(all_of<"lag_">(lagged), all_of<"tile_">(tiles), all_of<"last_">(recent),
-                            std::make_tuple(feature<"var_s">(var_samp(x, plain)),
-                                            feature<"var_l">(var_pop(x, lifetime())),
-                                            feature<"sd_l">(stddev(y, lifetime())),
-                                            feature<"rate_s">(rate(per, plain)),
-                                            feature<"rate_t">(rate(per, tiles).where(x > 0)),
-                                            feature<"rate_lag">(rate(per, lagged)),
-                                            feature<"cv">(stddev(x, plain) / abs(mean(x, plain))))))
+  return std::apply([](const auto&... f) { return define_features<ev, "k", "ts">(f...); },
+                    std::tuple_cat(
+                        all_of<"lag_">(lagged), all_of<"tile_">(tiles), all_of<"last_">(recent),
+                        std::make_tuple(feature<"var_s">(var_samp(x, plain)), feature<"var_l">(var_pop(x, lifetime())),
+                                        feature<"sd_l">(stddev(y, lifetime())), feature<"rate_s">(rate(per, plain)),
+                                        feature<"rate_t">(rate(per, tiles).where(x > 0)),
+                                        feature<"rate_lag">(rate(per, lagged)),
+                                        feature<"cv">(stddev(x, plain) / abs(mean(x, plain))))))
       .with_allowed_lateness(std::chrono::microseconds(shape.lateness));
 }
 
@@ -66,16 +63,6 @@ ev make_event(std::mt19937_64& rng, int key, std::int64_t ts, const skewless_tes
 }  // namespace
 
 TEST_CASE("conformance: lagged, tiled and last_n windows, variance and rate", "[conformance]") {
-  skewless_test::parity_stats stats;
-  const std::uint64_t seed = skewless_test::base_seed();
-  const int cases = skewless_test::scaled(3000);
-  for (int c = 0; c < cases; ++c) {
-    skewless_test::run_parity_case(seed * 1000033 + c, make_features, make_event,
-                                   [](int k) { return std::int64_t{k}; }, stats);
-  }
-  WARN("windows: " << stats.cases << " cases, " << stats.values_compared
-                   << " values compared bit for bit, " << stats.online_queries
-                   << " online reads, " << stats.snapshots << " snapshot/restores, "
-                   << stats.advances << " advance_to, " << stats.erased << " erasures, " << stats.rejected << " events rejected, " << stats.new_lives << " new lives (TTL), " << stats.expired << " expired");
-  CHECK(stats.cases == cases);
+  skewless_test::run_parity_suite("windows", skewless_test::base_seed(), 1000033, 3000, make_features, make_event,
+                                  [](int k) { return std::int64_t{k}; });
 }

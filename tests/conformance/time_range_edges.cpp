@@ -41,25 +41,21 @@ constexpr auto x = field<ev, "x">;
 constexpr auto features = define_features<ev, "k", "ts">(
     feature<"n_s">(count(sliding(widest))), feature<"sum_s">(sum(x, sliding(widest))),
     feature<"tsf_s">(time_since_first(sliding(widest))), feature<"tsl_s">(time_since_last(sliding(widest))),
-    feature<"rate_s">(rate(std::chrono::hours(1), sliding(widest))),
-    feature<"min_s">(min(x, sliding(widest))), feature<"last_s">(last(x, sliding(widest))),
-    feature<"n_lag">(count(sliding(widest).ending(widest))),
+    feature<"rate_s">(rate(std::chrono::hours(1), sliding(widest))), feature<"min_s">(min(x, sliding(widest))),
+    feature<"last_s">(last(x, sliding(widest))), feature<"n_lag">(count(sliding(widest).ending(widest))),
     feature<"sum_lag">(sum(x, sliding(widest).ending(widest))),
-    feature<"tsl_lag">(time_since_last(sliding(widest).ending(widest))),
-    feature<"n_t">(count(tiled(widest, hop))), feature<"sum_t">(sum(x, tiled(widest, hop))),
-    feature<"tsf_t">(time_since_first(tiled(widest, hop))),
+    feature<"tsl_lag">(time_since_last(sliding(widest).ending(widest))), feature<"n_t">(count(tiled(widest, hop))),
+    feature<"sum_t">(sum(x, tiled(widest, hop))), feature<"tsf_t">(time_since_first(tiled(widest, hop))),
     feature<"rate_t">(rate(std::chrono::hours(1), tiled(widest, hop))),
-    feature<"first_t">(first(x, tiled(widest, hop))),
-    feature<"n_last3">(count(last_n(3))), feature<"sum_last3">(sum(x, last_n(3))),
-    feature<"tsf_last3">(time_since_first(last_n(3))),
+    feature<"first_t">(first(x, tiled(widest, hop))), feature<"n_last3">(count(last_n(3))),
+    feature<"sum_last3">(sum(x, last_n(3))), feature<"tsf_last3">(time_since_first(last_n(3))),
     feature<"n_l">(count(lifetime())), feature<"sum_l">(sum(x, lifetime())),
     feature<"tsf_l">(time_since_first(lifetime())), feature<"tsl_l">(time_since_last(lifetime())),
     feature<"first_l">(first(x, lifetime())), feature<"last_l">(last(x, lifetime())),
     feature<"ewma_l">(ewma<std::chrono::hours(1)>(x, lifetime())),
     feature<"decayed_l">(decayed_sum<std::chrono::hours(24 * 365)>(x, lifetime())),
     feature<"decayed_t">(decayed_sum<std::chrono::hours(1)>(x, tiled(widest, hop))),
-    feature<"top_last3">(last_k<2>(x, last_n(3))),
-    feature<"tsl_t">(time_since_last(tiled(widest, hop))));
+    feature<"top_last3">(last_k<2>(x, last_n(3))), feature<"tsl_t">(time_since_last(tiled(widest, hop))));
 
 std::size_t column(std::string_view name) {
   const auto names = decltype(features)::names();
@@ -73,14 +69,14 @@ std::size_t column(std::string_view name) {
 // In-range events, oldest first, at the edges and in between.
 const std::vector<ev> in_range = {{1, lo, 1.0},     {1, lo + 1, 2.0}, {1, -1, 3.0}, {1, 0, 4.0},
                                   {1, hi - 1, 5.0}, {1, hi, 6.0},     {2, hi, 7.0}};
-const std::vector<ev> out_of_range = {{1, lo - 1, 100.0}, {1, hi + 1, 100.0},
+const std::vector<ev> out_of_range = {{1, lo - 1, 100.0},
+                                      {1, hi + 1, 100.0},
                                       {1, std::numeric_limits<std::int64_t>::min(), 100.0},
                                       {1, std::numeric_limits<std::int64_t>::max(), 100.0}};
 const std::vector<std::int64_t> query_times = {lo, lo + 1, -1, 0, 1, hi - 1, hi};
 }  // namespace
 
-TEST_CASE("time range edges: reference == batch == online at the first and last microsecond",
-          "[conformance][time]") {
+TEST_CASE("time range edges: reference == batch == online at the first and last microsecond", "[conformance][time]") {
   std::vector<ev> all = in_range;
   all.insert(all.end(), out_of_range.begin(), out_of_range.end());
   std::vector<spine_row<std::int64_t>> spine;
@@ -137,19 +133,18 @@ TEST_CASE("time range edges: reference == batch == online at the first and last 
   }
 }
 
-TEST_CASE("time range edges: differences of up to 2^63 us are exact, never overflowed",
-          "[conformance][time]") {
+TEST_CASE("time range edges: differences of up to 2^63 us are exact, never overflowed", "[conformance][time]") {
   const std::vector<spine_row<std::int64_t>> spine = {{1, hi}, {1, lo + 1}};
   const auto bat = batch::evaluate(features, in_range, spine);
   // From the first accepted microsecond to the last: 2^63 us.
   const double full = static_cast<double>(std::uint64_t{1} << 63) / 1e6;
   CHECK(bat.values(0, column("tsf_l")) == full);
   CHECK(full == 9223372036854.775808);
-  CHECK(bat.values(0, column("tsl_l")) == 1e-6);      // hi - 1 is the last before hi
+  CHECK(bat.values(0, column("tsl_l")) == 1e-6);  // hi - 1 is the last before hi
   CHECK(bat.values(0, column("n_l")) == 5.0);
   CHECK(bat.values(0, column("sum_l")) == 15.0);
   CHECK(bat.values(0, column("first_l")) == 1.0);
-  CHECK(bat.values(1, column("tsf_l")) == 1e-6);      // lo is before lo + 1
+  CHECK(bat.values(1, column("tsf_l")) == 1e-6);  // lo is before lo + 1
   CHECK(bat.values(1, column("n_l")) == 1.0);
   // The widest sliding window at hi: [hi - 2^61, hi) holds hi - 1 only.
   CHECK(bat.values(0, column("n_s")) == 1.0);
