@@ -12,8 +12,8 @@
 
 #include <skewless/skewless.hpp>
 
-#include <Eigen/Core>
 #include <absl/container/btree_map.h>
+#include <Eigen/Core>
 #include <boost/hana/adapt_struct.hpp>
 
 #include <algorithm>
@@ -51,28 +51,24 @@ constexpr auto week = 7 * 24h;
 constexpr auto month = 30 * 24h;
 
 constexpr auto ad_click = define_features<impression, "user", "ts">(
-    feature<"impressions_1d">(count(sliding(24h))),
-    feature<"clicks_1d">(sum(clicked, sliding(24h))),
+    feature<"impressions_1d">(count(sliding(24h))), feature<"clicks_1d">(sum(clicked, sliding(24h))),
     feature<"ctr_1d">(sum(clicked, sliding(24h)) / count(sliding(24h))),
     feature<"impressions_7d">(count(sliding(week))),
     feature<"ctr_7d">(sum(clicked, sliding(week)) / count(sliding(week))),
     feature<"clicks_30d">(sum(clicked, tiled(month, 1h))),
-    feature<"distinct_ads_7d">(distinct_count(ad, sliding(week))),
-    feature<"last_ads">(last_k<3>(ad, lifetime())),
+    feature<"distinct_ads_7d">(distinct_count(ad, sliding(week))), feature<"last_ads">(last_k<3>(ad, lifetime())),
     feature<"dwell_q">(approx_quantile<0.5, 0.9>(dwell, tiled(week, 1h))),
     feature<"top_category_30d">(most_frequent(category, tiled(month, 1h))),
-    feature<"ewma_dwell">(ewma<24h>(dwell, lifetime())),
-    feature<"emb_mean_7d">(mean(emb, tiled(week, 1h))),
+    feature<"ewma_dwell">(ewma<24h>(dwell, lifetime())), feature<"emb_mean_7d">(mean(emb, tiled(week, 1h))),
     feature<"emb_drift">(cosine(mean(emb, tiled(week, 1h)), mean(emb, lifetime()))),
     feature<"since_click">(time_since_last(lifetime()).where(clicked > 0.0)),
-    feature<"max_dwell_1d">(max(dwell, sliding(24h))),
-    feature<"impressions_all">(count(lifetime())),
+    feature<"max_dwell_1d">(max(dwell, sliding(24h))), feature<"impressions_all">(count(lifetime())),
     feature<"ads_30d_approx">(approx_distinct_count<10>(ad, tiled(month, 24h))));
 using ad_click_t = std::remove_cvref_t<decltype(ad_click)>;
 static_assert(ad_click_t::feature_count == 17);
 
-constexpr auto mode_only = define_features<impression, "user", "ts">(
-    feature<"top_category_30d">(most_frequent(category, tiled(month, 1h))));
+constexpr auto mode_only =
+    define_features<impression, "user", "ts">(feature<"top_category_30d">(most_frequent(category, tiled(month, 1h))));
 using mode_only_t = std::remove_cvref_t<decltype(mode_only)>;
 
 // The hand-written baseline for most_frequent(category, tiled(30d, 1h)): per user a
@@ -136,8 +132,13 @@ std::vector<impression> generate(std::int64_t users, int days, std::uint64_t see
       const std::int64_t start = d * 24 * 3'600'000'000LL + static_cast<std::int64_t>(rng() % 16) * 3'600'000'000LL;
       const std::int64_t end = start + (1 + static_cast<std::int64_t>(rng() % 4)) * 3'600'000'000LL;
       for (std::int64_t t = start; t < end; t += 1 + static_cast<std::int64_t>(gap(rng))) {
-        impression e{u, t, static_cast<std::int64_t>(rng() % 500), static_cast<std::int64_t>(rng() % 40),
-                     rng() % 30 == 0 ? 1.0 : 0.0, std::abs(normal(rng)) * 8, {}};
+        impression e{u,
+                     t,
+                     static_cast<std::int64_t>(rng() % 500),
+                     static_cast<std::int64_t>(rng() % 40),
+                     rng() % 30 == 0 ? 1.0 : 0.0,
+                     std::abs(normal(rng)) * 8,
+                     {}};
         for (int i = 0; i < 4; ++i) e.emb[i] = normal(rng);
         out.push_back(e);
       }
@@ -189,7 +190,8 @@ int main() {
   // The baseline and skewless agree on every user (a wrong baseline would be a cheap one).
   feature_vector<mode_only_t> mv;
   for (std::int64_t u = 0; u < users; ++u) {
-    if (!mode.features(u, now, mv).ok() || !(mv[0] == base.read(u, now) || (std::isnan(mv[0]) && std::isnan(base.read(u, now))))) {
+    if (!mode.features(u, now, mv).ok() ||
+        !(mv[0] == base.read(u, now) || (std::isnan(mv[0]) && std::isnan(base.read(u, now))))) {
       std::fprintf(stderr, "baseline and skewless differ for user %lld\n", static_cast<long long>(u));
       return 1;
     }
@@ -200,14 +202,16 @@ int main() {
   double sink = 0;
   const stats s_base = time_each(keys, [&](std::int64_t k) { sink += base.read(k, now); });
   const auto m = full.memory();
-  std::printf("ad_click: %lld users, %zu events over %d days (%.0f per user-day), ingest %.2f M events/s, "
-              "%.0f KB/user\n",
-              static_cast<long long>(users), events.size(), days,
-              static_cast<double>(events.size()) / static_cast<double>(users * days),
-              static_cast<double>(events.size()) / ingest_s / 1e6,
-              static_cast<double>(m.total_bytes()) / static_cast<double>(users) / 1024);
+  std::printf(
+      "ad_click: %lld users, %zu events over %d days (%.0f per user-day), ingest %.2f M events/s, "
+      "%.0f KB/user\n",
+      static_cast<long long>(users), events.size(), days,
+      static_cast<double>(events.size()) / static_cast<double>(users * days),
+      static_cast<double>(events.size()) / ingest_s / 1e6,
+      static_cast<double>(m.total_bytes()) / static_cast<double>(users) / 1024);
   std::printf("%-40s median_ns=%-8.0f p99_ns=%.0f\n", "skewless 17 features", s_full.median, s_full.p99);
-  std::printf("%-40s median_ns=%-8.0f p99_ns=%.0f\n", "skewless most_frequent tiled(30d,1h)", s_mode.median, s_mode.p99);
+  std::printf("%-40s median_ns=%-8.0f p99_ns=%.0f\n", "skewless most_frequent tiled(30d,1h)", s_mode.median,
+              s_mode.p99);
   std::printf("%-40s median_ns=%-8.0f p99_ns=%.0f (ratio skewless/baseline %.2f)%s\n",
               "baseline most_frequent tiled(30d,1h)", s_base.median, s_base.p99, s_mode.median / s_base.median,
               sink == 0.12345 ? " " : "");

@@ -47,8 +47,13 @@ void baseline_batch(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(skewless_batch)->ArgName("threads")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)
-    ->Iterations(3)->UseRealTime();
+BENCHMARK(skewless_batch)
+    ->ArgName("threads")
+    ->Arg(1)
+    ->Arg(2)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(3)
+    ->UseRealTime();
 BENCHMARK(baseline_batch)->Unit(benchmark::kMillisecond)->Iterations(3)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -62,7 +62,8 @@ constexpr auto routes10 = skewless::define_features<bench::leg, "route", "ts">(
 std::vector<bench::leg> generate_routes(std::int64_t n, int keys, double hot, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<std::string> names;
-  for (int k = 0; k < keys; ++k) names.push_back("R" + std::to_string(1000 + k * 7919 % 9000) + "-" + std::to_string(k));
+  for (int k = 0; k < keys; ++k)
+    names.push_back("R" + std::to_string(1000 + k * 7919 % 9000) + "-" + std::to_string(k));
   std::vector<double> cdf;
   double acc = 0;
   for (int k = 1; k < keys; ++k) cdf.push_back(acc += 1.0 / k);
@@ -71,9 +72,9 @@ std::vector<bench::leg> generate_routes(std::int64_t n, int keys, double hot, st
   const std::int64_t span = 365 * bench::day_us;
   std::vector<bench::leg> out(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) {
-    const int k = uni(rng) < hot ? 0
-                                 : 1 + static_cast<int>(std::lower_bound(cdf.begin(), cdf.end(), uni(rng) * acc) -
-                                                        cdf.begin());
+    const int k = uni(rng) < hot
+                      ? 0
+                      : 1 + static_cast<int>(std::lower_bound(cdf.begin(), cdf.end(), uni(rng) * acc) - cdf.begin());
     out[static_cast<std::size_t>(i)] = {names[static_cast<std::size_t>(std::min(k, keys - 1))],
                                         i * (span / std::max<std::int64_t>(n, 1)),
                                         std::round(minutes(rng) * 10) / 10 - 5};
@@ -111,7 +112,9 @@ struct cell {
 cell measure(const std::function<void()>& f) {
   malloc_trim(0);
   const std::int64_t before = status_kib("VmRSS:");
-  { std::ofstream("/proc/self/clear_refs") << "5"; }
+  {
+    std::ofstream("/proc/self/clear_refs") << "5";
+  }
   std::vector<double> s;
   cell c;
   for (int run = 0; run < 3; ++run) {
@@ -156,8 +159,8 @@ void report(const char* set, std::int64_t events, std::int64_t rows, const char*
 
 int main(int argc, char** argv) {
   const char* json_path = argc == 3 && std::strcmp(argv[1], "--json") == 0 ? argv[2] : nullptr;
-  std::printf("%-9s %9s %8s %-9s %3s %3s %9s %9s %9s %7s %9s\n", "set", "events", "rows", "who", "F", "thr",
-              "min s", "median s", "extra MiB", "x input", "/baseline");
+  std::printf("%-9s %9s %8s %-9s %3s %3s %9s %9s %9s %7s %9s\n", "set", "events", "rows", "who", "F", "thr", "min s",
+              "median s", "extra MiB", "x input", "/baseline");
   for (const std::int64_t n : {std::int64_t{1'000'000}, std::int64_t{10'000'000}, std::int64_t{30'000'000}}) {
     const std::int64_t events_n = bench::size(n), rows_n = events_n / 10;
     const auto events = bench::generate(std::max<std::int64_t>(events_n / 10, 1), events_n, 31);

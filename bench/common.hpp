@@ -17,6 +17,8 @@ inline bool smoke() {
 }
 
 // n in a full run, a small fraction in a smoke run.
-inline std::int64_t size(std::int64_t n) { return smoke() ? std::max<std::int64_t>(n / 1000, 1000) : n; }
+inline std::int64_t size(std::int64_t n) {
+  return smoke() ? std::max<std::int64_t>(n / 1000, 1000) : n;
+}
 
 }  // namespace bench

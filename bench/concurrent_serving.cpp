@@ -75,8 +75,8 @@ struct run_result {
 // Ingests events[from, to) on a writer thread (in batches of `batch`, or one by one when
 // batch == 1) while this thread reads random users at `now`, timing each read.
 template <class Ingest, class Read>
-run_result serve(const std::vector<bench::payment>& events, std::size_t from, std::size_t batch,
-                 std::int64_t users, Ingest ingest, Read read) {
+run_result serve(const std::vector<bench::payment>& events, std::size_t from, std::size_t batch, std::int64_t users,
+                 Ingest ingest, Read read) {
   std::atomic<bool> done{false};
   double writer_s = 0;
   std::thread writer([&] {
@@ -98,8 +98,11 @@ run_result serve(const std::vector<bench::payment>& events, std::size_t from, st
   }
   writer.join();
   std::sort(ns.begin(), ns.end());
-  auto at = [&](double q) { return ns.empty() ? 0.0 : ns[static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1))]; };
-  return {static_cast<double>(events.size() - from) / writer_s, static_cast<long>(ns.size()), at(0.5), at(0.99), at(0.999)};
+  auto at = [&](double q) {
+    return ns.empty() ? 0.0 : ns[static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1))];
+  };
+  return {static_cast<double>(events.size() - from) / writer_s, static_cast<long>(ns.size()), at(0.5), at(0.99),
+          at(0.999)};
 }
 
 void print(const char* what, const run_result& r) {
@@ -143,15 +146,17 @@ int main(int argc, char** argv) {
     });
     const double r_batched = rate(events, [&] {
       for (std::size_t i = 0; i < events.size(); i += 256) {
-        (void)batched.ingest(std::span<const bench::payment>(events.data() + i, std::min<std::size_t>(256, events.size() - i)));
+        (void)batched.ingest(
+            std::span<const bench::payment>(events.data() + i, std::min<std::size_t>(256, events.size() - i)));
       }
     });
     const double r_base = rate(events, [&] {
       for (const auto& e : events) base.ingest(e);
     });
-    std::printf("single-thread ingest, M events/s: evaluator per event %.2f, batched(256) %.2f; concurrent per event "
-                "%.2f, batched(256) %.2f; baseline %.2f (baseline / concurrent batched %.2f)\n",
-                r_single, r_single_batched, r_con, r_batched, r_base, r_base / r_batched);
+    std::printf(
+        "single-thread ingest, M events/s: evaluator per event %.2f, batched(256) %.2f; concurrent per event "
+        "%.2f, batched(256) %.2f; baseline %.2f (baseline / concurrent batched %.2f)\n",
+        r_single, r_single_batched, r_con, r_batched, r_base, r_base / r_batched);
   }
 
   {  // A durable snapshot of the whole state, and a restore from it.
@@ -166,12 +171,13 @@ int main(int argc, char** argv) {
     const absl::Status r = skewless::serial::read_snapshot(restored, path);
     const double read_s = seconds_since(t0);
     const skewless::online::memory_usage m = con.memory();
-    std::printf("snapshot: %s/%s, write_snapshot %.3f s, read_snapshot %.3f s, file %.1f MB; state %.1f MB "
-                "(table %.1f, entities %.1f, windows %.1f), %.0f B/entity\n",
-                w.ok() ? "ok" : "FAILED", r.ok() ? "ok" : "FAILED", write_s, read_s,
-                static_cast<double>(std::filesystem::file_size(path)) / 1e6, static_cast<double>(m.total_bytes()) / 1e6,
-                static_cast<double>(m.table_bytes) / 1e6, static_cast<double>(m.entity_bytes) / 1e6,
-                static_cast<double>(m.window_bytes) / 1e6, static_cast<double>(m.total_bytes()) / static_cast<double>(users));
+    std::printf(
+        "snapshot: %s/%s, write_snapshot %.3f s, read_snapshot %.3f s, file %.1f MB; state %.1f MB "
+        "(table %.1f, entities %.1f, windows %.1f), %.0f B/entity\n",
+        w.ok() ? "ok" : "FAILED", r.ok() ? "ok" : "FAILED", write_s, read_s,
+        static_cast<double>(std::filesystem::file_size(path)) / 1e6, static_cast<double>(m.total_bytes()) / 1e6,
+        static_cast<double>(m.table_bytes) / 1e6, static_cast<double>(m.entity_bytes) / 1e6,
+        static_cast<double>(m.window_bytes) / 1e6, static_cast<double>(m.total_bytes()) / static_cast<double>(users));
     std::filesystem::remove(path);
   }
 
@@ -182,8 +188,10 @@ int main(int argc, char** argv) {
     const run_result r = serve(
         events, warm, batch, users,
         [&](std::span<const bench::payment> b) {
-          if (b.size() == 1) (void)con->ingest(b[0]);
-          else (void)con->ingest(b);
+          if (b.size() == 1)
+            (void)con->ingest(b[0]);
+          else
+            (void)con->ingest(b);
         },
         [&](std::int64_t user) { (void)con->features(user, now, v); });
     const std::string what = batch == 1 ? "skewless concurrent, ingest per event"

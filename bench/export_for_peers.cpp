@@ -47,8 +47,7 @@ int main(int argc, char** argv) {
   bool ok = write(dir + "/events_user.i64", eu.data(), eu.size()) &&
             write(dir + "/events_ts.i64", et.data(), et.size()) &&
             write(dir + "/events_amount.f64", ea.data(), ea.size()) &&
-            write(dir + "/spine_user.i64", su.data(), su.size()) &&
-            write(dir + "/spine_ts.i64", st.data(), st.size());
+            write(dir + "/spine_user.i64", su.data(), su.size()) && write(dir + "/spine_ts.i64", st.data(), st.size());
 
   std::FILE* timing = std::fopen((dir + "/skewless_timing.txt").c_str(), "w");
   if (!ok || timing == nullptr) {  // a missing or read-only DIR: say so rather than crash

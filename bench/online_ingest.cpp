@@ -42,8 +42,7 @@ void skewless_ingest(benchmark::State& state) {
     for (const auto& e : w.events) benchmark::DoNotOptimize(online->ingest(e));
     state.PauseTiming();
     entities = online->entity_count();
-    bytes = entities * (sizeof(typename decltype(online)::element_type::entity_state) +
-                        sizeof(std::int64_t)) +
+    bytes = entities * (sizeof(typename decltype(online)::element_type::entity_state) + sizeof(std::int64_t)) +
             online->state_heap_bytes();
     online.reset();
     state.ResumeTiming();
@@ -111,9 +110,23 @@ BENCHMARK(baseline_burst)->ArgName("order")->Arg(0)->Arg(1)->Arg(2)->Unit(benchm
 
 // Entity counts: cache-resident (10k) up to DRAM-resident (1M to 10M; the 10M run needs
 // about 17 GiB); see docs/benchmarks.md.
-BENCHMARK(skewless_ingest)->ArgName("entities")->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Arg(3'000'000)->Arg(10'000'000)
-    ->Unit(benchmark::kMillisecond)->Iterations(1);
-BENCHMARK(baseline_ingest)->ArgName("entities")->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Arg(3'000'000)->Arg(10'000'000)
-    ->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(skewless_ingest)
+    ->ArgName("entities")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Arg(3'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+BENCHMARK(baseline_ingest)
+    ->ArgName("entities")
+    ->Arg(10'000)
+    ->Arg(100'000)
+    ->Arg(1'000'000)
+    ->Arg(3'000'000)
+    ->Arg(10'000'000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
 
 BENCHMARK_MAIN();

@@ -53,17 +53,17 @@ constexpr auto ten_features_and(const Extra&... extra) {
 inline constexpr auto features10 = ten_features_and();
 
 // The 10 above plus last/min/lifetime aggregates: the read-latency vector.
-inline constexpr auto features20 = ten_features_and(
-    skewless::feature<"count_7d">(skewless::count(skewless::sliding(7 * 24h))),
-    skewless::feature<"min_1d">(skewless::min(amount, skewless::sliding(24h))),
-    skewless::feature<"min_7d">(skewless::min(amount, skewless::sliding(7 * 24h))),
-    skewless::feature<"last_1h">(skewless::last(amount, skewless::sliding(1h))),
-    skewless::feature<"last">(skewless::last(amount, skewless::lifetime())),
-    skewless::feature<"count_all">(skewless::count(skewless::lifetime())),
-    skewless::feature<"sum_all">(skewless::sum(amount, skewless::lifetime())),
-    skewless::feature<"mean_all">(skewless::mean(amount, skewless::lifetime())),
-    skewless::feature<"max_all">(skewless::max(amount, skewless::lifetime())),
-    skewless::feature<"since_last">(skewless::time_since_last(skewless::lifetime())));
+inline constexpr auto features20 =
+    ten_features_and(skewless::feature<"count_7d">(skewless::count(skewless::sliding(7 * 24h))),
+                     skewless::feature<"min_1d">(skewless::min(amount, skewless::sliding(24h))),
+                     skewless::feature<"min_7d">(skewless::min(amount, skewless::sliding(7 * 24h))),
+                     skewless::feature<"last_1h">(skewless::last(amount, skewless::sliding(1h))),
+                     skewless::feature<"last">(skewless::last(amount, skewless::lifetime())),
+                     skewless::feature<"count_all">(skewless::count(skewless::lifetime())),
+                     skewless::feature<"sum_all">(skewless::sum(amount, skewless::lifetime())),
+                     skewless::feature<"mean_all">(skewless::mean(amount, skewless::lifetime())),
+                     skewless::feature<"max_all">(skewless::max(amount, skewless::lifetime())),
+                     skewless::feature<"since_last">(skewless::time_since_last(skewless::lifetime())));
 
 // 50 features, ten aggregates over each of five windows (1h, 6h, 1d, 7d, 30d): count,
 // sum, mean, min, max, stddev, first and last of the amount, and the count and sum of
@@ -128,8 +128,8 @@ using features50_t = std::remove_cvref_t<decltype(features50)>;
 // Events in time order over `days` days; user u has weight 1 / (u + 1)^skew, so a few
 // users are very hot and most are in a long tail (skew 1.1 is Zipf-like). Every user
 // appears at least once when events >= users.
-inline std::vector<payment> generate(std::int64_t users, std::int64_t events, std::uint64_t seed,
-                                     int days = 30, double skew = 1.1) {
+inline std::vector<payment> generate(std::int64_t users, std::int64_t events, std::uint64_t seed, int days = 30,
+                                     double skew = 1.1) {
   std::mt19937_64 rng(seed);
   std::vector<double> cdf(static_cast<std::size_t>(users));
   double acc = 0;
@@ -139,19 +139,19 @@ inline std::vector<payment> generate(std::int64_t users, std::int64_t events, st
   const std::int64_t span = days * day_us;
   std::vector<payment> out(static_cast<std::size_t>(events));
   for (std::int64_t i = 0; i < events; ++i) {
-    const std::int64_t user = i < users && events >= users
-                                  ? i
-                                  : std::lower_bound(cdf.begin(), cdf.end(), uni(rng)) - cdf.begin();
+    const std::int64_t user =
+        i < users && events >= users ? i : std::lower_bound(cdf.begin(), cdf.end(), uni(rng)) - cdf.begin();
     out[static_cast<std::size_t>(i)] = {user, 0, std::round(amt(rng) * 100) / 100};
   }
   std::shuffle(out.begin(), out.end(), rng);
-  for (std::int64_t i = 0; i < events; ++i) out[static_cast<std::size_t>(i)].ts = i * (span / std::max<std::int64_t>(events, 1));
+  for (std::int64_t i = 0; i < events; ++i)
+    out[static_cast<std::size_t>(i)].ts = i * (span / std::max<std::int64_t>(events, 1));
   return out;
 }
 
 // Spine rows: random users (weighted like the events), at random times.
 inline std::vector<skewless::spine_row<std::int64_t>> generate_spine(const std::vector<payment>& events,
-                                                                      std::int64_t rows, std::uint64_t seed) {
+                                                                     std::int64_t rows, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<skewless::spine_row<std::int64_t>> spine(static_cast<std::size_t>(rows));
   const std::int64_t end = events.empty() ? 1 : events.back().ts + 1;
@@ -277,12 +277,11 @@ class online {
 
 // Batch: sort events and spine by (user, time), sweep each user's events with the same
 // windows; out is rows x 10, row-major, in spine order.
-inline void batch(const std::vector<payment>& events,
-                  const std::vector<skewless::spine_row<std::int64_t>>& spine, std::vector<double>& out) {
+inline void batch(const std::vector<payment>& events, const std::vector<skewless::spine_row<std::int64_t>>& spine,
+                  std::vector<double>& out) {
   std::vector<payment> ev = events;
-  std::sort(ev.begin(), ev.end(), [](const payment& a, const payment& b) {
-    return a.user != b.user ? a.user < b.user : a.ts < b.ts;
-  });
+  std::sort(ev.begin(), ev.end(),
+            [](const payment& a, const payment& b) { return a.user != b.user ? a.user < b.user : a.ts < b.ts; });
   std::vector<std::uint32_t> order(spine.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {

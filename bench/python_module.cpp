@@ -86,18 +86,18 @@ NB_MODULE(skewless_bench, m) {
   });
   // C++ concurrent_evaluator::features for `keys` users at one time after every event:
   // seconds per call.
-  m.def("_cpp_features_seconds", [](std::int64_t users, std::int64_t events, std::uint64_t seed, std::int64_t keys,
-                                    int reps) {
-    const data d = draw(users, events, 0, seed);
-    skewless::online::concurrent_evaluator<bench::features10_t> online(bench::features10);
-    (void)online.ingest(std::span<const bench::payment>(d.events));
-    std::vector<std::int64_t> ids;
-    for (std::int64_t i = 0; i < keys; ++i) ids.push_back((i * 7919) % users);
-    const std::int64_t t = d.events.back().ts + 1;
-    skewless::feature_matrix out;
-    nb::gil_scoped_release unlocked;
-    return median_seconds(reps, [&] {
-      if (!online.features(std::span<const std::int64_t>(ids), t, out).ok()) std::abort();
-    });
-  });
+  m.def("_cpp_features_seconds",
+        [](std::int64_t users, std::int64_t events, std::uint64_t seed, std::int64_t keys, int reps) {
+          const data d = draw(users, events, 0, seed);
+          skewless::online::concurrent_evaluator<bench::features10_t> online(bench::features10);
+          (void)online.ingest(std::span<const bench::payment>(d.events));
+          std::vector<std::int64_t> ids;
+          for (std::int64_t i = 0; i < keys; ++i) ids.push_back((i * 7919) % users);
+          const std::int64_t t = d.events.back().ts + 1;
+          skewless::feature_matrix out;
+          nb::gil_scoped_release unlocked;
+          return median_seconds(reps, [&] {
+            if (!online.features(std::span<const std::int64_t>(ids), t, out).ok()) std::abort();
+          });
+        });
 }

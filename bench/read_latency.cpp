@@ -68,25 +68,17 @@ int main() {
     for (std::int64_t k = 0; k < entities; ++k) base.read(k, now, b10);
 
     print("timer overhead", entities, time_each(keys, [](std::int64_t) {}));
-    print("skewless 20 features", entities, time_each(keys, [&](std::int64_t k) {
-            (void)s20.features(k, now, v20);
-          }));
-    print("skewless 10 features", entities, time_each(keys, [&](std::int64_t k) {
-            (void)s10.features(k, now, v10);
-          }));
-    print("baseline 10 features", entities, time_each(keys, [&](std::int64_t k) {
-            base.read(k, now, b10);
-          }));
+    print("skewless 20 features", entities, time_each(keys, [&](std::int64_t k) { (void)s20.features(k, now, v20); }));
+    print("skewless 10 features", entities, time_each(keys, [&](std::int64_t k) { (void)s10.features(k, now, v10); }));
+    print("baseline 10 features", entities, time_each(keys, [&](std::int64_t k) { base.read(k, now, b10); }));
     // The serving pattern: a maintenance task declares the past (advance_to), which drops
     // window entries no query can see any more; reads stay const.
     (void)s20.advance_to(now);
     (void)s10.advance_to(now);
-    print("skewless 20, after advance_to", entities, time_each(keys, [&](std::int64_t k) {
-            (void)s20.features(k, now, v20);
-          }));
-    print("skewless 10, after advance_to", entities, time_each(keys, [&](std::int64_t k) {
-            (void)s10.features(k, now, v10);
-          }));
+    print("skewless 20, after advance_to", entities,
+          time_each(keys, [&](std::int64_t k) { (void)s20.features(k, now, v20); }));
+    print("skewless 10, after advance_to", entities,
+          time_each(keys, [&](std::int64_t k) { (void)s10.features(k, now, v10); }));
   }
   return 0;
 }

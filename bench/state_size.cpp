@@ -13,8 +13,8 @@
 
 #include <boost/hana/adapt_struct.hpp>
 
-#include <cstdio>
 #include <array>
+#include <cstdio>
 #include <string>
 
 namespace state_bench {
@@ -88,8 +88,7 @@ void row(const char* window_name, const W& w, std::int64_t days) {
   print("count_by (3 merchants)", count_by(merchant, vocabulary<"m1", "m2", "m3">, w));
   print("mean (8-dim vector)", mean(embedding, w));
   // Several aggregates of one stream (sliding windows share its entries).
-  print_set("sum + count",
-            define_features<ev, "user", "ts">(feature<"s">(sum(amount, w)), feature<"c">(count(w))));
+  print_set("sum + count", define_features<ev, "user", "ts">(feature<"s">(sum(amount, w)), feature<"c">(count(w))));
   print_set("count, sum, mean, max, min",
             define_features<ev, "user", "ts">(feature<"c">(count(w)), feature<"s">(sum(amount, w)),
                                               feature<"m">(mean(amount, w)), feature<"x">(max(amount, w)),
@@ -102,9 +101,10 @@ int main() {
   using namespace std::chrono_literals;
   const bool small = bench::smoke();
   const std::int64_t days = small ? 6 : 60;
-  std::printf("Bytes of online state per entity (sizeof(entity_state) + heap), one aggregate,\n"
-              "after %lld days of events at 1/min and 6/min:\n\n",
-              static_cast<long long>(days));
+  std::printf(
+      "Bytes of online state per entity (sizeof(entity_state) + heap), one aggregate,\n"
+      "after %lld days of events at 1/min and 6/min:\n\n",
+      static_cast<long long>(days));
   std::printf("| aggregate                    | window           |  1 event/min |  6 events/min |\n");
   std::printf("|---|---|---:|---:|\n");
   if (small) {

@@ -32,8 +32,7 @@ double seconds_since(clock_type::time_point t0) {
 }
 
 bool same_bits(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) ||
-         std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
+  return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
 // Power-law activity: user u's weight ~ 1 / (u + 1)^1.1, so a few users are very hot.
@@ -64,14 +63,17 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 42;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--users") users = std::atoi(argv[i + 1]);
-    else if (a == "--events") n_events = std::atoi(argv[i + 1]);
-    else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (a == "--users")
+      users = std::atoi(argv[i + 1]);
+    else if (a == "--events")
+      n_events = std::atoi(argv[i + 1]);
+    else if (a == "--seed")
+      seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
   const auto& fs = payments::features;
   using FS = std::remove_cvref_t<decltype(fs)>;
-  std::printf("skewless %d.%d.%d quickstart: %zu features, fingerprint %016llx\n",
-              skewless::version.major, skewless::version.minor, skewless::version.patch, FS::size,
+  std::printf("skewless %d.%d.%d quickstart: %zu features, fingerprint %016llx\n", skewless::version.major,
+              skewless::version.minor, skewless::version.patch, FS::size,
               static_cast<unsigned long long>(fs.fingerprint()));
 
   auto t0 = clock_type::now();
@@ -145,12 +147,12 @@ int main(int argc, char** argv) {
       t_restore = seconds_since(tr);
     }
   }
-  std::printf("online: ingested %zu events in %.3f s (%.2f M events/s), %zu reads, mean read %.0f ns\n",
-              events.size(), t_ingest, events.size() / t_ingest / 1e6, reads, t_read / reads * 1e9);
-  std::printf("snapshot at the halfway point: %.1f MB written in %.3f s, restored in %.3f s\n",
-              snapshot_bytes / 1e6, t_snapshot, t_restore);
-  std::printf("parity: %zu of %zu served vectors equal their training rows bit for bit, %zu differ\n",
-              matched, matched + mismatched, mismatched);
+  std::printf("online: ingested %zu events in %.3f s (%.2f M events/s), %zu reads, mean read %.0f ns\n", events.size(),
+              t_ingest, events.size() / t_ingest / 1e6, reads, t_read / reads * 1e9);
+  std::printf("snapshot at the halfway point: %.1f MB written in %.3f s, restored in %.3f s\n", snapshot_bytes / 1e6,
+              t_snapshot, t_restore);
+  std::printf("parity: %zu of %zu served vectors equal their training rows bit for bit, %zu differ\n", matched,
+              matched + mismatched, mismatched);
 
   std::printf("\nfirst training rows:\n%-22s", "");
   for (auto name : FS::names()) std::printf(" %.10s", std::string(name).c_str());

@@ -19,8 +19,7 @@ struct transaction {
 
 }  // namespace payments
 
-BOOST_HANA_ADAPT_STRUCT(payments::transaction, user_id, ts_us, amount, merchant_category,
-                        card_present);
+BOOST_HANA_ADAPT_STRUCT(payments::transaction, user_id, ts_us, amount, merchant_category, card_present);
 
 namespace payments {
 
@@ -35,8 +34,7 @@ inline constexpr auto features =
     skewless::define_features<transaction, "user_id", "ts_us">(
         feature<"spend_1h">(skewless::sum(amount, sliding(1h))),
         feature<"spend_1d">(skewless::sum(amount, sliding(24h))),
-        feature<"spend_7d">(skewless::sum(amount, sliding(7 * 24h))),
-        feature<"n_tx_1d">(skewless::count(sliding(24h))),
+        feature<"spend_7d">(skewless::sum(amount, sliding(7 * 24h))), feature<"n_tx_1d">(skewless::count(sliding(24h))),
         feature<"avg_amount_7d">(skewless::mean(amount, sliding(7 * 24h))),
         feature<"max_amount_1d">(skewless::max(amount, sliding(24h))),
         feature<"secs_since_last_tx">(skewless::time_since_last(skewless::lifetime())),

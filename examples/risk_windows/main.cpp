@@ -26,11 +26,11 @@
 #include <array>
 #include <bit>
 #include <cmath>
-#include <string>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -82,14 +82,12 @@ inline constexpr auto features =
                                     stddev(amount, sliding(7 * 24h))),
         feature<"merchants_7d">(distinct_count(merchant, tiled(7 * 24h, 1h))),
         feature<"merchants_30d_approx">(approx_distinct_count(merchant, tiled(30 * 24h, 24h))),
-        feature<"top_merchant_is_acme">(most_frequent(merchant, tiled(30 * 24h, 24h)) ==
-                                        category_code("acme")),
+        feature<"top_merchant_is_acme">(most_frequent(merchant, tiled(30 * 24h, 24h)) == category_code("acme")),
         feature<"amount_30d">(approx_quantile<0.5, 0.99>(amount, tiled(30 * 24h, 1h))),
         feature<"last_amounts">(last_k<3>(amount, last_n(20))),
         feature<"top_merchant_30d">(most_frequent(merchant, tiled(30 * 24h, 24h))),
         feature<"spend_1d_by">(sum_by(amount, via, vocabulary<channel::web, channel::app>, sliding(24h))),
-        feature<"app_share_1d">(count(sliding(24h)).where(via == channel::app) /
-                                max(count(sliding(24h)), 1.0)),
+        feature<"app_share_1d">(count(sliding(24h)).where(via == channel::app) / max(count(sliding(24h)), 1.0)),
         feature<"amount_ewma">(ewma<24h>(amount, lifetime())),
         feature<"device_drift">(cosine(mean(device, sliding(24h)), mean(device, lifetime()))))
         .with_allowed_lateness(5min);
@@ -100,21 +98,27 @@ int main(int argc, char** argv) {
   unsigned seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view a = argv[i];
-    if (a == "--users") users = std::atol(argv[i + 1]);
-    else if (a == "--events") n_events = std::atol(argv[i + 1]);
-    else if (a == "--seed") seed = static_cast<unsigned>(std::atol(argv[i + 1]));
+    if (a == "--users")
+      users = std::atol(argv[i + 1]);
+    else if (a == "--events")
+      n_events = std::atol(argv[i + 1]);
+    else if (a == "--seed")
+      seed = static_cast<unsigned>(std::atol(argv[i + 1]));
   }
   std::mt19937_64 rng(seed);
   std::lognormal_distribution<double> amount_dist(3.5, 1.0);
-  const std::int64_t start = 1'700'000'000'000'000;  // Nov 2023, in microseconds
+  const std::int64_t start = 1'700'000'000'000'000;        // Nov 2023, in microseconds
   const std::int64_t span = 60LL * 24 * 3600 * 1'000'000;  // 60 days
   std::vector<risk::payment> events;
   for (long i = 0; i < n_events; ++i) {
     const std::int64_t ts = start + static_cast<std::int64_t>(rng() % span);
-    risk::payment p{static_cast<std::int64_t>(rng() % users), ts,
-                    rng() % 50 == 0 ? std::nan("") : amount_dist(rng), rng() % 13 == 0,
+    risk::payment p{static_cast<std::int64_t>(rng() % users),
+                    ts,
+                    rng() % 50 == 0 ? std::nan("") : amount_dist(rng),
+                    rng() % 13 == 0,
                     rng() % 4 == 0 ? "acme" : "shop-" + std::to_string(rng() % 40),
-                    static_cast<risk::channel>(rng() % 3), {}};
+                    static_cast<risk::channel>(rng() % 3),
+                    {}};
     for (float& d : p.device) d = static_cast<float>(rng() % 1000) / 1000.0f;
     events.push_back(std::move(p));
   }
@@ -134,7 +138,8 @@ int main(int argc, char** argv) {
   }
   // Serve every user at its newest event and an hour and a day after the data ends.
   std::vector<std::int64_t> newest(static_cast<std::size_t>(users), start);
-  for (const auto& e : events) newest[static_cast<std::size_t>(e.user)] = std::max(newest[static_cast<std::size_t>(e.user)], e.ts);
+  for (const auto& e : events)
+    newest[static_cast<std::size_t>(e.user)] = std::max(newest[static_cast<std::size_t>(e.user)], e.ts);
   std::vector<skewless::spine_row<std::int64_t>> spine;
   std::vector<std::vector<double>> served;
   skewless::feature_vector<decltype(risk::features)> v;
@@ -158,27 +163,24 @@ int main(int argc, char** argv) {
       if (!(std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b) || (a != a && b != b))) ++mismatches;
     }
   }
-  std::printf("%zu events, %zu served rows, %zu columns; fingerprint %016llx\n", events.size(),
-              spine.size(), training.columns.size(),
-              static_cast<unsigned long long>(risk::features.fingerprint()));
+  std::printf("%zu events, %zu served rows, %zu columns; fingerprint %016llx\n", events.size(), spine.size(),
+              training.columns.size(), static_cast<unsigned long long>(risk::features.fingerprint()));
   std::printf("first row:");
   for (Eigen::Index c = 0; c < training.values.cols(); ++c) {
-    std::printf(" %s=%.6g", std::string(training.columns[static_cast<std::size_t>(c)]).c_str(),
-                training.values(0, c));
+    std::printf(" %s=%.6g", std::string(training.columns[static_cast<std::size_t>(c)]).c_str(), training.values(0, c));
   }
   // Category codes back to strings, from the events the training set was built from.
   const auto merchants = skewless::serial::collect_categories(risk::features, events);
   const auto column = std::find(training.columns.begin(), training.columns.end(), "top_merchant_30d");
   const auto top = merchants.find(training.values(0, column - training.columns.begin()));
-  std::printf("\nfirst row's top merchant: %s (%zu merchant names known)\n",
-              top ? std::string(*top).c_str() : "none", merchants.size());
+  std::printf("\nfirst row's top merchant: %s (%zu merchant names known)\n", top ? std::string(*top).c_str() : "none",
+              merchants.size());
   skewless::online::read_info info;
   if (!online.features(users + 1, start + span, v, info).ok() || info.known_entity) {
     std::printf("FAILED: a user never seen must read as unknown\n");
     return 1;
   }
-  std::printf("online state: %zu users, %zu heap bytes in windows\n", online.entity_count(),
-              online.state_heap_bytes());
+  std::printf("online state: %zu users, %zu heap bytes in windows\n", online.entity_count(), online.state_heap_bytes());
   if (mismatches != 0) {
     std::printf("FAILED: %ld served values differ from their training rows\n", mismatches);
     return 1;

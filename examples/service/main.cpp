@@ -45,8 +45,8 @@ std::vector<transaction> generate(int users, int events, std::uint64_t seed) {
   for (int i = 0; i < events; ++i) {
     const std::int64_t on_time = start + std::int64_t{i} * 2'000'000;
     const std::int64_t late = rng() % 10 == 0 ? static_cast<std::int64_t>(rng() % 240'000'000) : 0;
-    out.push_back({static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(users)), on_time - late,
-                   amount(rng), static_cast<std::int32_t>(rng() % 20), rng() % 3 != 0});
+    out.push_back({static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(users)), on_time - late, amount(rng),
+                   static_cast<std::int32_t>(rng() % 20), rng() % 3 != 0});
   }
   return out;
 }
@@ -62,8 +62,10 @@ std::size_t restore_newest(evaluator_type& state, const fs::path& dir) {
   }
   std::sort(found.rbegin(), found.rend());
   for (const auto& [offset, path] : found) {
-    if (const absl::Status s = skewless::serial::read_snapshot(state, path.string()); s.ok()) return offset;
-    else std::printf("skipping %s: %s\n", path.c_str(), std::string(s.message()).c_str());
+    if (const absl::Status s = skewless::serial::read_snapshot(state, path.string()); s.ok())
+      return offset;
+    else
+      std::printf("skipping %s: %s\n", path.c_str(), std::string(s.message()).c_str());
   }
   return 0;
 }
@@ -85,8 +87,8 @@ int main(int argc, char** argv) {
 
   // --- The service: a consumer thread, request threads, a deletion request. ---------
   auto online = std::make_unique<evaluator_type>(payments::features);
-  const std::int64_t erased_user = 0;            // the hottest key is asked to be forgotten
-  const std::size_t erase_at = stream.size() / 2;  // ... at this stream offset
+  const std::int64_t erased_user = 0;                  // the hottest key is asked to be forgotten
+  const std::size_t erase_at = stream.size() / 2;      // ... at this stream offset
   const std::size_t crash_at = stream.size() * 4 / 5;  // the process dies here
   std::atomic<std::int64_t> now{stream.front().ts_us};
   std::atomic<bool> stop{false};
@@ -103,8 +105,10 @@ int main(int argc, char** argv) {
         // (FAILED_PRECONDITION, output NaN) and would be asked again.
         const std::int64_t t = now.load() + 1'800'000'000;  // 30 minutes
         const auto user = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(users));
-        if (online->features(user, t, v).ok()) served.fetch_add(1);
-        else retried.fetch_add(1);
+        if (online->features(user, t, v).ok())
+          served.fetch_add(1);
+        else
+          retried.fetch_add(1);
       }
     });
   }
@@ -118,7 +122,8 @@ int main(int argc, char** argv) {
       const std::size_t end = std::min({offset + batch, crash_at, offset < erase_at ? erase_at : crash_at});
       const std::span<const transaction> events(stream.data() + offset, end - offset);
       const auto outcome = online->ingest(events);
-      if (outcome.rejected() != 0) std::printf("rejected %llu events\n", static_cast<unsigned long long>(outcome.rejected()));
+      if (outcome.rejected() != 0)
+        std::printf("rejected %llu events\n", static_cast<unsigned long long>(outcome.rejected()));
       for (const auto& e : events) newest = std::max(newest, e.ts_us);
       now.store(newest);
       offset = end;
@@ -136,8 +141,10 @@ int main(int argc, char** argv) {
   const double ingest_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stop.store(true);
   for (auto& t : request_threads) t.join();
-  std::printf("service: %zu events ingested in %.3f s while %d request threads served %ld reads (%ld asked again), %zu snapshots\n",
-              crash_at, ingest_s, readers, served.load(), retried.load(), snapshots);
+  std::printf(
+      "service: %zu events ingested in %.3f s while %d request threads served %ld reads (%ld asked again), %zu "
+      "snapshots\n",
+      crash_at, ingest_s, readers, served.load(), retried.load(), snapshots);
 
   // --- The process dies; a new one restores the newest snapshot and replays. --------
   online = std::make_unique<evaluator_type>(payments::features);

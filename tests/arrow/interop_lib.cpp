@@ -55,19 +55,19 @@ extern "C" {
 // owns them), the training set to `out` in batches of `rows_per_batch`. Returns 0, or
 // 1 with the error message in `error`.
 __attribute__((visibility("default"))) int skewless_interop_training_set(ArrowArrayStream* events_in,
-                                                                           ArrowArrayStream* spine_in,
-                                                                           ArrowArrayStream* out,
-                                                                           std::int64_t rows_per_batch, char* error,
-                                                                           std::size_t cap) {
-  const absl::Status s = skewless::arrow::training_set(features, *events_in, *spine_in, out, {},
-                                                       static_cast<std::size_t>(rows_per_batch));
+                                                                         ArrowArrayStream* spine_in,
+                                                                         ArrowArrayStream* out,
+                                                                         std::int64_t rows_per_batch, char* error,
+                                                                         std::size_t cap) {
+  const absl::Status s =
+      skewless::arrow::training_set(features, *events_in, *spine_in, out, {}, static_cast<std::size_t>(rows_per_batch));
   return s.ok() ? 0 : fail(s, error, cap);
 }
 
 // The same training set written by skewless/io as CSV (csv_path) and .npy (npy_path).
-__attribute__((visibility("default"))) int skewless_interop_files(ArrowArrayStream* events_in, ArrowArrayStream* spine_in,
-                                                                    const char* csv_path, const char* npy_path,
-                                                                    char* error, std::size_t cap) {
+__attribute__((visibility("default"))) int skewless_interop_files(ArrowArrayStream* events_in,
+                                                                  ArrowArrayStream* spine_in, const char* csv_path,
+                                                                  const char* npy_path, char* error, std::size_t cap) {
   std::vector<interop::payment> events;
   if (absl::Status s = skewless::arrow::read_events(*events_in, events); !s.ok()) return fail(s, error, cap);
   std::vector<skewless::spine_row<std::string>> spine;
@@ -80,6 +80,8 @@ __attribute__((visibility("default"))) int skewless_interop_files(ArrowArrayStre
 }
 
 // The definition's fingerprint, for the test to compare with the schema's metadata.
-__attribute__((visibility("default"))) std::uint64_t skewless_interop_fingerprint() { return features.fingerprint(); }
+__attribute__((visibility("default"))) std::uint64_t skewless_interop_fingerprint() {
+  return features.fingerprint();
+}
 
 }  // extern "C"

@@ -109,7 +109,8 @@ TEST_CASE("batch: events sorted on many threads, with (key, time) ties everywher
   const auto one = batch::evaluate(features, events, spine, {.threads = 1});
   for (const unsigned threads : {2u, 3u, 5u, 16u}) {
     INFO(threads << " threads");
-    CHECK(same(one.values, batch::evaluate(features, events, spine, {.threads = threads, .min_parallel_size = 0}).values));
+    CHECK(same(one.values,
+               batch::evaluate(features, events, spine, {.threads = threads, .min_parallel_size = 0}).values));
   }
   std::vector<spine_row<std::int32_t>> sample(spine.begin(), spine.begin() + 100);
   CHECK(same(reference::evaluate(features, events, sample), one.values.topRows(100)));
@@ -142,12 +143,10 @@ TEST_CASE("batch: spine keys of a value-preserving type name the same entities",
   const std::vector<ev> events = {{1, 0, 1}, {2, 0, 5}, {1, 500'000, 2}};
   const std::vector<spine_row<std::int32_t>> exact = {{2, 10}, {1, 600'000}};
   const std::vector<spine_row<std::int16_t>> narrow = {{2, 10}, {1, 600'000}};
-  CHECK(same(batch::evaluate(features, events, exact).values,
-             batch::evaluate(features, events, narrow).values));
+  CHECK(same(batch::evaluate(features, events, exact).values, batch::evaluate(features, events, narrow).values));
   // A std::string key takes std::string_view and const char* spines.
   constexpr auto nx = field<batch_test::named_ev, "x">;
-  constexpr auto named = define_features<batch_test::named_ev, "user", "ts">(
-      feature<"sum">(sum(nx, lifetime())));
+  constexpr auto named = define_features<batch_test::named_ev, "user", "ts">(feature<"sum">(sum(nx, lifetime())));
   const std::vector<batch_test::named_ev> named_events = {{"a", 0, 1.5}, {"b", 0, 4}, {"a", 5, 2}};
   const std::vector<spine_row<std::string>> owned = {{"a", 10}, {"b", 10}, {"c", 10}};
   const std::vector<spine_row<std::string_view>> viewed = {{"a", 10}, {"b", 10}, {"c", 10}};
@@ -188,16 +187,15 @@ TEST_CASE("batch: string keys over many buckets and threads give the oracle's bi
   constexpr auto nx = field<named, "x">;
   constexpr auto fs = define_features<named, "k", "ts">(
       feature<"sum">(sum(nx, sliding(1s))), feature<"mean">(mean(nx, sliding(1s))),
-      feature<"max">(max(nx, sliding(1s))), feature<"n">(count(sliding(2s))),
-      feature<"n_all">(count(lifetime())), feature<"sum_all">(sum(nx, lifetime())),
-      feature<"last3">(sum(nx, last_n(3))));
+      feature<"max">(max(nx, sliding(1s))), feature<"n">(count(sliding(2s))), feature<"n_all">(count(lifetime())),
+      feature<"sum_all">(sum(nx, lifetime())), feature<"last3">(sum(nx, last_n(3))));
   std::mt19937_64 rng(skewless_test::base_seed() + 13);
   auto key = [&](std::uint64_t i) { return (i % 3 == 0 ? "a-long-route-name-" : "k") + std::to_string(i); };
   const double values[] = {1e300, -1e300, 1e-300, -0.0, 0.0, 2.5, -7.25, std::numeric_limits<double>::infinity()};
   std::vector<named> events;
   for (int i = 0; i < 40'000; ++i) {
-    events.push_back({key(rng() % 5 == 0 ? 0 : rng() % 3000), static_cast<std::int64_t>(rng() % 4'000'000),
-                      values[rng() % 8]});
+    events.push_back(
+        {key(rng() % 5 == 0 ? 0 : rng() % 3000), static_cast<std::int64_t>(rng() % 4'000'000), values[rng() % 8]});
   }
   std::vector<spine_row<std::string>> spine;
   for (int i = 0; i < 20'000; ++i) {
@@ -291,8 +289,8 @@ TEST_CASE("batch: a bucket's sort orders (hash, key, time) on every path", "[bat
         std::sort(sorted.begin(), sorted.end(), by_place);
         bool same_events = true;
         for (std::size_t i = 0; i < v.size(); ++i) {
-          same_events = same_events && v[i].at == sorted[i].at && v[i].key == sorted[i].key && v[i].ts == sorted[i].ts &&
-                        v[i].h == sorted[i].h;
+          same_events = same_events && v[i].at == sorted[i].at && v[i].key == sorted[i].key &&
+                        v[i].ts == sorted[i].ts && v[i].h == sorted[i].h;
         }
         CHECK(same_events);
       }
@@ -317,15 +315,15 @@ TEST_CASE("batch: sums from prefix sums where a key's values fit, entry by entry
       feature<"sd_last4">(stddev_samp(nx, last_n(4))), feature<"big">(sum(nx, sliding(1s)).where(nx > 100.0)));
   constexpr double inf = std::numeric_limits<double>::infinity();
   const std::vector<std::vector<double>> families = {
-      {0.01, 12.34, -5.5, 1e4, 99.99, -0.0, 0.0, 250.0},                        // money: fits
-      {1.0, 0x1p-170, -3.0, 0x1p-169},                                           // 179 bits: fits
-      {1.0, 0x1p-180, -3.0},                                                     // 211 bits: does not
-      {1e190, -1e-190, 2.5},                                                     // far apart: does not
-      {0x1p-1074, -0x1p-1060, 1e-310, 2.5e-308},                                 // subnormals: fit
-      {std::numeric_limits<double>::max(), -1e308, 1e300},                        // the top: fits
-      {1.5, inf, -2.0},                                                          // an infinity: does not
-      {std::numeric_limits<double>::quiet_NaN(), 7.0, -7.0},                     // NaN is missing
-      {1e154, -1e154, 3e153},                                                    // squares overflow
+      {0.01, 12.34, -5.5, 1e4, 99.99, -0.0, 0.0, 250.0},      // money: fits
+      {1.0, 0x1p-170, -3.0, 0x1p-169},                        // 179 bits: fits
+      {1.0, 0x1p-180, -3.0},                                  // 211 bits: does not
+      {1e190, -1e-190, 2.5},                                  // far apart: does not
+      {0x1p-1074, -0x1p-1060, 1e-310, 2.5e-308},              // subnormals: fit
+      {std::numeric_limits<double>::max(), -1e308, 1e300},    // the top: fits
+      {1.5, inf, -2.0},                                       // an infinity: does not
+      {std::numeric_limits<double>::quiet_NaN(), 7.0, -7.0},  // NaN is missing
+      {1e154, -1e154, 3e153},                                 // squares overflow
   };
   std::mt19937_64 rng(skewless_test::base_seed() + 19);
   auto key = [](std::uint64_t family, std::uint64_t i) {
@@ -338,7 +336,8 @@ TEST_CASE("batch: sums from prefix sums where a key's values fit, entry by entry
   for (int i = 0; i < 30'000; ++i) {
     const std::size_t f = rng() % families.size();
     const auto& values = families[f];
-    events.push_back({key(f, rng() % 40), static_cast<std::int64_t>(rng() % 20'000'000), values[rng() % values.size()]});
+    events.push_back(
+        {key(f, rng() % 40), static_cast<std::int64_t>(rng() % 20'000'000), values[rng() % values.size()]});
   }
   std::vector<spine_row<std::string>> spine;
   for (int i = 0; i < 3'000; ++i) {
@@ -349,9 +348,10 @@ TEST_CASE("batch: sums from prefix sums where a key's values fit, entry by entry
   CHECK(same(one.values, batch::evaluate(fs, events, spine, {.threads = 2, .min_parallel_size = 0}).values));
 }
 
-TEST_CASE("batch: one sweep per stream, with windows ending at T sharing their extremes and lagged ones apart, "
-          "gives the oracle's bits",
-          "[batch]") {
+TEST_CASE(
+    "batch: one sweep per stream, with windows ending at T sharing their extremes and lagged ones apart, "
+    "gives the oracle's bits",
+    "[batch]") {
   // Every window kind over one stream, with min, max, first and last (the extremes the
   // windows ending at T share; a lagged window keeps its own), riders on lagged and
   // shared windows, last_n's places, and few distinct values and times so that ties,
@@ -367,8 +367,15 @@ TEST_CASE("batch: one sweep per stream, with windows ending at T sharing their e
       feature<"max_last5">(max(nx, last_n(5))), feature<"min_last5">(min(nx, last_n(5))),
       feature<"n_last5">(count(last_n(5))), feature<"max_tiled">(max(nx, tiled(3s, 1s))),
       feature<"n_3s">(count(sliding(3s))), feature<"sum_life">(sum(nx, lifetime())));
-  const double values[] = {-0.0, 0.0, 1.0, -1.0, 2.0, std::numeric_limits<double>::infinity(),
-                           -std::numeric_limits<double>::infinity(), std::numeric_limits<double>::quiet_NaN(), 1e300};
+  const double values[] = {-0.0,
+                           0.0,
+                           1.0,
+                           -1.0,
+                           2.0,
+                           std::numeric_limits<double>::infinity(),
+                           -std::numeric_limits<double>::infinity(),
+                           std::numeric_limits<double>::quiet_NaN(),
+                           1e300};
   std::mt19937_64 rng(skewless_test::base_seed() + 23);
   std::vector<named> events;
   for (int i = 0; i < 20'000; ++i) {

@@ -34,8 +34,7 @@ void check_equal(const Seq& s, const Model& m) {
 
 }  // namespace
 
-TEST_CASE("small_vector: random pushes, inserts, prefix erasures, copies and moves match std::vector",
-          "[detail]") {
+TEST_CASE("small_vector: random pushes, inserts, prefix erasures, copies and moves match std::vector", "[detail]") {
   static_assert(sizeof(small_vector<entry, 1>) == 24, "one inline entry, a pointer's room, two 32-bit counts");
   std::mt19937_64 rng(skewless_test::base_seed() + 41);
   for (int round = 0; round < skewless_test::scaled(200); ++round) {

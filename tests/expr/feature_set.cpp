@@ -25,11 +25,11 @@ using fs_test::payment;
 
 namespace {
 constexpr auto amount = field<payment, "amount">;
-constexpr auto features = define_features<payment, "user", "ts">(
-    feature<"spend_1h">(sum(amount, sliding(1h))),
-    feature<"avg_1d">(sum(amount, sliding(24h)) / max(count(sliding(24h)), 1)),
-    feature<"n_big">(count(lifetime()).where(amount > 1000)),
-    feature<"n_merchant">(count(field<payment, "merchant">, sliding(1h))));
+constexpr auto features =
+    define_features<payment, "user", "ts">(feature<"spend_1h">(sum(amount, sliding(1h))),
+                                           feature<"avg_1d">(sum(amount, sliding(24h)) / max(count(sliding(24h)), 1)),
+                                           feature<"n_big">(count(lifetime()).where(amount > 1000)),
+                                           feature<"n_merchant">(count(field<payment, "merchant">, sliding(1h))));
 }  // namespace
 
 TEST_CASE("feature_set: names, size and aggregate layout", "[expr][feature_set]") {
@@ -97,8 +97,7 @@ TEST_CASE("multi-column features: sizes, value layout, column names", "[expr][fe
   constexpr auto merchant = field<card_payment, "merchant">;
   constexpr auto card = field<card_payment, "card">;
   constexpr auto fs = define_features<card_payment, "user", "ts">(
-      feature<"spend">(sum(amt, sliding(1h))),
-      feature<"recent">(last_k<3>(amt, last_n(10))),
+      feature<"spend">(sum(amt, sliding(1h))), feature<"recent">(last_k<3>(amt, last_n(10))),
       feature<"lat">(approx_quantile<0.5, 0.999, 1.0>(amt, tiled(24h, 1h))),
       feature<"by_merchant">(count_by(merchant, vocabulary<"acme", "globex">, sliding(24h))),
       feature<"by_card">(sum_by(amt, card, vocabulary<brand::visa, brand::amex>, lifetime())),
@@ -113,15 +112,15 @@ TEST_CASE("multi-column features: sizes, value layout, column names", "[expr][fe
   STATIC_REQUIRE(FS::aggregate_value_offsets[3] == 7);
   constexpr auto names = FS::names();
   const std::vector<std::string_view> expect{
-      "spend", "recent[0]", "recent[1]", "recent[2]", "lat[p50]", "lat[p99.9]", "lat[p100]",
-      "by_merchant[acme]", "by_merchant[globex]", "by_card[1]", "by_card[7]", "n_merchants"};
+      "spend",     "recent[0]",         "recent[1]",           "recent[2]",  "lat[p50]",   "lat[p99.9]",
+      "lat[p100]", "by_merchant[acme]", "by_merchant[globex]", "by_card[1]", "by_card[7]", "n_merchants"};
   CHECK(std::vector<std::string_view>(names.begin(), names.end()) == expect);
   // count_by is one filtered count per vocabulary value, comparing category codes.
   const std::string text = fs.canonical_text();
-  CHECK(text.find("feature by_merchant = columns(count(*,sliding(86400000000us),where=eq(field(merchant:string),lit(") !=
-        std::string::npos);
-  CHECK(text.find("feature lat = approx_quantile[alpha=0x3f847ae147ae147b,q=0x3fe0000000000000,") !=
-        std::string::npos);
+  CHECK(
+      text.find("feature by_merchant = columns(count(*,sliding(86400000000us),where=eq(field(merchant:string),lit(") !=
+      std::string::npos);
+  CHECK(text.find("feature lat = approx_quantile[alpha=0x3f847ae147ae147b,q=0x3fe0000000000000,") != std::string::npos);
   CHECK(text.find("feature recent = last_k[k=3](field(amount:f64),last_n(10),where=all)") != std::string::npos);
 }
 
@@ -158,15 +157,13 @@ struct skewless::enum_names<fs_test::event_kind> {
   }
 };
 
-TEST_CASE("feature_set: enum vocabulary columns are named by enum_names, else numbered",
-          "[expr][feature_set]") {
+TEST_CASE("feature_set: enum vocabulary columns are named by enum_names, else numbered", "[expr][feature_set]") {
   using fs_test::event_kind;
   using fs_test::unnamed_kind;
   constexpr auto kind = field<fs_test::ad_event, "kind">;
   constexpr auto other = field<fs_test::ad_event, "other">;
   constexpr auto ads = define_features<fs_test::ad_event, "user", "ts">(
-      feature<"n">(count_by(kind, vocabulary<event_kind::view, event_kind::click, event_kind::refund>,
-                            lifetime())),
+      feature<"n">(count_by(kind, vocabulary<event_kind::view, event_kind::click, event_kind::refund>, lifetime())),
       feature<"o">(count_by(other, vocabulary<unnamed_kind::a, unnamed_kind::b>, lifetime())),
       feature<"clicks">(count(lifetime()).where(kind == event_kind::click)));
   constexpr auto names = decltype(ads)::names();
@@ -177,8 +174,7 @@ TEST_CASE("feature_set: enum vocabulary columns are named by enum_names, else nu
   CHECK(names[4] == "o[9]");
   // Names are labels: the canonical text (and fingerprint) names the enum by its
   // underlying type and its values by number.
-  CHECK_THAT(ads.canonical_text(),
-             Catch::Contains("feature clicks = count(*,lifetime(),where=eq(field(kind:enum_u8),"
-                             "lit(0x3ff0000000000000)))"));
+  CHECK_THAT(ads.canonical_text(), Catch::Contains("feature clicks = count(*,lifetime(),where=eq(field(kind:enum_u8),"
+                                                   "lit(0x3ff0000000000000)))"));
   CHECK_THAT(ads.canonical_text(), Catch::Contains("field(other:enum_i16)"));
 }

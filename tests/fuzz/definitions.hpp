@@ -66,21 +66,20 @@ inline constexpr auto windows_set = define_features<ev, "k", "ts">(
     feature<"last_t">(last(x, tiled(us(40), us(10)))), feature<"n_s">(count(sliding(us(25)))),
     feature<"sum_s">(sum(x, sliding(us(25)))), feature<"var_s">(var_pop(x, sliding(us(25)))),
     feature<"max_s">(max(x, sliding(us(25)))), feature<"last_s">(last(x, sliding(us(25)))),
-    feature<"sum_lag">(sum(x, sliding(us(30)).ending(us(7)))),
-    feature<"n5">(count(last_n(5)).where(x > 0)), feature<"mean5">(mean(x, last_n(5))),
-    feature<"min_l">(min(x, lifetime())), feature<"first_l">(first(x, lifetime())),
-    feature<"tsl_l">(time_since_last(lifetime())), feature<"tsf_l">(time_since_first(lifetime())),
-    feature<"rate_s">(rate(us(1), sliding(us(25)))));
+    feature<"sum_lag">(sum(x, sliding(us(30)).ending(us(7)))), feature<"n5">(count(last_n(5)).where(x > 0)),
+    feature<"mean5">(mean(x, last_n(5))), feature<"min_l">(min(x, lifetime())),
+    feature<"first_l">(first(x, lifetime())), feature<"tsl_l">(time_since_last(lifetime())),
+    feature<"tsf_l">(time_since_first(lifetime())), feature<"rate_s">(rate(us(1), sliding(us(25)))));
 
 // 1: sketches and frequency tables.
-inline constexpr auto sketch_set = define_features<ev, "k", "ts">(
-    feature<"q_t">(approx_quantile<0.5, 0.99>(x, tiled(us(40), us(10)))),
-    feature<"q_s">(approx_quantile<0.1, 0.9>(x, sliding(us(25)))),
-    feature<"hll">(approx_distinct_count<4>(x, lifetime())),
-    feature<"hll_t">(approx_distinct_count<5>(s, tiled(us(40), us(20)))),
-    feature<"distinct">(distinct_count(x, sliding(us(25)))),
-    feature<"top2">(top_k_frequency<2>(x, tiled(us(40), us(10)))),
-    feature<"mode5">(most_frequent(s, last_n(5))), feature<"n">(count(lifetime())));
+inline constexpr auto sketch_set =
+    define_features<ev, "k", "ts">(feature<"q_t">(approx_quantile<0.5, 0.99>(x, tiled(us(40), us(10)))),
+                                   feature<"q_s">(approx_quantile<0.1, 0.9>(x, sliding(us(25)))),
+                                   feature<"hll">(approx_distinct_count<4>(x, lifetime())),
+                                   feature<"hll_t">(approx_distinct_count<5>(s, tiled(us(40), us(20)))),
+                                   feature<"distinct">(distinct_count(x, sliding(us(25)))),
+                                   feature<"top2">(top_k_frequency<2>(x, tiled(us(40), us(10)))),
+                                   feature<"mode5">(most_frequent(s, last_n(5))), feature<"n">(count(lifetime())));
 
 // 2: string keys, kept entries, categories.
 inline constexpr auto string_set = define_features<named_ev, "k", "ts">(
@@ -92,8 +91,8 @@ inline constexpr auto string_set = define_features<named_ev, "k", "ts">(
 // 3: decay.
 inline constexpr auto decay_set = define_features<ev, "k", "ts">(
     feature<"ewma_s">(ewma<us(3)>(x, sliding(us(25)))), feature<"dsum_l">(decayed_sum<us(5)>(x, lifetime())),
-    feature<"ewma_t">(ewma<us(2)>(x, tiled(us(40), us(10)))),
-    feature<"dsum_n">(decayed_sum<us(1)>(x, last_n(4))), feature<"n">(count(lifetime())));
+    feature<"ewma_t">(ewma<us(2)>(x, tiled(us(40), us(10)))), feature<"dsum_n">(decayed_sum<us(1)>(x, last_n(4))),
+    feature<"n">(count(lifetime())));
 
 // 4: string keys over the widest windows and the accepted range's edges.
 inline constexpr auto wide_set = define_features<named_ev, "k", "ts">(
@@ -131,8 +130,8 @@ void check_values(const feature_vector<FS>& v) {
   for (std::size_t c = 0; c < names.size(); ++c) {
     const std::string_view n = names[c];
     const double value = v[static_cast<Eigen::Index>(c)];
-    const bool counting = n == "n" || n.starts_with("n_") || n == "n5" || n.starts_with("by[") ||
-                          n == "distinct" || n.starts_with("hll");
+    const bool counting =
+        n == "n" || n.starts_with("n_") || n == "n5" || n.starts_with("by[") || n == "distinct" || n.starts_with("hll");
     if (counting) require(value >= 0 && value == std::floor(value), "a count that is not a count");
     if (n.starts_with("tsl") || n.starts_with("tsf")) {
       require(std::isnan(value) || value >= 0, "a negative time since an event");

@@ -50,9 +50,9 @@ void run(const FS& definition, fuzz::reader& r) {
     if (outcome != online::ingest_outcome::accepted) continue;
     accepted.push_back(e);
     online::read_info info;
-    fuzz::require(on.features(e.k, std::max(e.ts, horizon), v, info).ok() ||
-                      info.newest_event_us > std::max(e.ts, horizon),
-                  "a read at the newest time failed");
+    fuzz::require(
+        on.features(e.k, std::max(e.ts, horizon), v, info).ok() || info.newest_event_us > std::max(e.ts, horizon),
+        "a read at the newest time failed");
     if (on.features(e.k, max_time_us, v).ok()) fuzz::check_values<F>(v);
   }
   // Parity: online == batch == reference at each entity's floor and after.

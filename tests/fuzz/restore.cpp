@@ -81,7 +81,8 @@ void fuzz_write_seeds(const char* dir) {
       for (int variant = 0; variant < 3; ++variant) {
         online::evaluator<FS> on(fs.with_allowed_lateness(std::chrono::microseconds(20)));
         std::vector<std::uint8_t> bytes;
-        for (int i = 0; i < 600; ++i) bytes.push_back(static_cast<std::uint8_t>((i * 2654435761u + set * 97 + variant) >> 7));
+        for (int i = 0; i < 600; ++i)
+          bytes.push_back(static_cast<std::uint8_t>((i * 2654435761u + set * 97 + variant) >> 7));
         fuzz::reader r(bytes.data(), bytes.size());
         for (int i = 0; variant < 2 && i < 60; ++i) {
           auto e = fuzz::make_event<FS>(r);

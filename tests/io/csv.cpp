@@ -92,9 +92,16 @@ TEST_CASE("csv: every value reads back to its bits, NaN as an empty field, odd k
   std::mt19937_64 rng(skewless_test::base_seed() + 3);
   const int n = 2000;
   rows.values.resize(n, 2);
-  const double specials[] = {-0.0, 0.0, std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
-                             std::numeric_limits<double>::quiet_NaN(), std::numeric_limits<double>::denorm_min(),
-                             std::numeric_limits<double>::max(), -std::numeric_limits<double>::min(), 0.1, 1e300};
+  const double specials[] = {-0.0,
+                             0.0,
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
+                             std::numeric_limits<double>::quiet_NaN(),
+                             std::numeric_limits<double>::denorm_min(),
+                             std::numeric_limits<double>::max(),
+                             -std::numeric_limits<double>::min(),
+                             0.1,
+                             1e300};
   for (int r = 0; r < n; ++r) {
     const std::string keys[] = {"plain", "with,comma", "with \"quotes\"", "line\nbreak", "", "ünï"};
     spine.push_back({keys[r % 6], static_cast<std::int64_t>(rng()) >> 1});
@@ -111,7 +118,8 @@ TEST_CASE("csv: every value reads back to its bits, NaN as an empty field, odd k
   REQUIRE(io::write_csv(out, fs, spine, rows).ok());
   const auto table = parse_csv(out.str());
   REQUIRE(table.size() == static_cast<std::size_t>(n) + 1);
-  CHECK(table[0] == std::vector<std::string>{"user", "ts", "n", "q"});  // one quantile: one column, named as the feature
+  CHECK(table[0] ==
+        std::vector<std::string>{"user", "ts", "n", "q"});  // one quantile: one column, named as the feature
   for (int r = 0; r < n; ++r) {
     const auto& row = table[static_cast<std::size_t>(r) + 1];
     REQUIRE(row.size() == 4);
@@ -122,7 +130,8 @@ TEST_CASE("csv: every value reads back to its bits, NaN as an empty field, odd k
       REQUIRE(same_bits(parse_double(row[2 + static_cast<std::size_t>(c)]), rows.values(r, c)));
     }
   }
-  const bool has_negative_zero = out.str().find(",-0,") != std::string::npos || out.str().find(",-0\n") != std::string::npos;
+  const bool has_negative_zero =
+      out.str().find(",-0,") != std::string::npos || out.str().find(",-0\n") != std::string::npos;
   CHECK(has_negative_zero);
 
   // A spine and a result of different lengths are refused; integer keys are plain.

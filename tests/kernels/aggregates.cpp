@@ -21,8 +21,8 @@ struct ev {
 BOOST_HANA_ADAPT_STRUCT(agg_test::ev, k, ts, x);
 
 using namespace skewless;
-using skewless_test::same_bits;
 using agg_test::ev;
+using skewless_test::same_bits;
 
 namespace {
 template <class Kind>
@@ -37,9 +37,9 @@ TEST_CASE("aggregates: empty windows", "[kernels][aggregates]") {
   p.sum = &zero;
   CHECK(finalize<agg::count>(p) == 0.0);
   CHECK(same_bits(finalize<agg::sum>(p), 0.0));
-  for (double v : {finalize<agg::mean>(p), finalize<agg::min>(p), finalize<agg::max>(p),
-                   finalize<agg::first>(p), finalize<agg::last>(p),
-                   finalize<agg::time_since_first>(p, 5), finalize<agg::time_since_last>(p, 5)}) {
+  for (double v :
+       {finalize<agg::mean>(p), finalize<agg::min>(p), finalize<agg::max>(p), finalize<agg::first>(p),
+        finalize<agg::last>(p), finalize<agg::time_since_first>(p, 5), finalize<agg::time_since_last>(p, 5)}) {
     CHECK(std::isnan(v));
   }
 }

@@ -42,8 +42,8 @@ TEST_CASE("first_k keeps the k oldest by (ts, value) — missing slots at the en
 
 TEST_CASE("last_k keeps the k newest, oldest first, the newest in the last column", "[kernels]") {
   kept_entries<3, true> s;
-  for (timed_value e : {timed_value{5, 1.0}, timed_value{2, 7.0}, timed_value{9, 4.0}, timed_value{9, -0.0},
-                        timed_value{1, 3.0}}) {
+  for (timed_value e :
+       {timed_value{5, 1.0}, timed_value{2, 7.0}, timed_value{9, 4.0}, timed_value{9, -0.0}, timed_value{1, 3.0}}) {
     s.add(e);
   }
   const auto v = values_of<decltype(s), 3>(s);
@@ -131,7 +131,8 @@ TEST_CASE("invertible states: removing entries equals never adding them", "[kern
     std::vector<timed_value> keep, drop;
     const int n = static_cast<int>(rng() % 40);
     for (int i = 0; i < n; ++i) {
-      const timed_value e{static_cast<std::int64_t>(rng() % 10), static_cast<double>(static_cast<int>(rng() % 7) - 3) * (rng() % 2 ? 1.0 : -1.0)};
+      const timed_value e{static_cast<std::int64_t>(rng() % 10),
+                          static_cast<double>(static_cast<int>(rng() % 7) - 3) * (rng() % 2 ? 1.0 : -1.0)};
       (rng() % 3 == 0 ? drop : keep).push_back(e);
     }
     auto check = [&](auto proto, auto columns) {

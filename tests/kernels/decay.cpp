@@ -48,8 +48,8 @@ TEST_CASE("decayed_sum and ewma match the definition to 1e-12", "[kernels][decay
     const int n = 1 + static_cast<int>(rng() % 200);
     const std::int64_t t0 = 1'700'000'000'000'000 + static_cast<std::int64_t>(rng() % (1000 * h));
     for (int i = 0; i < n; ++i) {
-      es.push_back({t0 + static_cast<std::int64_t>(rng() % (200 * h)),
-                    static_cast<double>(rng() % 100000) / 100.0 + 1.0});
+      es.push_back(
+          {t0 + static_cast<std::int64_t>(rng() % (200 * h)), static_cast<double>(rng() % 100000) / 100.0 + 1.0});
     }
     for (const auto& e : es) {
       ds.add(e);

@@ -37,7 +37,10 @@ double oracle_round(const cpp_int& n, std::uint64_t divisor) {
   std::uint64_t lo = 0, hi = 0x7ff0000000000000ull;  // largest bits with value*div <= mag
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    if (scaled_of(mid) * divisor <= mag) lo = mid; else hi = mid - 1;
+    if (scaled_of(mid) * divisor <= mag)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   std::uint64_t best = lo;
   if (lo < 0x7ff0000000000000ull) {
@@ -53,9 +56,12 @@ struct model {
   cpp_int exact = 0;
   int pos_inf = 0, neg_inf = 0, nan = 0;
   void add(double x, int sign) {
-    if (std::isnan(x)) nan += sign;
-    else if (std::isinf(x)) (x > 0 ? pos_inf : neg_inf) += sign;
-    else exact += sign * scaled_integer(x);
+    if (std::isnan(x))
+      nan += sign;
+    else if (std::isinf(x))
+      (x > 0 ? pos_inf : neg_inf) += sign;
+    else
+      exact += sign * scaled_integer(x);
   }
   double expect(std::uint64_t divisor) const {
     if (nan != 0 || (pos_inf != 0 && neg_inf != 0)) return std::numeric_limits<double>::quiet_NaN();
@@ -70,7 +76,8 @@ double random_double(std::mt19937_64& rng, int style) {
   switch (style) {
     case 0: {  // any finite bit pattern: subnormals to the largest
       double x;
-      do x = std::bit_cast<double>(rng()); while (!std::isfinite(x));
+      do x = std::bit_cast<double>(rng());
+      while (!std::isfinite(x));
       return x;
     }
     case 1: {  // magnitudes 1e-300 .. 1e300 mixed
@@ -185,8 +192,7 @@ TEST_CASE("exact_sum: millions of additions of extreme values stay exact", "[ker
   CHECK(same_bits(s.divide_round(3'000'000), m.expect(3'000'000)));
 }
 
-TEST_CASE("exact_sum: compact form stays inline for typical data and spills when wide",
-          "[kernels][exact_sum]") {
+TEST_CASE("exact_sum: compact form stays inline for typical data and spills when wide", "[kernels][exact_sum]") {
   exact_sum money;
   model m;
   for (int i = 0; i < 10000; ++i) {
@@ -261,8 +267,8 @@ TEST_CASE("exact_sum: inline sums round correctly at ties, subnormals, overflow 
       default: div = rng() | 1; break;  // up to 2^64 - 1
     }
     inline_cases += s.is_inline();
-    INFO("case " << c << " x " << std::hexfloat << x << " divisor " << div << " got "
-                 << s.divide_round(div) << " want " << m.expect(div) << std::defaultfloat);
+    INFO("case " << c << " x " << std::hexfloat << x << " divisor " << div << " got " << s.divide_round(div) << " want "
+                 << m.expect(div) << std::defaultfloat);
     CHECK(same_bits(s.round(), m.expect(1)));
     CHECK(same_bits(s.divide_round(div), m.expect(div)));
   }

@@ -137,9 +137,9 @@ TEST_CASE("fixed_prefix: squares that overflow or do not fit are refused", "[ker
   auto squares = [&](const std::vector<double>& v) {
     return p.build_squares(v.size(), [&](std::size_t i) { return v[i]; });
   };
-  CHECK_FALSE(squares({1e200, 1.0}));                                        // x*x is +inf
+  CHECK_FALSE(squares({1e200, 1.0}));  // x*x is +inf
   CHECK_FALSE(squares({std::numeric_limits<double>::infinity()}));
-  CHECK_FALSE(squares({1.0, 0x1p-90}));                                      // 2^0 and 2^-180 apart
+  CHECK_FALSE(squares({1.0, 0x1p-90}));  // 2^0 and 2^-180 apart
   CHECK(squares({1.0, 0x1p-80}));
 }
 

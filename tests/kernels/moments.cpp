@@ -28,14 +28,17 @@ double oracle(const cpp_int& num, const cpp_int& den) {
   if (num <= 0) return 0.0;
   // value(bits) * den * 2^2148 = scaled(bits) * den * 2^1074
   auto lhs = [&](std::uint64_t bits) -> cpp_int {
-    const cpp_int s = bits == 0x7ff0000000000000ull ? cpp_int(1) << (1024 + 1074)
-                                                    : scaled_integer(std::bit_cast<double>(bits));
+    const cpp_int s =
+        bits == 0x7ff0000000000000ull ? cpp_int(1) << (1024 + 1074) : scaled_integer(std::bit_cast<double>(bits));
     return (s * den) << 1074;
   };
   std::uint64_t lo = 0, hi = 0x7ff0000000000000ull;
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    if (lhs(mid) <= num) lo = mid; else hi = mid - 1;
+    if (lhs(mid) <= num)
+      lo = mid;
+    else
+      hi = mid - 1;
   }
   std::uint64_t best = lo;
   if (lo < 0x7ff0000000000000ull) {
@@ -61,9 +64,18 @@ double expected_variance(const std::vector<double>& xs, bool sample) {
 
 void check(const std::vector<double>& xs, const std::vector<double>& removed = {}) {
   exact_sum s1, s2;
-  for (double x : xs) { s1.add(x); add_square(s2, x); }
-  for (double x : removed) { s1.add(x); add_square(s2, x); }
-  for (double x : removed) { s1.remove(x); remove_square(s2, x); }
+  for (double x : xs) {
+    s1.add(x);
+    add_square(s2, x);
+  }
+  for (double x : removed) {
+    s1.add(x);
+    add_square(s2, x);
+  }
+  for (double x : removed) {
+    s1.remove(x);
+    remove_square(s2, x);
+  }
   for (bool sample : {false, true}) {
     const double got = variance_round(xs.size(), s1, s2, sample);
     const double want = expected_variance(xs, sample);
@@ -98,17 +110,23 @@ TEST_CASE("variance_round: correctly rounded on random data, removals included",
 TEST_CASE("variance_round: edge cases", "[kernels][moments]") {
   check({});
   check({3.5});
-  check({2.0, 2.0, 2.0});          // exactly zero
+  check({2.0, 2.0, 2.0});  // exactly zero
   check({-0.0, 0.0});
-  check({1e150, -1e150, 3.0});     // large but squares representable
-  check({1e-140, 3e-140, 0.0});    // small but squares exact
+  check({1e150, -1e150, 3.0});   // large but squares representable
+  check({1e-140, 3e-140, 0.0});  // small but squares exact
   check({1e16, 1.0, -1e16, 2.0});
   // Outside the exact range the rules are fixed, not exact.
   exact_sum s1, s2;
-  for (double x : {1e200, 1e200}) { s1.add(x); add_square(s2, x); }
+  for (double x : {1e200, 1e200}) {
+    s1.add(x);
+    add_square(s2, x);
+  }
   CHECK(variance_round(2, s1, s2, true) == std::numeric_limits<double>::infinity());
   exact_sum i1, i2;
-  for (double x : {std::numeric_limits<double>::infinity(), 1.0}) { i1.add(x); add_square(i2, x); }
+  for (double x : {std::numeric_limits<double>::infinity(), 1.0}) {
+    i1.add(x);
+    add_square(i2, x);
+  }
   CHECK(std::isnan(variance_round(2, i1, i2, false)));
 }
 
@@ -121,7 +139,10 @@ TEST_CASE("variance_round: counts from a million to 2^41 (every division path)",
   const std::pair<double, double> values[] = {{1.5, -2.25}, {0.1, 1e6}, {1e-140, 3e-141}, {-7.0, 7.0}};
   auto copies = [](double x, std::uint64_t k, bool square) {
     exact_sum one, out;
-    if (square) add_square(one, x); else one.add(x);
+    if (square)
+      add_square(one, x);
+    else
+      one.add(x);
     for (int bit = 0; (k >> bit) != 0; ++bit) {
       if (((k >> bit) & 1) != 0) out.merge(one);
       one.merge(one);

@@ -24,8 +24,8 @@ struct ev {
 BOOST_HANA_ADAPT_STRUCT(ops_test::ev, k, ts, x, n, flag, s);
 
 using namespace skewless;
-using skewless_test::same_bits;
 using ops_test::ev;
+using skewless_test::same_bits;
 
 TEST_CASE("operators: arithmetic and functions on fields", "[kernels][operators]") {
   constexpr auto x = field<ev, "x">;
@@ -49,11 +49,11 @@ TEST_CASE("operators: missing values follow SQL NULL", "[kernels][operators]") {
   CHECK(std::isnan(eval_row(x + 1, e)));
   CHECK(std::isnan(eval_row(x > 1, e)));
   CHECK(std::isnan(eval_row(!(x > 1), e)));
-  CHECK(eval_row((x > 1) && (n > 5), e) == 0.0);    // missing && false = false
-  CHECK(eval_row((x > 1) || (n < 5), e) == 1.0);    // missing || true = true
+  CHECK(eval_row((x > 1) && (n > 5), e) == 0.0);  // missing && false = false
+  CHECK(eval_row((x > 1) || (n < 5), e) == 1.0);  // missing || true = true
   CHECK(std::isnan(eval_row((x > 1) && (n < 5), e)));
   CHECK(std::isnan(eval_row(max(x, n), e)));
-  CHECK_FALSE(passes(x > 1, e));   // missing condition: the event is not kept
+  CHECK_FALSE(passes(x > 1, e));  // missing condition: the event is not kept
   CHECK_FALSE(passes(!(x > 1), e));
   CHECK(passes(n == 0, e));
   CHECK(passes(no_filter{}, e));

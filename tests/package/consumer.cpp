@@ -37,14 +37,14 @@ int main() {
     bool same = true;
     for (Eigen::Index c = 0; c < v.size(); ++c) {
       const double a = v[c], b = training.values(static_cast<Eigen::Index>(r), c);
-      same = same && ((std::isnan(a) && std::isnan(b)) ||
-                      std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b));
+      same = same &&
+             ((std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b));
     }
     matched += same;
     if (online.ingest(events[r]) != skewless::online::ingest_outcome::accepted) return 1;
   }
-  std::printf("skewless %d.%d.%d consumer: %zu of %zu rows match (fingerprint %016llx)\n",
-              skewless::version.major, skewless::version.minor, skewless::version.patch, matched,
-              events.size(), static_cast<unsigned long long>(features.fingerprint()));
+  std::printf("skewless %d.%d.%d consumer: %zu of %zu rows match (fingerprint %016llx)\n", skewless::version.major,
+              skewless::version.minor, skewless::version.patch, matched, events.size(),
+              static_cast<unsigned long long>(features.fingerprint()));
   return matched == events.size() ? 0 : 1;
 }

@@ -51,25 +51,28 @@ constexpr auto tiles = tiled(120us, 30us);
 constexpr auto recent = last_n(3);
 constexpr auto lt = lifetime();
 
-constexpr auto features = define_features<ev, "k", "ts">(
-    feature<"count_s">(count(s1)), feature<"count_x_s">(count(x, s1)), feature<"sum_s">(sum(x, s1)),
-    feature<"mean_s">(mean(x, s1)), feature<"min_s">(min(x, s1)), feature<"max_s">(max(x, s1)),
-    feature<"first_s">(first(x, s1)), feature<"last_s">(last(x, s1)), feature<"tsf_s">(time_since_first(s1)),
-    feature<"tsl_s">(time_since_last(s1)), feature<"sum_l">(sum(x, lt)), feature<"mean_l">(mean(x, lt)),
-    feature<"min_l">(min(x, lt)), feature<"max_l">(max(x, lt)), feature<"last_l">(last(x, lt)),
-    feature<"var_w">(var_samp(x, s2)), feature<"std_l">(stddev_pop(y, lt)), feature<"sum_lag">(sum(x, lagged)),
-    feature<"max_lag">(max(y, lagged)), feature<"sum_tiled">(sum(x, tiles)), feature<"mean_tiled">(mean(y, tiles)),
-    feature<"min_recent">(min(x, recent)), feature<"sum_recent">(sum(y, recent)),
-    feature<"last3">(last_k<3>(x, s2)), feature<"distinct">(distinct_count(y, s2)),
-    feature<"frequent">(most_frequent(y, lt)), feature<"q">(approx_quantile<0.5, 0.9>(x, s2)),
-    feature<"rate_s2">(rate(100us, s2)), feature<"sum_xy_pos">(sum(x * y, s2).where(y > 0)),
-    feature<"ratio">(mean(abs(x), s2) / max(count(x, s2), 1)), feature<"spread">(last(y, s2) - first(y, s2)),
-    feature<"log_sum">(log1p(abs(sum(y, s2)))))
-    .with_allowed_lateness(40us);
+constexpr auto features =
+    define_features<ev, "k", "ts">(
+        feature<"count_s">(count(s1)), feature<"count_x_s">(count(x, s1)), feature<"sum_s">(sum(x, s1)),
+        feature<"mean_s">(mean(x, s1)), feature<"min_s">(min(x, s1)), feature<"max_s">(max(x, s1)),
+        feature<"first_s">(first(x, s1)), feature<"last_s">(last(x, s1)), feature<"tsf_s">(time_since_first(s1)),
+        feature<"tsl_s">(time_since_last(s1)), feature<"sum_l">(sum(x, lt)), feature<"mean_l">(mean(x, lt)),
+        feature<"min_l">(min(x, lt)), feature<"max_l">(max(x, lt)), feature<"last_l">(last(x, lt)),
+        feature<"var_w">(var_samp(x, s2)), feature<"std_l">(stddev_pop(y, lt)), feature<"sum_lag">(sum(x, lagged)),
+        feature<"max_lag">(max(y, lagged)), feature<"sum_tiled">(sum(x, tiles)), feature<"mean_tiled">(mean(y, tiles)),
+        feature<"min_recent">(min(x, recent)), feature<"sum_recent">(sum(y, recent)),
+        feature<"last3">(last_k<3>(x, s2)), feature<"distinct">(distinct_count(y, s2)),
+        feature<"frequent">(most_frequent(y, lt)), feature<"q">(approx_quantile<0.5, 0.9>(x, s2)),
+        feature<"rate_s2">(rate(100us, s2)), feature<"sum_xy_pos">(sum(x* y, s2).where(y > 0)),
+        feature<"ratio">(mean(abs(x), s2) / max(count(x, s2), 1)), feature<"spread">(last(y, s2) - first(y, s2)),
+        feature<"log_sum">(log1p(abs(sum(y, s2)))))
+        .with_allowed_lateness(40us);
 using FS = std::remove_cvref_t<decltype(features)>;
 
 // Keys short enough to sit inside an Arrow string view, and longer ones that do not.
-std::string key_name(int i) { return i % 2 == 0 ? "k" + std::to_string(i) : "entity-with-a-long-key-" + std::to_string(i); }
+std::string key_name(int i) {
+  return i % 2 == 0 ? "k" + std::to_string(i) : "entity-with-a-long-key-" + std::to_string(i);
+}
 
 struct drawn {
   std::vector<ev> events;
@@ -108,7 +111,9 @@ drawn draw(std::uint64_t seed) {
   return d;
 }
 
-nb::object matrix(feature_matrix&& m) { return skewless::python::python_internal::to_numpy(std::move(m)); }
+nb::object matrix(feature_matrix&& m) {
+  return skewless::python::python_internal::to_numpy(std::move(m));
+}
 
 }  // namespace
 
@@ -162,8 +167,7 @@ NB_MODULE(skewless_conformance, m) {
     (void)on.features(std::span<const std::string>(keys), t_us, out);
     const auto bytes = serial::snapshot(on);
     if (!bytes.ok()) throw std::runtime_error(std::string(bytes.status().message()));
-    return nb::make_tuple(matrix(std::move(out)),
-                          skewless::python::python_internal::outcome_counts(on.counters()),
+    return nb::make_tuple(matrix(std::move(out)), skewless::python::python_internal::outcome_counts(on.counters()),
                           nb::bytes(bytes->data(), bytes->size()));
   });
 }

@@ -30,9 +30,8 @@ constexpr sliding_window w10{10};
 const auto features = define_features<ev, "k", "ts">(
     feature<"count">(count(w10)), feature<"count_x">(count(x, w10)), feature<"sum">(sum(x, w10)),
     feature<"mean">(mean(x, w10)), feature<"min">(min(x, w10)), feature<"max">(max(x, w10)),
-    feature<"first">(first(x, w10)), feature<"last">(last(x, w10)),
-    feature<"tsf">(time_since_first(w10)), feature<"tsl">(time_since_last(lifetime())),
-    feature<"sum_life">(sum(x, lifetime())));
+    feature<"first">(first(x, w10)), feature<"last">(last(x, w10)), feature<"tsf">(time_since_first(w10)),
+    feature<"tsl">(time_since_last(lifetime())), feature<"sum_life">(sum(x, lifetime())));
 constexpr double missing = std::numeric_limits<double>::quiet_NaN();
 
 std::vector<double> row(const feature_matrix& m, Eigen::Index r) {
@@ -42,8 +41,8 @@ std::vector<double> row(const feature_matrix& m, Eigen::Index r) {
 
 TEST_CASE("reference: strict as-of rule and window bounds", "[reference]") {
   const std::vector<ev> events = {{1, 100, 1.0}, {1, 105, 2.0}, {1, 110, 4.0}, {2, 100, 8.0}};
-  const std::vector<spine_row<std::int64_t>> spine = {
-      {1, 100}, {1, 101}, {1, 110}, {1, 111}, {1, 115}, {1, 120}, {1, 121}, {3, 200}};
+  const std::vector<spine_row<std::int64_t>> spine = {{1, 100}, {1, 101}, {1, 110}, {1, 111},
+                                                      {1, 115}, {1, 120}, {1, 121}, {3, 200}};
   const auto m = reference::evaluate(features, events, spine);
   // T=100: nothing strictly before.
   CHECK(row(m, 0)[0] == 0.0);
@@ -73,8 +72,7 @@ TEST_CASE("reference: strict as-of rule and window bounds", "[reference]") {
 }
 
 TEST_CASE("reference: missing values and ties", "[reference]") {
-  const std::vector<ev> events = {{1, 100, missing}, {1, 100, 3.0}, {1, 100, -0.0}, {1, 100, 0.0},
-                                  {1, 101, missing}};
+  const std::vector<ev> events = {{1, 100, missing}, {1, 100, 3.0}, {1, 100, -0.0}, {1, 100, 0.0}, {1, 101, missing}};
   const std::vector<spine_row<std::int64_t>> spine = {{1, 102}};
   const auto r = row(reference::evaluate(features, events, spine), 0);
   CHECK(r[0] == 5.0);  // count() counts events
@@ -114,8 +112,7 @@ BOOST_HANA_ADAPT_STRUCT(ref_test::counted_ev, k, ts, x);
 TEST_CASE("reference: each event is read once, not once per row", "[reference]") {
   constexpr auto cx = field<ref_test::counted_ev, "x">;
   constexpr auto counted = define_features<ref_test::counted_ev, "k", "ts">(
-      feature<"sum">(sum(cx, sliding_window{50})), feature<"n">(count(last_n(3))),
-      feature<"max">(max(cx, lifetime())));
+      feature<"sum">(sum(cx, sliding_window{50})), feature<"n">(count(last_n(3))), feature<"max">(max(cx, lifetime())));
   std::vector<ref_test::counted_ev> events;
   std::vector<ev> plain;
   for (int i = 0; i < 2000; ++i) {
@@ -131,8 +128,7 @@ TEST_CASE("reference: each event is read once, not once per row", "[reference]")
   CHECK(ref_test::time_reads == static_cast<long>(events.size()));  // was rows x aggregates x events
   // And the values are those of the same definition over int64 times.
   const auto same_def = define_features<ev, "k", "ts">(
-      feature<"sum">(sum(x, sliding_window{50})), feature<"n">(count(last_n(3))),
-      feature<"max">(max(x, lifetime())));
+      feature<"sum">(sum(x, sliding_window{50})), feature<"n">(count(last_n(3))), feature<"max">(max(x, lifetime())));
   const auto expect = reference::evaluate(same_def, plain, spine);
   for (Eigen::Index r = 0; r < m.rows(); ++r) {
     for (Eigen::Index c = 0; c < m.cols(); ++c) CHECK(same_bits(m(r, c), expect(r, c)));
@@ -141,10 +137,10 @@ TEST_CASE("reference: each event is read once, not once per row", "[reference]")
 
 TEST_CASE("reference: last_n keeps the n greatest (ts, value) across equal times", "[reference]") {
   // Six events at one time, the cut inside them: the index must not cut by position.
-  const std::vector<ev> events = {{1, 5, 4.0}, {1, 5, -1.0}, {1, 5, 9.0}, {1, 5, 2.0},
+  const std::vector<ev> events = {{1, 5, 4.0}, {1, 5, -1.0},  {1, 5, 9.0},    {1, 5, 2.0},
                                   {1, 5, 7.0}, {1, 3, 100.0}, {1, 6, missing}};
-  const auto fs = define_features<ev, "k", "ts">(feature<"sum3">(sum(x, last_n(3))),
-                                                 feature<"min2">(min(x, last_n(2))));
+  const auto fs =
+      define_features<ev, "k", "ts">(feature<"sum3">(sum(x, last_n(3))), feature<"min2">(min(x, last_n(2))));
   const std::vector<spine_row<std::int64_t>> spine = {{1, 6}, {1, 7}};
   const auto m = reference::evaluate(fs, events, spine);
   CHECK(m(0, 0) == 20.0);  // 4, 7, 9 at ts 5

@@ -45,8 +45,7 @@ TEST_CASE("catalog: JSON with fingerprint and canonical definitions", "[serial][
   CHECK(fnv1a64(back.canonical_text) == fs.fingerprint());
 }
 
-TEST_CASE("catalog: JSON is escaped, read back exactly, and malformed JSON is refused",
-          "[serial][catalog]") {
+TEST_CASE("catalog: JSON is escaped, read back exactly, and malformed JSON is refused", "[serial][catalog]") {
   serial::catalog c;
   c.library_version = "0.1.0";
   c.fingerprint = "00ff";
@@ -65,9 +64,9 @@ TEST_CASE("catalog: JSON is escaped, read back exactly, and malformed JSON is re
   CHECK(back->features[0].columns == c.features[0].columns);
   CHECK(back->canonical_text == c.canonical_text);
   CHECK(serial::catalog_json(*back) == json);
-  for (const std::string& bad : {std::string(""), std::string("{"), json.substr(0, json.size() / 2),
-                                std::string("{\"skewless_catalog\": 1}"), std::string(200, '['),
-                                json + "x", std::string("{\"skewless_catalog\": {\"library_version\": 1.5}}")}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("{"), json.substr(0, json.size() / 2), std::string("{\"skewless_catalog\": 1}"),
+        std::string(200, '['), json + "x", std::string("{\"skewless_catalog\": {\"library_version\": 1.5}}")}) {
     const auto r = serial::parse_catalog_json(bad);
     CHECK_FALSE(r.ok());
     CHECK(r.status().code() == absl::StatusCode::kInvalidArgument);

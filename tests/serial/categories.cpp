@@ -31,12 +31,12 @@ namespace {
 constexpr auto merchant = field<ev, "merchant">;
 constexpr auto city = field<ev, "city">;
 constexpr auto mcc = field<ev, "mcc">;
-constexpr auto features = define_features<ev, "user", "ts">(
-    feature<"top_merchant">(most_frequent(merchant, lifetime())),
-    feature<"top_cities">(top_k_frequency<2>(city, lifetime())),
-    feature<"top_mcc">(most_frequent(mcc, lifetime())),                 // numbers, not codes
-    feature<"n_merchants">(distinct_count(merchant, lifetime())),        // a count
-    feature<"is_acme">(most_frequent(merchant, lifetime()) == category_code("acme")));
+constexpr auto features =
+    define_features<ev, "user", "ts">(feature<"top_merchant">(most_frequent(merchant, lifetime())),
+                                      feature<"top_cities">(top_k_frequency<2>(city, lifetime())),
+                                      feature<"top_mcc">(most_frequent(mcc, lifetime())),  // numbers, not codes
+                                      feature<"n_merchants">(distinct_count(merchant, lifetime())),  // a count
+                                      feature<"is_acme">(most_frequent(merchant, lifetime()) == category_code("acme")));
 }  // namespace
 
 TEST_CASE("categories: the features whose columns hold codes of a string field", "[serial][categories]") {
@@ -53,8 +53,8 @@ TEST_CASE("categories: the features whose columns hold codes of a string field",
 }
 
 TEST_CASE("categories: codes in a training set map back to strings", "[serial][categories]") {
-  const std::vector<ev> events = {{1, 0, "acme", "Oslo", 5411},  {1, 1, "acme", "Bergen", 5411},
-                                  {1, 2, "bolt", "Oslo", 4121},  {2, 0, "corner shop", "Lima", 5411},
+  const std::vector<ev> events = {{1, 0, "acme", "Oslo", 5411}, {1, 1, "acme", "Bergen", 5411},
+                                  {1, 2, "bolt", "Oslo", 4121}, {2, 0, "corner shop", "Lima", 5411},
                                   {2, 1, "bolt", "Lima", 4121}, {2, 2, "corner shop", "Cusco", 5812}};
   const std::vector<spine_row<std::int64_t>> spine = {{1, 10}, {2, 10}, {3, 10}};
   const auto training = batch::evaluate(features, events, spine);

@@ -9,8 +9,8 @@
 
 #include <random>
 #include <sstream>
-#include <vector>
 #include <string>
+#include <vector>
 
 namespace snap_test {
 struct ev {
@@ -28,11 +28,10 @@ using snap_test::ev;
 namespace {
 constexpr auto x = field<ev, "x">;
 constexpr auto features = define_features<ev, "k", "ts">(
-    feature<"sum">(sum(x, sliding(1s))), feature<"max">(max(x, sliding(1s))),
-    feature<"mean">(mean(x, lifetime())), feature<"first">(first(x, sliding(1s))),
-    feature<"last3">(last_k<3>(x, tiled(2s, 500ms))), feature<"q">(approx_quantile<0.5>(x, sliding(1s))),
-    feature<"hll">(approx_distinct_count<8>(x, lifetime())), feature<"ewma">(ewma<1s>(x, lifetime())),
-    feature<"mode">(most_frequent(x, last_n(7))));
+    feature<"sum">(sum(x, sliding(1s))), feature<"max">(max(x, sliding(1s))), feature<"mean">(mean(x, lifetime())),
+    feature<"first">(first(x, sliding(1s))), feature<"last3">(last_k<3>(x, tiled(2s, 500ms))),
+    feature<"q">(approx_quantile<0.5>(x, sliding(1s))), feature<"hll">(approx_distinct_count<8>(x, lifetime())),
+    feature<"ewma">(ewma<1s>(x, lifetime())), feature<"mode">(most_frequent(x, last_n(7))));
 constexpr auto other = define_features<ev, "k", "ts">(feature<"sum">(sum(x, sliding(2s))));
 
 online::evaluator<std::remove_const_t<decltype(features)>> filled() {
@@ -100,8 +99,7 @@ TEST_CASE("snapshot: every truncation and every flipped byte is refused whole", 
     }
   }
   CHECK(*serial::snapshot(target) == before);
-  CHECK(serial::restore(target, "not a snapshot at all, just some bytes").code() ==
-        absl::StatusCode::kInvalidArgument);
+  CHECK(serial::restore(target, "not a snapshot at all, just some bytes").code() == absl::StatusCode::kInvalidArgument);
 }
 
 TEST_CASE("snapshot: a state that breaks its own invariants is refused", "[serial]") {

@@ -39,19 +39,20 @@ using snap_file_test::ev;
 
 namespace {
 constexpr auto x = field<ev, "x">;
-constexpr auto features = define_features<ev, "k", "ts">(
-                              feature<"sum">(sum(x, sliding(10s))), feature<"mean">(mean(x, lifetime())),
-                              feature<"last3">(last_k<3>(x, tiled(20s, 5s))),
-                              feature<"q">(approx_quantile<0.5>(x, sliding(30s))),
-                              feature<"distinct">(distinct_count(x, sliding(30s))))
-                              .with_allowed_lateness(2s);
+constexpr auto features =
+    define_features<ev, "k", "ts">(feature<"sum">(sum(x, sliding(10s))), feature<"mean">(mean(x, lifetime())),
+                                   feature<"last3">(last_k<3>(x, tiled(20s, 5s))),
+                                   feature<"q">(approx_quantile<0.5>(x, sliding(30s))),
+                                   feature<"distinct">(distinct_count(x, sliding(30s))))
+        .with_allowed_lateness(2s);
 using FS = std::remove_cvref_t<decltype(features)>;
 
 std::vector<ev> stream(std::uint64_t seed, int n) {
   std::mt19937_64 rng(seed);
   std::vector<ev> out;
   for (int i = 0; i < n; ++i) {
-    out.push_back({"user-" + std::to_string(rng() % 300), std::int64_t{i} * 10'000 - static_cast<std::int64_t>(rng() % 1'500'000),
+    out.push_back({"user-" + std::to_string(rng() % 300),
+                   std::int64_t{i} * 10'000 - static_cast<std::int64_t>(rng() % 1'500'000),
                    static_cast<double>(rng() % 10'000) / 16.0});
   }
   return out;
@@ -72,7 +73,8 @@ struct temp_dir {
   }
   ~temp_dir() { std::filesystem::remove_all(path); }
   [[nodiscard]] int entries() const {
-    return static_cast<int>(std::distance(std::filesystem::directory_iterator(path), std::filesystem::directory_iterator{}));
+    return static_cast<int>(
+        std::distance(std::filesystem::directory_iterator(path), std::filesystem::directory_iterator{}));
   }
 };
 }  // namespace
@@ -103,8 +105,7 @@ TEST_CASE("snapshot file: written and read back equal the in-memory bytes", "[se
   CHECK(dir.entries() == 2);
 }
 
-TEST_CASE("snapshot file: a write that fails at any block leaves the previous snapshot whole",
-          "[serial][file]") {
+TEST_CASE("snapshot file: a write that fails at any block leaves the previous snapshot whole", "[serial][file]") {
   temp_dir dir;
   const std::string path = (dir.path / "state.snap").string();
   const auto events = stream(2, 3000);
@@ -122,10 +123,10 @@ TEST_CASE("snapshot file: a write that fails at any block leaves the previous sn
   for (std::size_t fail_at = 1; fail_at <= blocks; ++fail_at) {
     std::size_t seen = 0;
     const absl::Status s = serial::write_snapshot(
-        new_state, path,
-        {.block_bytes = block, .after_block = [&](std::uint64_t) {
-           return ++seen == fail_at ? absl::ResourceExhaustedError("disk full (injected)") : absl::OkStatus();
-         }});
+        new_state, path, {.block_bytes = block, .after_block = [&](std::uint64_t) {
+                            return ++seen == fail_at ? absl::ResourceExhaustedError("disk full (injected)")
+                                                     : absl::OkStatus();
+                          }});
     INFO("failed at block " << fail_at << " of " << blocks);
     CHECK(s.code() == absl::StatusCode::kResourceExhausted);
     CHECK(*serial::read_file(path) == old_bytes);
@@ -137,8 +138,7 @@ TEST_CASE("snapshot file: a write that fails at any block leaves the previous sn
   CHECK(*serial::read_file(path) == new_bytes);
 }
 
-TEST_CASE("snapshot file: a writer killed at any block leaves the previous snapshot whole",
-          "[serial][file]") {
+TEST_CASE("snapshot file: a writer killed at any block leaves the previous snapshot whole", "[serial][file]") {
   temp_dir dir;
   const std::string path = (dir.path / "state.snap").string();
   const auto events = stream(3, 2000);
@@ -157,9 +157,9 @@ TEST_CASE("snapshot file: a writer killed at any block leaves the previous snaps
     if (child == 0) {
       std::size_t seen = 0;
       (void)serial::write_snapshot(new_state, path, {.block_bytes = block, .after_block = [&](std::uint64_t) {
-                                                      if (++seen == kill_at) ::raise(SIGKILL);
-                                                      return absl::OkStatus();
-                                                    }});
+                                                       if (++seen == kill_at) ::raise(SIGKILL);
+                                                       return absl::OkStatus();
+                                                     }});
       ::_exit(0);  // not reached while kill_at <= blocks
     }
     int status = 0;
@@ -212,16 +212,15 @@ TEST_CASE("snapshot file: a damaged file is refused whole and the state is untou
   std::string trailing = good;
   trailing.push_back('\0');
   serial::serial_internal::put_le(trailing.data() + 20, good.size() - serial::snapshot_header_size + 1, 8);
-  serial::serial_internal::put_le(
-      trailing.data() + 28, fnv1a64(std::string_view(trailing).substr(serial::snapshot_header_size)), 8);
+  serial::serial_internal::put_le(trailing.data() + 28,
+                                  fnv1a64(std::string_view(trailing).substr(serial::snapshot_header_size)), 8);
   CHECK_THAT(refused(trailing, absl::StatusCode::kDataLoss), Catch::Contains("trailing"));
   REQUIRE(serial::write_file(path, trailing).ok());
   CHECK_FALSE(serial::read_snapshot(con, path).ok());
   CHECK(*serial::snapshot(con) == good);
 }
 
-TEST_CASE("restart: a snapshot plus a replay of the later events equals the uninterrupted state",
-          "[serial][file]") {
+TEST_CASE("restart: a snapshot plus a replay of the later events equals the uninterrupted state", "[serial][file]") {
   temp_dir dir;
   const std::string path = (dir.path / "state.snap").string();
   const auto events = stream(6, 6000);

@@ -49,8 +49,8 @@ using evaluator_t = online::evaluator<decltype(features)>;
 // two events held at the newest instant 2500, 1234.5 as the lifetime max.
 evaluator_t sample() {
   evaluator_t on(features);
-  for (const ev& e : {ev{"user", 100, 3.0}, ev{"user", 1100, 1.0}, ev{"user", 2100, 1234.5},
-                      ev{"user", 2200, 7.0}, ev{"user", 2500, 5.5}, ev{"user", 2500, 6.5}}) {
+  for (const ev& e : {ev{"user", 100, 3.0}, ev{"user", 1100, 1.0}, ev{"user", 2100, 1234.5}, ev{"user", 2200, 7.0},
+                      ev{"user", 2500, 5.5}, ev{"user", 2500, 6.5}}) {
     REQUIRE(on.ingest(e) == online::ingest_outcome::accepted);
   }
   return on;
@@ -68,11 +68,12 @@ void refused(const std::string& bytes, const char* why) {
   CHECK(*serial::snapshot(target) == before);
 }
 
-std::string good() { return *serial::snapshot(sample()); }
+std::string good() {
+  return *serial::snapshot(sample());
+}
 }  // namespace
 
-TEST_CASE("hostile snapshot: the unmodified sample restores (the cases below change only bytes)",
-          "[serial][hostile]") {
+TEST_CASE("hostile snapshot: the unmodified sample restores (the cases below change only bytes)", "[serial][hostile]") {
   const std::string bytes = good();
   evaluator_t target(features);
   REQUIRE(serial::restore(target, reframe(bytes, skewless_test::payload(bytes))).ok());
@@ -127,7 +128,8 @@ TEST_CASE("hostile snapshot: an entity whose newest event is outside the accepte
   // every read failed and an event at -1 s was accepted through an overflow.
   const std::string key = le<std::uint64_t>(4) + "user";
   std::string p = skewless_test::payload(good());
-  REQUIRE(replace_once(p, key + le<std::int64_t>(2500), key + le<std::int64_t>(std::numeric_limits<std::int64_t>::max())));
+  REQUIRE(
+      replace_once(p, key + le<std::int64_t>(2500), key + le<std::int64_t>(std::numeric_limits<std::int64_t>::max())));
   refused(reframe(good(), p), "newest INT64_MAX");
 }
 
@@ -157,8 +159,7 @@ TEST_CASE("hostile snapshot: sketch buckets and registers no value can reach", "
   refused(reframe(good(), c), "count overflow");
 }
 
-TEST_CASE("hostile snapshot: a length that claims more than the file holds allocates nothing",
-          "[serial][hostile]") {
+TEST_CASE("hostile snapshot: a length that claims more than the file holds allocates nothing", "[serial][hostile]") {
   // The key's length (4, "user") claims 2 GiB: refused before any allocation of that size
   // (tests/online/no_allocation.cpp measures it); so is a huge sequence length.
   const std::string key = le<std::uint64_t>(4) + "user";
@@ -166,7 +167,8 @@ TEST_CASE("hostile snapshot: a length that claims more than the file holds alloc
   REQUIRE(replace_once(p, key, le<std::uint64_t>(std::uint64_t{1} << 31) + "user"));
   refused(reframe(good(), p), "2 GiB key");
   std::string q = skewless_test::payload(good());
-  REQUIRE(replace_once(q, le<std::uint64_t>(4) + le<std::int64_t>(100), le<std::uint64_t>(std::uint64_t{1} << 40) + le<std::int64_t>(100)));
+  REQUIRE(replace_once(q, le<std::uint64_t>(4) + le<std::int64_t>(100),
+                       le<std::uint64_t>(std::uint64_t{1} << 40) + le<std::int64_t>(100)));
   refused(reframe(good(), q), "2^40 places");
 }
 
@@ -177,8 +179,7 @@ TEST_CASE("hostile snapshot: a missing value inside a window", "[serial][hostile
   refused(reframe(good(), p), "NaN entry");
 }
 
-TEST_CASE("hostile snapshot: an entry time outside the accepted range reaches no arithmetic",
-          "[serial][hostile]") {
+TEST_CASE("hostile snapshot: an entry time outside the accepted range reaches no arithmetic", "[serial][hostile]") {
   // The EWMA over a sliding window rebuilds its decayed total from its entries on load;
   // an entry at INT64_MIN made the tick arithmetic overflow before anything checked it.
   std::string p = skewless_test::payload(good());
