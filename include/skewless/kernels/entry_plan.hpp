@@ -28,24 +28,39 @@
 
 namespace skewless::inline v1 {
 
-template <class Agg>
-using entry_arg_t = typename aggregate_traits<Agg>::arg;
-template <class Agg>
-using entry_pred_t = typename aggregate_traits<Agg>::pred;
+template <class Agg> using entry_arg_t = typename aggregate_traits<Agg>::arg;
+template <class Agg> using entry_pred_t = typename aggregate_traits<Agg>::pred;
 
 // An aggregate whose entries carry no value (count(), rate(), time_since_*()).
-template <class Agg>
-inline constexpr bool no_value_v = std::is_same_v<entry_arg_t<Agg>, no_arg>;
+template <class Agg> inline constexpr bool no_value_v = std::is_same_v<entry_arg_t<Agg>, no_arg>;
 
 // Whether equal types of the aggregate's value and filter mean equal expressions.
 template <class Agg>
 inline constexpr bool typed_entries_v =
     expr_internal::constant_free<entry_arg_t<Agg>>::value && expr_internal::constant_free<entry_pred_t<Agg>>::value;
 
-template <class Tuple>
-struct entry_plan;
-template <class... Aggs>
-struct entry_plan<std::tuple<Aggs...>> {
+// Groups of aggregates given by their leaders (leader[i] == i leads a group; no_group:
+// in none): how many groups, and each aggregate's group number — its leader's rank
+// among the leaders. Batch streams and online stream groups are numbered so.
+inline constexpr std::size_t no_group = static_cast<std::size_t>(-1);
+template <std::size_t N> constexpr std::size_t group_count(const std::array<std::size_t, N>& leader) {
+  std::size_t c = 0;
+  for (std::size_t i = 0; i < N; ++i) c += leader[i] == i;
+  return c;
+}
+template <std::size_t N> constexpr std::array<std::size_t, N> group_numbers(const std::array<std::size_t, N>& leader) {
+  std::array<std::size_t, N> r{};
+  for (std::size_t i = 0; i < N; ++i) {
+    r[i] = no_group;
+    if (leader[i] == no_group) continue;
+    r[i] = 0;
+    for (std::size_t j = 0; j < leader[i]; ++j) r[i] += leader[j] == j;
+  }
+  return r;
+}
+
+template <class Tuple> struct entry_plan;
+template <class... Aggs> struct entry_plan<std::tuple<Aggs...>> {
   static constexpr std::size_t n = sizeof...(Aggs);
 
  private:

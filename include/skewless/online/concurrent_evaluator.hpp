@@ -51,8 +51,7 @@
 
 namespace skewless::inline v1::online {
 
-template <class FS>
-class concurrent_evaluator {
+template <class FS> class concurrent_evaluator {
   using single = evaluator<std::remove_cvref_t<FS>>;
 
  public:
@@ -109,12 +108,8 @@ class concurrent_evaluator {
   }
   // The same for any other input range of events (see evaluator::ingest), taken a
   // chunk at a time in range order.
-  template <online_internal::event_range<event_type> R>
-  ingest_counters ingest(R&& events) {
-    ingest_counters batch;
-    online_internal::for_each_chunk<event_type>(std::forward<R>(events),
-                                                [&](std::span<const event_type> chunk) { batch += ingest(chunk); });
-    return batch;
+  template <online_internal::event_range<event_type> R> ingest_counters ingest(R&& events) {
+    return online_internal::ingest_chunks<event_type>(events, [&](std::span<const event_type> c) { return ingest(c); });
   }
 
   // As evaluator::features, under the entity's shard's read lock.
@@ -166,8 +161,7 @@ class concurrent_evaluator {
     }
   }
 
-  template <class K>
-  [[nodiscard]] bool contains(const K& key) const {
+  template <class K> [[nodiscard]] bool contains(const K& key) const {
     if constexpr (!single::template check_key<K>()) {
       return false;
     } else {
@@ -178,8 +172,7 @@ class concurrent_evaluator {
   }
 
   // As evaluator::erase: the key's state is gone when this returns.
-  template <class K>
-  bool erase(const K& key) {
+  template <class K> bool erase(const K& key) {
     if constexpr (!single::template check_key<K>()) {
       return false;
     } else {
@@ -200,8 +193,7 @@ class concurrent_evaluator {
     }
     return absl::OkStatus();
   }
-  template <class K>
-  [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
+  template <class K> [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
     if constexpr (!single::template check_key<K>()) {
       return absl::InvalidArgumentError("skewless: key type mismatch");
     } else {
@@ -273,8 +265,7 @@ class concurrent_evaluator {
 
   // For serial/: the payload a single evaluator with the same state writes, from one
   // consistent cut: with the gate closed nothing changes, and reads only read.
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     std::unique_lock gate(gate_);
     ingest_counters total;
     std::vector<const typename single::entity_entry*> entities;
@@ -288,8 +279,7 @@ class concurrent_evaluator {
   // For serial/: decodes and checks a payload into new shards without touching this
   // evaluator (throws on the first violation); commit() then installs them.
   using decoded = std::vector<single>;
-  template <class Archive>
-  [[nodiscard]] decoded decode(Archive& ar) const {
+  template <class Archive> [[nodiscard]] decoded decode(Archive& ar) const {
     decoded fresh;
     fresh.reserve(shard_count());
     for (std::size_t i = 0; i < shard_count(); ++i) fresh.emplace_back(fs_);
@@ -317,26 +307,20 @@ class concurrent_evaluator {
     single ev;
   };
 
-  template <class K>
-  [[nodiscard]] std::size_t shard_index(const K& key) const noexcept {
+  template <class K> [[nodiscard]] std::size_t shard_index(const K& key) const noexcept {
     const auto lookup = single::lookup_key(key);
     const std::uint64_t h = absl::Hash<std::remove_cvref_t<decltype(lookup)>>{}(lookup);
     // The map inside a shard uses the hash's low bits; the shard takes a remix's high ones.
     return shard_bits_ == 0 ? 0 : static_cast<std::size_t>((h * 0x9E3779B97F4A7C15ull) >> (64 - shard_bits_));
   }
-  template <class K>
-  [[nodiscard]] shard& shard_for(const K& key) noexcept {
-    return *shards_[shard_index(key)];
-  }
-  template <class K>
-  [[nodiscard]] const shard& shard_for(const K& key) const noexcept {
+  template <class K> [[nodiscard]] shard& shard_for(const K& key) noexcept { return *shards_[shard_index(key)]; }
+  template <class K> [[nodiscard]] const shard& shard_for(const K& key) const noexcept {
     return *shards_[shard_index(key)];
   }
 
   // Calls work(shard, rows) once per shard that has rows among [0, n), rows in
   // increasing order (a stable counting sort by shard_of(row)).
-  template <class ShardOf, class Work>
-  void by_shard(std::size_t n, ShardOf shard_of, Work work) const {
+  template <class ShardOf, class Work> void by_shard(std::size_t n, ShardOf shard_of, Work work) const {
     std::vector<std::size_t> shard_of_row(n);
     std::vector<std::size_t> start(shard_count() + 1, 0);
     for (std::size_t i = 0; i < n; ++i) {
@@ -353,8 +337,7 @@ class concurrent_evaluator {
     }
   }
 
-  template <class F>
-  void for_each_shard_shared(F&& f) const {
+  template <class F> void for_each_shard_shared(F&& f) const {
     for (const auto& s : shards_) {
       std::shared_lock lock(s->lock);
       f(s->ev);
@@ -368,9 +351,7 @@ class concurrent_evaluator {
   mutable detail::rw_lock gate_;
 };
 
-template <class FS>
-concurrent_evaluator(const FS&) -> concurrent_evaluator<FS>;
-template <class FS>
-concurrent_evaluator(const FS&, std::size_t) -> concurrent_evaluator<FS>;
+template <class FS> concurrent_evaluator(const FS&) -> concurrent_evaluator<FS>;
+template <class FS> concurrent_evaluator(const FS&, std::size_t) -> concurrent_evaluator<FS>;
 
 }  // namespace skewless::inline v1::online

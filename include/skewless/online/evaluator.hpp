@@ -34,6 +34,7 @@
 #include <skewless/kernels/window.hpp>
 #include <skewless/online/internal/entity_slots.hpp>
 #include <skewless/online/internal/event_ranges.hpp>
+#include <skewless/online/internal/identical.hpp>
 #include <skewless/online/outcomes.hpp>
 #include <skewless/online/stream_group.hpp>
 #include <skewless/online/window_state.hpp>
@@ -65,11 +66,9 @@
 
 namespace skewless::inline v1::online {
 
-template <class FS>
-class concurrent_evaluator;
+template <class FS> class concurrent_evaluator;
 
-template <class FS>
-class evaluator {
+template <class FS> class evaluator {
   static_assert(std::is_same_v<FS, std::remove_cvref_t<FS>>,
                 "skewless internal: evaluator<const FS> is the specialisation below");
 
@@ -84,8 +83,7 @@ class evaluator {
  private:
   using plan = online_internal::stream_plan<aggregates_type>;
   using groups_type = stream_groups_t<aggregates_type>;
-  template <std::size_t A>
-  static constexpr bool grouped = plan::group_of[A] != plan::none;
+  template <std::size_t A> static constexpr bool grouped = plan::group_of[A] != plan::none;
 
  public:
   struct entity_state {
@@ -99,14 +97,14 @@ class evaluator {
     groups_type groups;  // the sliding windows' entries, one buffer per stream
     // The earliest time a query may still ask for.
     [[nodiscard]] std::int64_t floor() const noexcept { return std::max(newest, horizon); }
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(newest, horizon, aggs, groups);
-    }
+    template <class Archive> void serialize(Archive& ar) { ar(newest, horizon, aggs, groups); }
   };
 
   explicit evaluator(const FS& fs)
-      : fs_(fs), aggs_(fs.aggregates()), layouts_(stream_layouts_of(aggs_)), same_as_(find_identical(aggs_)) {}
+      : fs_(fs),
+        aggs_(fs.aggregates()),
+        layouts_(stream_layouts_of(aggs_)),
+        same_as_(online_internal::identical_aggregates<aggregates_type>::find(aggs_)) {}
 
   [[nodiscard]] const FS& definition() const noexcept { return fs_; }
   [[nodiscard]] std::uint64_t fingerprint() const noexcept { return fs_.fingerprint(); }
@@ -161,19 +159,14 @@ class evaluator {
   // The same for any other input range of events (a filter or a concatenation of logs,
   // from range-v3 or the standard library; a transform into the event struct), taken
   // a chunk at a time in range order.
-  template <online_internal::event_range<event_type> R>
-  ingest_counters ingest(R&& events) {
-    ingest_counters batch;
-    online_internal::for_each_chunk<event_type>(std::forward<R>(events),
-                                                [&](std::span<const event_type> chunk) { batch += ingest(chunk); });
-    return batch;
+  template <online_internal::event_range<event_type> R> ingest_counters ingest(R&& events) {
+    return online_internal::ingest_chunks<event_type>(events, [&](std::span<const event_type> c) { return ingest(c); });
   }
 
   // Forgets `key` and all its state now (e.g. for a deletion request): a later read
   // gets what a never-seen entity gets, a later snapshot does not hold it, and a later
   // event of the key starts a new entity. Returns whether the key had state.
-  template <class K>
-  bool erase(const K& key) {
+  template <class K> bool erase(const K& key) {
     if constexpr (!check_key<K>()) {
       return false;
     } else {
@@ -241,8 +234,7 @@ class evaluator {
   }
 
   // Whether `key` has state: some event of it was accepted.
-  template <class K>
-  [[nodiscard]] bool contains(const K& key) const {
+  template <class K> [[nodiscard]] bool contains(const K& key) const {
     if constexpr (!check_key<K>()) {
       return false;
     } else {
@@ -286,8 +278,7 @@ class evaluator {
   [[nodiscard]] const removal_counters& removals() const noexcept { return removals_; }
 
   // The same for one entity (no eviction).
-  template <class K>
-  [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
+  template <class K> [[nodiscard]] absl::Status advance_to(const K& key, std::int64_t t_us) {
     if constexpr (!check_key<K>()) {
       return absl::InvalidArgumentError("skewless: key type mismatch");
     } else {
@@ -371,8 +362,7 @@ class evaluator {
   }
 
   // For serial/: entities in key order (so snapshots are byte-deterministic).
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     std::vector<const entity_entry*> sorted;
     collect_entities(sorted);
     save_sorted(ar, counters_, horizon_, sorted);
@@ -380,8 +370,7 @@ class evaluator {
   // For serial/: decodes a payload into a new evaluator, checking every invariant ingest
   // maintains (see serial/snapshot.hpp for the principle), without touching this one;
   // throws on the first violation. commit() then installs it.
-  template <class Archive>
-  [[nodiscard]] evaluator decode(Archive& ar) const {
+  template <class Archive> [[nodiscard]] evaluator decode(Archive& ar) const {
     evaluator fresh(fs_);
     fresh.load(ar);
     return fresh;
@@ -395,8 +384,7 @@ class evaluator {
     removals_ = removals;
   }
   // Reads what save() wrote, as decode() does, into this evaluator.
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     const std::uint64_t n = load_header(ar);
     entities_.clear();
     for (std::uint64_t i = 0; i < n; ++i) {
@@ -406,8 +394,7 @@ class evaluator {
   }
 
  private:
-  template <class>
-  friend class concurrent_evaluator;
+  template <class> friend class concurrent_evaluator;
   using entity_map = absl::node_hash_map<key_type, entity_state>;
   using entity_entry = typename entity_map::value_type;
 
@@ -435,22 +422,21 @@ class evaluator {
   // entity_state::serialize's bytes, with an identical aggregate's state written as the
   // state of the one it reads (its own is empty): so a snapshot is the same whether or
   // not aggregates are shared, and builds that kept every copy read it unchanged.
-  template <class Archive>
-  void save_entity(Archive& ar, const entity_state& st) const {
+  template <class Archive> void save_entity(Archive& ar, const entity_state& st) const {
     ar(st.newest, st.horizon);
     [&]<std::size_t... A>(std::index_sequence<A...>) {
       (ar(state_to_save<A>(st)), ...);
     }(std::make_index_sequence<aggregate_count>{});
     ar(st.groups);
   }
-  template <std::size_t A>
-  const auto& state_to_save(const entity_state& st) const noexcept {
+  template <std::size_t A> const auto& state_to_save(const entity_state& st) const noexcept {
     const auto* s = &std::get<A>(st.aggs);
     if constexpr (!grouped<A>) {
       [&]<std::size_t... J>(std::index_sequence<J...>) {
         (
             [&] {
-              if constexpr (J < A && identical_type<J, A>) {
+              if constexpr (J < A &&
+                            online_internal::identical_aggregates<aggregates_type>::template identical_type<J, A>) {
                 if (same_as_[A] == J) s = &std::get<J>(st.aggs);
               }
             }(),
@@ -460,8 +446,7 @@ class evaluator {
     return *s;
   }
   // Reads the counters and horizon, returns the number of entities that follow.
-  template <class Archive>
-  std::uint64_t load_header(Archive& ar) {
+  template <class Archive> std::uint64_t load_header(Archive& ar) {
     std::uint64_t n = 0;
     counters_ = ingest_counters{};
     for (std::size_t i = 0; i < saved_outcomes(); ++i) ar(counters_.by_outcome[i]);
@@ -472,8 +457,7 @@ class evaluator {
     return n;
   }
   // One entity, checked against this evaluator's horizon and definition.
-  template <class Archive>
-  std::pair<key_type, entity_state> load_entity(Archive& ar) const {
+  template <class Archive> std::pair<key_type, entity_state> load_entity(Archive& ar) const {
     std::pair<key_type, entity_state> kv;
     if constexpr (std::is_same_v<key_type, std::string>) {
       detail::load_string(ar, kv.first);
@@ -494,8 +478,7 @@ class evaluator {
   }
   // ingest(at(i)) for i in [0, n), counted into `batch`: the map slots of the event 16
   // ahead and the state of the event 8 ahead are prefetched.
-  template <class At>
-  void ingest_each(std::size_t n, At at, ingest_counters& batch) {
+  template <class At> void ingest_each(std::size_t n, At at, ingest_counters& batch) {
     constexpr std::size_t slot_lead = 16, state_lead = 8;
     for (std::size_t i = 0; i < n; ++i) {
       if (i + slot_lead < n) entities_.prefetch(FS::key_of(at(i + slot_lead)));
@@ -562,14 +545,10 @@ class evaluator {
     }(std::make_index_sequence<aggregate_count>{});
   }
 
-  template <class K>
-  static constexpr bool check_key() {
-    return expr_internal::check_key_argument<key_type, K>();
-  }
+  template <class K> static constexpr bool check_key() { return expr_internal::check_key_argument<key_type, K>(); }
   // The key as the map looks it up: a std::string key through a string view (no
   // allocation), an integer key widened to the key type.
-  template <class K>
-  static decltype(auto) lookup_key(const K& key) noexcept {
+  template <class K> static decltype(auto) lookup_key(const K& key) noexcept {
     if constexpr (std::is_same_v<key_type, std::string>) {
       const std::string_view v(key);
       return absl::string_view(v.data(), v.size());
@@ -586,68 +565,10 @@ class evaluator {
   }
 
   // f(group, its layout) for each stream group of st.
-  template <class F>
-  void for_each_group(entity_state& st, F&& f) const {
+  template <class F> void for_each_group(entity_state& st, F&& f) const {
     [&]<std::size_t... G>(std::index_sequence<G...>) {
       (f(std::get<G>(st.groups), std::get<G>(layouts_)), ...);
     }(std::make_index_sequence<plan::group_count>{});
-  }
-
-  template <std::size_t J, std::size_t A>
-  static constexpr bool identical_type =
-      std::is_same_v<std::tuple_element_t<J, aggregates_type>, std::tuple_element_t<A, aggregates_type>>;
-  // Which aggregates have equal types, as a table (plain loops below, not a template
-  // per pair).
-  template <std::size_t A>
-  static constexpr std::array<bool, aggregate_count> same_type_as = []<std::size_t... J>(std::index_sequence<J...>) {
-    return std::array<bool, aggregate_count>{identical_type<J, A>...};
-  }(std::make_index_sequence<aggregate_count>{});
-  static constexpr std::array<std::array<bool, aggregate_count>, aggregate_count> same_type =
-      []<std::size_t... A>(std::index_sequence<A...>) {
-        return std::array<std::array<bool, aggregate_count>, aggregate_count>{same_type_as<A>...};
-      }(std::make_index_sequence<aggregate_count>{});
-  // Aggregates with another of their type: only they can be identical to one.
-  static constexpr std::array<bool, aggregate_count> has_twin_type = [] {
-    std::array<bool, aggregate_count> r{};
-    for (std::size_t a = 0; a < aggregate_count; ++a) {
-      for (std::size_t j = 0; j < aggregate_count; ++j) r[a] = r[a] || (j != a && same_type[a][j]);
-    }
-    return r;
-  }();
-  // Runs once per evaluator (every shard, every decoded snapshot), so it hashes the
-  // canonical texts without building them, and builds two texts only when their hashes
-  // agree.
-  static std::array<std::size_t, aggregate_count> find_identical(const aggregates_type& aggs) {
-    std::array<std::uint64_t, aggregate_count> hash{};
-    [&]<std::size_t... A>(std::index_sequence<A...>) {
-      (
-          [&] {
-            if constexpr (has_twin_type[A]) {
-              fnv1a64_state h;
-              write_canonical(h, std::get<A>(aggs));
-              hash[A] = h.h;
-            }
-          }(),
-          ...);
-    }(std::make_index_sequence<aggregate_count>{});
-    const auto text = [&](std::size_t i) {
-      std::string t;
-      [&]<std::size_t... A>(std::index_sequence<A...>) {
-        ((A == i ? void(t = canonical_text(std::get<A>(aggs))) : void()), ...);
-      }(std::make_index_sequence<aggregate_count>{});
-      return t;
-    };
-    std::array<std::size_t, aggregate_count> r{};
-    for (std::size_t a = 0; a < aggregate_count; ++a) {
-      r[a] = a;
-      for (std::size_t j = 0; j < a && has_twin_type[a]; ++j) {
-        if (r[j] == j && same_type[a][j] && hash[j] == hash[a] && text(j) == text(a)) {
-          r[a] = j;
-          break;
-        }
-      }
-    }
-    return r;
   }
 
   [[nodiscard]] std::int64_t lateness() const noexcept {
@@ -727,8 +648,7 @@ class evaluator {
 
   // The floor rose: held entries every allowed query now sees in full join the window,
   // and the window drops what none can see.
-  template <class Agg, class State>
-  static void release(const Agg& a, State& s, std::int64_t floor) {
+  template <class Agg, class State> static void release(const Agg& a, State& s, std::int64_t floor) {
     s.held.release_before(floor - window_lag(a.window), [&](const timed_value& e) { s.window.insert(a.window, e); });
     s.window.evict_before(window_start(a.window, floor));
   }
@@ -766,71 +686,11 @@ class evaluator {
               group.template query<member>(aggs_, std::get<plan::group_of[A]>(layouts_), t, p, scratch);
               write_values(std::get<A>(aggs_), p, t, out);
             } else {
-              write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t, out);
+              online_internal::write_window_values(std::get<A>(aggs_), std::get<A>(st.aggs), t, out);
             }
           }(),
           ...);
     }(std::make_index_sequence<aggregate_count>{});
-  }
-
-  // The window at t: the window state's part, plus the held entries it covers.
-  // Parts and states differ only in how an entry is added (add_entry or S::add).
-  template <class Agg, class State>
-  static void write_window_values(const Agg& a, const State& s, std::int64_t t, double* out) {
-    // A counts state is read as an overlay of the window's running table, not a copy.
-    if constexpr (has_state_v<Agg> && !counts_events_v<typename State::window_type>) {
-      if constexpr (overlaid_state<state_of_t<Agg>>) {
-        counts_overlay<state_of_t<Agg>> ov;
-        if (s.window.overlay_query(ov, a.window, t)) {
-          s.held.visit(
-              window_start(a.window, t), window_end(a.window, t), [&](const timed_value& e) { ov.add(e); },
-              [&](const auto& summary) { summary.merge_into(ov); });
-          ov.settle();
-          ov.finalize(t, out);
-          return;
-        }
-      }
-    }
-    constexpr unsigned parts = parts_of_v<Agg>;
-    window_parts p;
-    parts_scratch<parts> scratch;
-    state_or_absent_t<Agg> state;
-    auto add = [&](const timed_value& e) {
-      if constexpr (has_state_v<Agg>)
-        state.add(e);
-      else
-        add_entry<parts>(p, scratch, e);
-    };
-    const std::int64_t end = window_end(a.window, t);
-    if constexpr (counts_events_v<typename State::window_type>) {
-      // The n newest places: held ones before T, then the newest of the window's.
-      std::size_t k = 0;
-      while (k < s.held.size() && s.held[k].ts < end) ++k;
-      const std::size_t n = window_max_events(a.window);
-      const std::size_t take = k >= n ? 0 : n - k;
-      if constexpr (has_state_v<Agg>)
-        s.window.query_newest(state, take);
-      else
-        s.window.query_newest(p, scratch, take);
-      for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
-        if (!is_no_entry(s.held[i].value)) add(s.held[i]);
-      }
-    } else {
-      if constexpr (has_state_v<Agg>)
-        s.window.query(state, a.window, t);
-      else
-        s.window.query(p, scratch, a.window, t);
-      s.held.visit(window_start(a.window, t), end, add, [&](const auto& summary) {
-        if constexpr (has_state_v<Agg>)
-          summary.merge_into(state);
-        else
-          summary.merge_into(p, scratch);
-      });
-    }
-    if constexpr (has_state_v<Agg>)
-      write_values(a, state, t, out);
-    else
-      write_values(a, p, t, out);
   }
 
   void fill_empty(double* values, std::int64_t t) const {
@@ -869,8 +729,7 @@ class evaluator {
   std::size_t memory_limit_ = 0;
 };
 
-template <class FS>
-evaluator(const FS&) -> evaluator<FS>;
+template <class FS> evaluator(const FS&) -> evaluator<FS>;
 
 // evaluator<decltype(features)> names evaluator<const FS>: it is the evaluator of FS.
 template <class FS>

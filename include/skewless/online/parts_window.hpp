@@ -38,18 +38,11 @@
 
 namespace skewless::inline v1::online {
 
-template <unsigned Parts, class Window>
-class parts_window {
-  static_assert(sizeof(Window) == 0,
-                "skewless: the online evaluator has no state for this window kind. Add a "
-                "parts_window<Parts, Window> specialisation in "
-                "skewless/online/parts_window.hpp (and its batch sweep), or use "
-                "sliding(W), tiled(W, H), last_n(n) or lifetime().");
-};
+// A window kind without a specialisation fails to compile (online_internal::no_state_for).
+template <unsigned Parts, class Window> class parts_window : online_internal::no_state_for<Window> {};
 
 // lifetime(): nothing ever leaves, so every part is a running fold.
-template <unsigned Parts>
-class parts_window<Parts, lifetime_window> {
+template <unsigned Parts> class parts_window<Parts, lifetime_window> {
  public:
   void insert(const lifetime_window&, timed_value e) {
     sums_.add(e.value);
@@ -77,8 +70,7 @@ class parts_window<Parts, lifetime_window> {
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return sums_.heap_bytes(); }
 
-  template <class Archive>
-  void serialize(Archive& ar) {
+  template <class Archive> void serialize(Archive& ar) {
     ar(sums_);
     detail::optional_field(ar, parts_.min);
     detail::optional_field(ar, parts_.max);
@@ -86,8 +78,7 @@ class parts_window<Parts, lifetime_window> {
     detail::optional_field(ar, parts_.last);
   }
   // Entries are before `release`: what ingest leaves in a lifetime window.
-  template <class Valid>
-  void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid valid) const {
+  template <class Valid> void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid valid) const {
     online_internal::check_sums(sums_);
     online_internal::check_order_parts<Parts>(parts_, sums_.count, std::numeric_limits<std::int64_t>::min(), release,
                                               valid);
@@ -103,8 +94,7 @@ class parts_window<Parts, lifetime_window> {
 // since every older one leaves the window before it does. Every other aggregate over a
 // sliding window keeps its entries in a stream group (stream_group.hpp), shared with
 // the other aggregates that read the same stream.
-template <unsigned Parts>
-class parts_window<Parts, sliding_window> {
+template <unsigned Parts> class parts_window<Parts, sliding_window> {
   static_assert((Parts & ~(part::min | part::max | part::last)) == 0,
                 "skewless: sliding-window aggregates that need their entries live in a "
                 "stream_group (skewless/online/stream_group.hpp).");
@@ -113,8 +103,7 @@ class parts_window<Parts, sliding_window> {
   static constexpr bool has_last = (Parts & part::last) != 0;
   using min_queue = online_internal::extremum_queue<total_order_lt>;
   using max_queue = online_internal::extremum_queue<total_order_gt>;
-  template <bool B, class T>
-  using maybe = kernels_internal::maybe<B, T>;
+  template <bool B, class T> using maybe = kernels_internal::maybe<B, T>;
 
  public:
   void insert(const sliding_window&, timed_value e) {
@@ -151,8 +140,7 @@ class parts_window<Parts, sliding_window> {
     if constexpr (has_max) b += max_.heap_bytes();
     return b;
   }
-  template <class Archive>
-  void serialize(Archive& ar) {
+  template <class Archive> void serialize(Archive& ar) {
     if constexpr (has_last) detail::optional_field(ar, newest_);
     ar(min_, max_);
   }
@@ -178,14 +166,12 @@ class parts_window<Parts, sliding_window> {
 // window's start is tile-aligned, so a query drops whole tiles: sums by subtracting the
 // (few) expired tiles from the total, the order parts by merging the live tiles.
 // Tiles before window_start(floor) are evicted, so at most W/H + 1 are ever stored.
-template <unsigned Parts>
-class parts_window<Parts, tiled_window> {
+template <unsigned Parts> class parts_window<Parts, tiled_window> {
   static constexpr bool has_min = (Parts & part::min) != 0;
   static constexpr bool has_max = (Parts & part::max) != 0;
   static constexpr bool has_first = (Parts & part::first) != 0;
   static constexpr bool has_last = (Parts & part::last) != 0;
-  template <bool B, class T>
-  using maybe = kernels_internal::maybe<B, T>;
+  template <bool B, class T> using maybe = kernels_internal::maybe<B, T>;
 
  public:
   struct tile {
@@ -206,10 +192,7 @@ class parts_window<Parts, tiled_window> {
         if (event_order_less(last, e)) last = e;
       }
     }
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(start_ts, sums, min, max, first, last);
-    }
+    template <class Archive> void serialize(Archive& ar) { ar(start_ts, sums, min, max, first, last); }
   };
 
   void insert(const tiled_window& w, timed_value e) {
@@ -258,21 +241,16 @@ class parts_window<Parts, tiled_window> {
     return b;
   }
 
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(tiles_);
-  }
+  template <class Archive> void save(Archive& ar) const { ar(tiles_); }
   // The sums over all tiles are rebuilt by check(), once the tiles are known to be valid
   // (merging unchecked tiles could overflow).
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     ar(tiles_);
     total_ = sums_of<Parts>{};
   }
   // Tiles epoch-aligned, in order, within [window_start(w, floor), release), none
   // empty, each tile's parts those of entries within it; then the total.
-  template <class Valid>
-  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid valid) {
+  template <class Valid> void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid valid) {
     const std::int64_t start = window_start(w, floor);
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
@@ -303,8 +281,7 @@ class parts_window<Parts, tiled_window> {
 // last_n(n): the n greatest places (entries and no_entry) in (ts, value) order, with
 // sums over their entries. A query takes the `take` newest of them (the rest of the
 // window is held by the evaluator).
-template <unsigned Parts>
-class parts_window<Parts, last_n_window> {
+template <unsigned Parts> class parts_window<Parts, last_n_window> {
  public:
   void insert(const last_n_window& w, timed_value e) {
     online_internal::insert_place(
@@ -337,12 +314,8 @@ class parts_window<Parts, last_n_window> {
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return slots_.heap_bytes() + sums_.heap_bytes(); }
 
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(slots_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void save(Archive& ar) const { ar(slots_); }
+  template <class Archive> void load(Archive& ar) {
     ar(slots_);
     sums_ = sums_of<Parts>{};
     for (const auto& x : slots_) {
@@ -350,8 +323,7 @@ class parts_window<Parts, last_n_window> {
     }
   }
   // At most n places, in event order, before `release`.
-  template <class Valid>
-  void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
+  template <class Valid> void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
     if (slots_.size() > w.n) detail::corrupt("keeps more places than last_n's n");
     online_internal::check_sorted_entries(slots_, std::numeric_limits<std::int64_t>::min(), release, valid);
   }

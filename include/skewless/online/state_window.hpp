@@ -29,8 +29,7 @@ namespace online_internal {
 // What overlay_query writes, as a copy: the base copied, then changed in place. The
 // plain query of a window reads through it, so the rule for when a read takes entries
 // or tiles out of a running state is written once per window.
-template <class S>
-struct copy_of {
+template <class S> struct copy_of {
   S* out;
   void reset(const S& base) const { *out = base; }
   void remove(timed_value e) const {
@@ -47,38 +46,23 @@ struct copy_of {
 // last_n(n), from which a query builds S (a state is not invertible, so expired entries
 // cannot be taken out of it). query() leaves the window's S in `out`.
 
-template <class S, class Window>
-class state_window {
-  static_assert(sizeof(Window) == 0,
-                "skewless: the online evaluator has no state for this window kind. Add a "
-                "state_window<State, Window> specialisation in skewless/online/state_window.hpp "
-                "(and a parts_window<Parts, Window> one in skewless/online/parts_window.hpp), or "
-                "use sliding(W), tiled(W, H), last_n(n) or lifetime().");
-};
+// A window kind without a specialisation fails to compile (online_internal::no_state_for).
+template <class S, class Window> class state_window : online_internal::no_state_for<Window> {};
 
-template <class S>
-class state_window<S, lifetime_window> {
+template <class S> class state_window<S, lifetime_window> {
  public:
   void insert(const lifetime_window&, timed_value e) { total_.add(e); }
   void evict_before(std::int64_t) noexcept {}
   void query(S& out, const lifetime_window&, std::int64_t) const { out = total_; }
   // As query, as an overlay of the total (no copy); true when it did.
-  template <class Overlay>
-  [[nodiscard]] bool overlay_query(Overlay& out, const lifetime_window&, std::int64_t) const {
+  template <class Overlay> [[nodiscard]] bool overlay_query(Overlay& out, const lifetime_window&, std::int64_t) const {
     out.reset(total_);
     return true;
   }
-  template <class Out>
-  void merge_into(Out& out) const {
-    out.merge(total_);
-  }
+  template <class Out> void merge_into(Out& out) const { out.merge(total_); }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return total_.heap_bytes(); }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(total_);
-  }
-  template <class Valid>
-  void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid) const {
+  template <class Archive> void serialize(Archive& ar) { ar(total_); }
+  template <class Valid> void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid) const {
     total_.check(std::numeric_limits<std::int64_t>::min(), release);
   }
 
@@ -89,8 +73,7 @@ class state_window<S, lifetime_window> {
 // sliding(W): the entries; an invertible state is also kept over all of them (added on
 // insert, removed on evict), and a read takes out the few expired ones or adds up the
 // live ones, whichever touches fewer — the same rule as sums_from for the parts.
-template <class S>
-class state_window<S, sliding_window> {
+template <class S> class state_window<S, sliding_window> {
   static constexpr bool invertible = invertible_state<S>;
 
  public:
@@ -131,12 +114,8 @@ class state_window<S, sliding_window> {
     if constexpr (invertible) b += total_.heap_bytes();
     return b;
   }
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(entries_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void save(Archive& ar) const { ar(entries_); }
+  template <class Archive> void load(Archive& ar) {
     ar(entries_);
     if constexpr (invertible) {
       // Times are checked before they reach the state's arithmetic (a decayed sum's
@@ -178,18 +157,14 @@ class state_window<S, sliding_window> {
 // States merge exactly, so every grouping gives the same state and the same bits. The
 // extra merges are rebuilt from the tiles on restore (after the tiles are checked) and
 // are not in snapshots.
-template <class S>
-class state_window<S, tiled_window> {
+template <class S> class state_window<S, tiled_window> {
   static constexpr bool running = unmergeable_state<S>;
 
  public:
   struct tile {
     std::int64_t start_ts = 0;
     S state;
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(start_ts, state);
-    }
+    template <class Archive> void serialize(Archive& ar) { ar(start_ts, state); }
   };
   void insert(const tiled_window& w, timed_value e) {
     const std::int64_t start = tile_of(w, e.ts) * w.hop_us;
@@ -268,17 +243,10 @@ class state_window<S, tiled_window> {
     }
     return b;
   }
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(tiles_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(tiles_);
-  }
+  template <class Archive> void save(Archive& ar) const { ar(tiles_); }
+  template <class Archive> void load(Archive& ar) { ar(tiles_); }
   // After load: the tiles are checked, then the merges are rebuilt from them.
-  template <class Valid>
-  void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid) {
+  template <class Valid> void check(const tiled_window& w, std::int64_t floor, std::int64_t release, Valid) {
     const std::int64_t start = window_start(w, floor);
     for (std::size_t i = 0; i < tiles_.size(); ++i) {
       const tile& x = tiles_[i];
@@ -322,8 +290,7 @@ class state_window<S, tiled_window> {
   [[no_unique_address]] kernels_internal::maybe<!running, S> back_;
 };
 
-template <class S>
-class state_window<S, last_n_window> {
+template <class S> class state_window<S, last_n_window> {
  public:
   void insert(const last_n_window& w, timed_value e) {
     online_internal::insert_place(slots_, w.n, e, [](timed_value) {}, [](timed_value) {});
@@ -337,12 +304,8 @@ class state_window<S, last_n_window> {
     }
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return slots_.heap_bytes(); }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(slots_);
-  }
-  template <class Valid>
-  void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
+  template <class Archive> void serialize(Archive& ar) { ar(slots_); }
+  template <class Valid> void check(const last_n_window& w, std::int64_t, std::int64_t release, Valid valid) const {
     if (slots_.size() > w.n) detail::corrupt("keeps more places than last_n's n");
     online_internal::check_sorted_entries(slots_, std::numeric_limits<std::int64_t>::min(), release, valid);
   }

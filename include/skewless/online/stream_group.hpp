@@ -61,19 +61,16 @@ template <class Agg>
 inline constexpr bool streamed_v = std::is_same_v<typename aggregate_traits<Agg>::window, sliding_window> &&
                                    !has_state_v<Agg> && (parts_of_v<Agg> & ~(part::min | part::max | part::last)) != 0;
 // ... which may share their group with others of the same types.
-template <class Agg>
-inline constexpr bool shareable_v = streamed_v<Agg> && typed_entries_v<Agg>;
+template <class Agg> inline constexpr bool shareable_v = streamed_v<Agg> && typed_entries_v<Agg>;
 
 // Which aggregates of a feature set go in which stream group. A value aggregate joins
 // the first one with its filter and value; count(), rate() and time_since_*() (no
 // value) join the first value group with their filter, whose buffer then also keeps the
 // events whose value is missing, or else a group of their own.
-template <class Tuple>
-struct stream_plan;
-template <class... Aggs>
-struct stream_plan<std::tuple<Aggs...>> {
+template <class Tuple> struct stream_plan;
+template <class... Aggs> struct stream_plan<std::tuple<Aggs...>> {
   static constexpr std::size_t n = sizeof...(Aggs);
-  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+  static constexpr std::size_t none = no_group;
 
  private:
   static constexpr std::array<bool, n> streamed{streamed_v<Aggs>...};
@@ -110,23 +107,9 @@ struct stream_plan<std::tuple<Aggs...>> {
     for (std::size_t i = 0; i < n; ++i) r[i] = leader_of(i);
     return r;
   }();
-  static constexpr std::size_t group_count = [] {
-    std::size_t g = 0;
-    for (std::size_t i = 0; i < n; ++i) g += leader[i] == i;
-    return g;
-  }();
+  static constexpr std::size_t group_count = skewless::group_count(leader);
   // The group of aggregate i (or none), and its place among the group's members.
-  static constexpr std::array<std::size_t, n> group_of = [] {
-    std::array<std::size_t, n> r{};
-    for (std::size_t i = 0; i < n; ++i) {
-      r[i] = none;
-      if (leader[i] == none) continue;
-      std::size_t g = 0;
-      for (std::size_t j = 0; j < leader[i]; ++j) g += leader[j] == j;
-      r[i] = g;
-    }
-    return r;
-  }();
+  static constexpr std::array<std::size_t, n> group_of = group_numbers(leader);
   static constexpr std::array<std::size_t, n> member_of = [] {
     std::array<std::size_t, n> r{};
     for (std::size_t i = 0; i < n; ++i) {
@@ -164,10 +147,8 @@ struct stream_plan<std::tuple<Aggs...>> {
 // The shared state of the stream group whose members are aggregates M... of the tuple
 // Aggs, reading the stream of aggregate Leader. Every operation takes the aggregates
 // (their windows are values) and the entity's floor.
-template <class Aggs, std::size_t Leader, std::size_t... M>
-class stream_group {
-  template <std::size_t I>
-  using agg_t = std::tuple_element_t<I, Aggs>;
+template <class Aggs, std::size_t Leader, std::size_t... M> class stream_group {
+  template <std::size_t I> using agg_t = std::tuple_element_t<I, Aggs>;
   static constexpr bool valued = (!no_value_v<agg_t<M>> || ...);
   // A value stream that also feeds count() keeps the events whose value is missing.
   static constexpr bool keeps_missing = valued && (no_value_v<agg_t<M>> || ...);
@@ -183,8 +164,7 @@ class stream_group {
   using entry = std::conditional_t<valued, timed_value, std::int64_t>;
 
  private:
-  template <class Agg>
-  struct member {
+  template <class Agg> struct member {
     static constexpr unsigned parts = parts_of_v<Agg>;
     static constexpr bool all_entries = no_value_v<Agg> || !keeps_missing;
     static constexpr unsigned sum_parts = part::count | (parts & (part::sum | part::sum2));
@@ -203,16 +183,12 @@ class stream_group {
     // Whether an entry of the stream enters this aggregate (a value aggregate skips the
     // events kept only for count(), whose value is missing), and as what.
     static bool takes(const entry& e) noexcept {
-      if constexpr (all_entries)
-        return true;
-      else
-        return !std::isnan(e.value);
+      if constexpr (all_entries) return true;
+      else return !std::isnan(e.value);
     }
     static timed_value as_entry(const entry& e) noexcept {
-      if constexpr (!valued || no_value_v<Agg>)
-        return {ts_of(e), 0.0};
-      else
-        return e;
+      if constexpr (!valued || no_value_v<Agg>) return {ts_of(e), 0.0};
+      else return e;
     }
     void enter(const entry& e) noexcept {
       if (takes(e)) sums.add(as_entry(e).value);
@@ -223,16 +199,12 @@ class stream_group {
   };
 
   static std::int64_t ts_of(const entry& e) noexcept {
-    if constexpr (valued)
-      return e.ts;
-    else
-      return e;
+    if constexpr (valued) return e.ts;
+    else return e;
   }
   static bool entry_less(const entry& a, const entry& b) noexcept {
-    if constexpr (valued)
-      return event_order_less(a, b);
-    else
-      return a < b;
+    if constexpr (valued) return event_order_less(a, b);
+    else return a < b;
   }
   // The end of a member's sums for floor f: a lagged window's sums stop where the
   // entries every allowed query sees in full stop; an unlagged one's take every entry.
@@ -240,8 +212,7 @@ class stream_group {
     return window_lag(w) == 0 ? std::numeric_limits<std::int64_t>::max() : window_end(w, f);
   }
 
-  template <std::size_t K>
-  using member_t = member<agg_t<member_index[K]>>;
+  template <std::size_t K> using member_t = member<agg_t<member_index[K]>>;
   // Riding is decided over plain arrays (constexpr loops, not a template per pair of
   // members, which a 50-aggregate group would pay for in compile time).
   static constexpr std::array<unsigned, member_count> computed_{member<agg_t<M>>::computed...};
@@ -277,8 +248,7 @@ class stream_group {
 
  public:
   // Room for member K's sums (or its host's) when a query adjusts them.
-  template <std::size_t K>
-  using scratch_type = sums_of<scratch_parts(K)>;
+  template <std::size_t K> using scratch_type = sums_of<scratch_parts(K)>;
 
   // layout[K]: the member whose range and sums member K reads, K itself or the first
   // earlier member of equal window it may ride on. One per evaluator: from the windows.
@@ -300,8 +270,7 @@ class stream_group {
   }
 
   // The entry event `e` puts in the stream, if any.
-  template <class E>
-  [[nodiscard]] static std::optional<entry> entry_of(const Aggs& aggs, const E& e, std::int64_t t) {
+  template <class E> [[nodiscard]] static std::optional<entry> entry_of(const Aggs& aggs, const E& e, std::int64_t t) {
     if constexpr (!valued) {
       if (!entry_value(std::get<Leader>(aggs), e)) return std::nullopt;
       return t;
@@ -466,8 +435,7 @@ class stream_group {
 
   // Snapshots keep the entries only, in entry order (the newest instant sorted, so equal
   // states give equal bytes); restore() rebuilds the rest and checks them.
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     std::vector<entry> instant;
     for (std::size_t i = tail_; i < entries_.size(); ++i) instant.push_back(entries_[i]);
     std::sort(instant.begin(), instant.end(), entry_less);
@@ -475,10 +443,7 @@ class stream_group {
     for (std::size_t i = 0; i < tail_; ++i) ar(entries_[i]);
     for (const entry& e : instant) ar(e);
   }
-  template <class Archive>
-  void load(Archive& ar) {
-    ar(entries_);
-  }
+  template <class Archive> void load(Archive& ar) { ar(entries_); }
   // After load, for an entity whose floor is f and whose newest event is at `newest`:
   // refuses entries out of order, newer than the entity, older than every window or
   // missing where the stream keeps no missing values; then rebuilds the members.
@@ -514,8 +479,7 @@ class stream_group {
 
  private:
   // f(member, its window) for each member that keeps its own state.
-  template <class F>
-  void for_each_member(const layout& hosts, F&& f, const Aggs& aggs) {
+  template <class F> void for_each_member(const layout& hosts, F&& f, const Aggs& aggs) {
     [&]<std::size_t... K>(std::index_sequence<K...>) {
       ((hosts[K] == K ? f(std::get<K>(members_), std::get<member_index[K]>(aggs).window) : void()), ...);
     }(std::make_index_sequence<member_count>{});
@@ -533,10 +497,8 @@ class stream_group {
     }
     while (lo < hi) {  // entries before lo are < ts; entry hi (if any) is >= ts
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (ts_of(entries_[mid]) < ts)
-        lo = mid + 1;
-      else
-        hi = mid;
+      if (ts_of(entries_[mid]) < ts) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }
@@ -572,10 +534,8 @@ class stream_group {
     std::size_t lo = 0, hi = tail_;
     while (lo < hi) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (entry_less(e, entries_[mid]))
-        hi = mid;
-      else
-        lo = mid + 1;
+      if (entry_less(e, entries_[mid])) hi = mid;
+      else lo = mid + 1;
     }
     return lo;
   }
@@ -618,38 +578,30 @@ namespace online_internal {
 // stream_group_t<Aggs, G>: the state type of group G of stream_plan<Aggs>.
 template <class Aggs, std::size_t G, class = std::make_index_sequence<stream_plan<Aggs>::template member_count<G>>>
 struct stream_group_of;
-template <class Aggs, std::size_t G, std::size_t... K>
-struct stream_group_of<Aggs, G, std::index_sequence<K...>> {
+template <class Aggs, std::size_t G, std::size_t... K> struct stream_group_of<Aggs, G, std::index_sequence<K...>> {
   using plan = stream_plan<Aggs>;
   using type = stream_group<Aggs, plan::template group_leader<G>, plan::template members<G>[K]...>;
 };
-template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>>
-struct stream_groups_of;
-template <class Aggs, std::size_t... G>
-struct stream_groups_of<Aggs, std::index_sequence<G...>> {
+template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>> struct stream_groups_of;
+template <class Aggs, std::size_t... G> struct stream_groups_of<Aggs, std::index_sequence<G...>> {
   using type = std::tuple<typename stream_group_of<Aggs, G>::type...>;
 };
 
 }  // namespace online_internal
 
-template <class Aggs>
-using stream_groups_t = typename online_internal::stream_groups_of<Aggs>::type;
+template <class Aggs> using stream_groups_t = typename online_internal::stream_groups_of<Aggs>::type;
 
 namespace online_internal {
-template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>>
-struct stream_layouts_of;
-template <class Aggs, std::size_t... G>
-struct stream_layouts_of<Aggs, std::index_sequence<G...>> {
+template <class Aggs, class = std::make_index_sequence<stream_plan<Aggs>::group_count>> struct stream_layouts_of;
+template <class Aggs, std::size_t... G> struct stream_layouts_of<Aggs, std::index_sequence<G...>> {
   using type = std::tuple<typename stream_group_of<Aggs, G>::type::layout...>;
   static type make(const Aggs& aggs) { return type{stream_group_of<Aggs, G>::type::layout_of(aggs)...}; }
 };
 }  // namespace online_internal
 
 // Each group's layout (which member rides on which), found from the windows.
-template <class Aggs>
-using stream_layouts_t = typename online_internal::stream_layouts_of<Aggs>::type;
-template <class Aggs>
-[[nodiscard]] stream_layouts_t<Aggs> stream_layouts_of(const Aggs& aggs) {
+template <class Aggs> using stream_layouts_t = typename online_internal::stream_layouts_of<Aggs>::type;
+template <class Aggs> [[nodiscard]] stream_layouts_t<Aggs> stream_layouts_of(const Aggs& aggs) {
   return online_internal::stream_layouts_of<Aggs>::make(aggs);
 }
 

@@ -23,16 +23,11 @@
 
 namespace skewless::inline v1::batch::batch_internal {
 
-template <class W>
-consteval std::size_t index_of_window() {
-  if constexpr (std::is_same_v<W, sliding_window>)
-    return 0;
-  else if constexpr (std::is_same_v<W, lifetime_window>)
-    return 1;
-  else if constexpr (std::is_same_v<W, tiled_window>)
-    return 2;
-  else
-    return 3;
+template <class W> consteval std::size_t index_of_window() {
+  if constexpr (std::is_same_v<W, sliding_window>) return 0;
+  else if constexpr (std::is_same_v<W, lifetime_window>) return 1;
+  else if constexpr (std::is_same_v<W, tiled_window>) return 2;
+  else return 3;
 }
 // A window's extent as numbers, compared between windows of one type.
 inline std::array<std::int64_t, 2> window_params(const sliding_window& w) noexcept {
@@ -50,12 +45,10 @@ inline std::array<std::int64_t, 2> window_params(const last_n_window& w) noexcep
 
 // Which entries each aggregate reads: the aggregates that read the same entries
 // (kernels/entry_plan.hpp: equal constant-free value and filter types) read one entry
-// stream, computed once per event. Others read a stream of their own. A stream whose every event enters as 0.0 (count()
-// with no filter) stores nothing.
-template <class Tuple>
-struct entry_streams;
-template <class... Aggs>
-struct entry_streams<std::tuple<Aggs...>> {
+// stream, computed once per event. Others read a stream of their own. A stream whose
+// every event enters as 0.0 (count() with no filter) stores nothing.
+template <class Tuple> struct entry_streams;
+template <class... Aggs> struct entry_streams<std::tuple<Aggs...>> {
   static constexpr std::size_t n = sizeof...(Aggs);
 
  private:
@@ -68,19 +61,9 @@ struct entry_streams<std::tuple<Aggs...>> {
   // leader[i]: the first aggregate of aggregate i's stream (the aggregates that read
   // the same entries, entry_plan).
   static constexpr std::array<std::size_t, n> leader = entries::leader;
-  static constexpr std::size_t count = [] {
-    std::size_t c = 0;
-    for (std::size_t i = 0; i < n; ++i) c += leader[i] == i;
-    return c;
-  }();
+  static constexpr std::size_t count = group_count(leader);
   // stream_of[i]: aggregate i's stream; a stream's number is its leader's rank.
-  static constexpr std::array<std::size_t, n> stream_of = [] {
-    std::array<std::size_t, n> r{};
-    for (std::size_t i = 0; i < n; ++i) {
-      for (std::size_t j = 0; j < leader[i]; ++j) r[i] += leader[j] == j;
-    }
-    return r;
-  }();
+  static constexpr std::array<std::size_t, n> stream_of = group_numbers(leader);
   // first[s]: the aggregate that leads stream s.
   static constexpr std::array<std::size_t, count> first = [] {
     std::array<std::size_t, count> r{};
@@ -184,13 +167,11 @@ struct entry_streams<std::tuple<Aggs...>> {
 // is j, or the first earlier aggregate j may ride on whose window equals j's and which
 // is swept itself; active[i] the parts aggregate i's sweep keeps for itself and its
 // riders.
-template <std::size_t N>
-struct sweep_layout {
+template <std::size_t N> struct sweep_layout {
   std::array<std::size_t, N> host;
   std::array<unsigned, N> active;
 };
-template <class Plan, class Aggs>
-[[nodiscard]] sweep_layout<Plan::n> layout_of(const Aggs& aggs) {
+template <class Plan, class Aggs> [[nodiscard]] sweep_layout<Plan::n> layout_of(const Aggs& aggs) {
   constexpr std::size_t n = Plan::n;
   const std::array<std::array<std::int64_t, 2>, n> window = [&]<std::size_t... A>(std::index_sequence<A...>) {
     return std::array<std::array<std::int64_t, 2>, n>{window_params(std::get<A>(aggs).window)...};
@@ -214,15 +195,13 @@ template <class Plan, class Aggs>
 // Which stream's slots are stored where, at run time: streams of equal expressions
 // (same types and canonical text) share one column, computed and gathered once, by the
 // first of them (`source`), with every place kept if any of them counts events.
-template <std::size_t Streams>
-struct stream_layout {
+template <std::size_t Streams> struct stream_layout {
   std::array<std::size_t, Streams> column{};
   std::array<std::size_t, Streams> source{};
   std::array<bool, Streams> by_count{};
   std::size_t stored = 0;  // columns per event
 };
-template <class Plan, class Aggs>
-[[nodiscard]] stream_layout<Plan::count> stream_layout_of(const Aggs& aggs) {
+template <class Plan, class Aggs> [[nodiscard]] stream_layout<Plan::count> stream_layout_of(const Aggs& aggs) {
   constexpr std::size_t streams = Plan::count;
   std::array<std::string, streams> text;
   [&]<std::size_t... G>(std::index_sequence<G...>) {

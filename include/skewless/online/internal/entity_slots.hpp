@@ -4,7 +4,7 @@
 // state); held_entries keeps the entries at or after the entity's floor less the
 // window's lag, which the window may not take yet; aggregate_state is the two
 // together; slots_of<Aggs> is the tuple of them an entity holds, empty for the
-// aggregates that live in a stream group.
+// aggregates that live in a stream group; write_window_values reads one at T.
 #pragma once
 
 #include <skewless/detail/archive.hpp>
@@ -31,19 +31,16 @@ namespace skewless::inline v1::online::online_internal {
 // One aggregate's state: the window part, plus the entries the window may not take
 // yet — those at or after the entity's floor (its earliest allowed query time) less
 // the window's lag — which a query at T sees only when they are before window_end(T).
-template <class Agg, bool = has_state_v<Agg>>
-struct window_of {
+template <class Agg, bool = has_state_v<Agg>> struct window_of {
   using type = parts_window<parts_of_v<Agg>, typename aggregate_traits<Agg>::window>;
 };
-template <class Agg>
-struct window_of<Agg, true> {
+template <class Agg> struct window_of<Agg, true> {
   using type = state_window<state_of_t<Agg>, typename aggregate_traits<Agg>::window>;
 };
 
 // Throws unless v is a value ingest can have put in Agg's window: never missing, but
 // the no_entry place of a window that counts events; exactly 0 for count() entries.
-template <class Agg>
-void check_entry_value(double v) {
+template <class Agg> void check_entry_value(double v) {
   if (std::isnan(v)) {
     if (!counts_events_v<typename aggregate_traits<Agg>::window> ||
         std::bit_cast<std::uint64_t>(v) != std::bit_cast<std::uint64_t>(no_entry)) {
@@ -62,8 +59,7 @@ void check_entry_value(double v) {
 // so ingest and reads during a burst of k cost O(log k) amortised per event. For a
 // window that counts events (last_n(n)) only the n greatest places of the instant can
 // ever be seen, so only they are kept, in order.
-template <class Agg>
-class held_entries {
+template <class Agg> class held_entries {
   using window_type = typename aggregate_traits<Agg>::window;
   static constexpr bool places = counts_events_v<window_type>;
   static constexpr std::size_t scan_limit = 8;  // an instant read entry by entry up to this
@@ -94,18 +90,15 @@ class held_entries {
       instant_.push_back(e);
     } else if (e.ts == instant_[0].ts) {
       instant_.push_back(e);
-      if (summary_)
-        summary_->insert(lifetime_window{}, e);
-      else if (instant_.size() > scan_limit)
-        summarize();
+      if (summary_) summary_->insert(lifetime_window{}, e);
+      else if (instant_.size() > scan_limit) summarize();
     } else {
       insert_in_order(sorted_, e);  // late: before the newest instant
     }
   }
 
   // Passes the entries before `from` to into(e), in event order, and forgets them.
-  template <class Into>
-  void release_before(std::int64_t from, Into into) {
+  template <class Into> void release_before(std::int64_t from, Into into) {
     std::size_t k = 0;
     while (k < sorted_.size() && sorted_[k].ts < from) into(sorted_[k++]);
     sorted_.erase_prefix(k);
@@ -118,8 +111,7 @@ class held_entries {
 
   // What a read sees of the entries in [start, end): add(e) for each, but for a newest
   // instant held in a summary, merge(summary) once.
-  template <class Add, class Merge>
-  void visit(std::int64_t start, std::int64_t end, Add add, Merge merge) const {
+  template <class Add, class Merge> void visit(std::int64_t start, std::int64_t end, Add add, Merge merge) const {
     for (const timed_value& e : sorted_) {
       if (e.ts >= start && e.ts < end) add(e);
     }
@@ -144,16 +136,14 @@ class held_entries {
 
   // As one sequence in event order (the newest instant sorted): equal states, equal
   // bytes, and the form of format 4.
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     detail::small_vector<timed_value, 1> instant = instant_;
     sort(instant);
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(size())));
     for (const timed_value& e : sorted_) ar(e);
     for (const timed_value& e : instant) ar(e);
   }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     detail::small_vector<timed_value, 1> all;
     ar(all);
     sorted_.clear();
@@ -168,8 +158,7 @@ class held_entries {
   }
   // For a restore (after load): entries in event order within [from, to), values a
   // window can hold, at most n places for last_n(n). Then the summary is built.
-  template <class Valid>
-  void check(std::int64_t from, std::int64_t to, std::size_t n, Valid valid) {
+  template <class Valid> void check(std::int64_t from, std::int64_t to, std::size_t n, Valid valid) {
     // As load() read them: sorted_ then instant_.
     check_sorted_entries(sorted_, from, to, valid);
     check_sorted_entries(instant_, from, to, valid);
@@ -206,16 +195,12 @@ class held_entries {
   std::unique_ptr<summary_type> summary_;         // of instant_, when it is large
 };
 
-template <class Agg>
-struct aggregate_state {
+template <class Agg> struct aggregate_state {
   using window_type = typename aggregate_traits<Agg>::window;
   typename window_of<Agg>::type window;
   held_entries<Agg> held;
 
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(window, held);
-  }
+  template <class Archive> void serialize(Archive& ar) { ar(window, held); }
 
   // For a restore: what apply_one and release maintain for an entity whose floor and
   // newest event are given. Held entries are at or after floor - lag and not after the
@@ -228,19 +213,64 @@ struct aggregate_state {
 };
 
 // Per aggregate: its own state, or nothing when it lives in a stream group.
-template <class Aggs, std::size_t I, bool = stream_plan<Aggs>::group_of[I] != stream_plan<Aggs>::none>
-struct slot_of {
+template <class Aggs, std::size_t I, bool = stream_plan<Aggs>::group_of[I] != stream_plan<Aggs>::none> struct slot_of {
   using type = aggregate_state<std::tuple_element_t<I, Aggs>>;
 };
-template <class Aggs, std::size_t I>
-struct slot_of<Aggs, I, true> {
+template <class Aggs, std::size_t I> struct slot_of<Aggs, I, true> {
   using type = kernels_internal::absent;
 };
-template <class Aggs, class = std::make_index_sequence<std::tuple_size_v<Aggs>>>
-struct slots_of;
-template <class Aggs, std::size_t... I>
-struct slots_of<Aggs, std::index_sequence<I...>> {
+template <class Aggs, class = std::make_index_sequence<std::tuple_size_v<Aggs>>> struct slots_of;
+template <class Aggs, std::size_t... I> struct slots_of<Aggs, std::index_sequence<I...>> {
   using type = std::tuple<typename slot_of<Aggs, I>::type...>;
 };
+
+// The window at t: the window state's part, plus the held entries it covers.
+// Parts and states differ only in how an entry is added (add_entry or S::add).
+template <class Agg, class State> void write_window_values(const Agg& a, const State& s, std::int64_t t, double* out) {
+  // A counts state is read as an overlay of the window's running table, not a copy.
+  if constexpr (has_state_v<Agg> && !counts_events_v<typename State::window_type>) {
+    if constexpr (overlaid_state<state_of_t<Agg>>) {
+      counts_overlay<state_of_t<Agg>> ov;
+      if (s.window.overlay_query(ov, a.window, t)) {
+        s.held.visit(
+            window_start(a.window, t), window_end(a.window, t), [&](const timed_value& e) { ov.add(e); },
+            [&](const auto& summary) { summary.merge_into(ov); });
+        ov.settle();
+        ov.finalize(t, out);
+        return;
+      }
+    }
+  }
+  constexpr unsigned parts = parts_of_v<Agg>;
+  window_parts p;
+  parts_scratch<parts> scratch;
+  state_or_absent_t<Agg> state;
+  auto add = [&](const timed_value& e) {
+    if constexpr (has_state_v<Agg>) state.add(e);
+    else add_entry<parts>(p, scratch, e);
+  };
+  const std::int64_t end = window_end(a.window, t);
+  if constexpr (counts_events_v<typename State::window_type>) {
+    // The n newest places: held ones before T, then the newest of the window's.
+    std::size_t k = 0;
+    while (k < s.held.size() && s.held[k].ts < end) ++k;
+    const std::size_t n = window_max_events(a.window);
+    const std::size_t take = k >= n ? 0 : n - k;
+    if constexpr (has_state_v<Agg>) s.window.query_newest(state, take);
+    else s.window.query_newest(p, scratch, take);
+    for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
+      if (!is_no_entry(s.held[i].value)) add(s.held[i]);
+    }
+  } else {
+    if constexpr (has_state_v<Agg>) s.window.query(state, a.window, t);
+    else s.window.query(p, scratch, a.window, t);
+    s.held.visit(window_start(a.window, t), end, add, [&](const auto& summary) {
+      if constexpr (has_state_v<Agg>) summary.merge_into(state);
+      else summary.merge_into(p, scratch);
+    });
+  }
+  if constexpr (has_state_v<Agg>) write_values(a, state, t, out);
+  else write_values(a, p, t, out);
+}
 
 }  // namespace skewless::inline v1::online::online_internal

@@ -32,17 +32,19 @@ template <class R, class Event>
 concept event_range = std::ranges::input_range<R> && !event_span<R, Event> &&
                       std::is_convertible_v<std::ranges::range_reference_t<R>, const Event&>;
 
-// Calls apply(std::span<const Event>) for consecutive chunks of `events`, in order.
-template <class Event, class R, class Apply>
-void for_each_chunk(R&& events, Apply&& apply) {
+// Calls apply(std::span<const Event>) for consecutive chunks of `events`, in order, and
+// returns the sum of what it returns (ingest_counters).
+template <class Event, class R, class Apply> auto ingest_chunks(R&& events, Apply&& apply) {
+  decltype(apply(std::span<const Event>())) total{};
   std::vector<Event> buffer;
   buffer.reserve(ingest_chunk_events);
   // Piped as an lvalue: range-v3 takes any lvalue range by reference, standard views too.
   for (auto&& chunk : events | ranges::views::chunk(static_cast<std::ptrdiff_t>(ingest_chunk_events))) {
     buffer.clear();
     for (auto&& e : chunk) buffer.push_back(static_cast<const Event&>(e));
-    apply(std::span<const Event>(buffer));
+    total += apply(std::span<const Event>(buffer));
   }
+  return total;
 }
 
 }  // namespace skewless::inline v1::online::online_internal

@@ -18,8 +18,7 @@ namespace skewless::inline v1::online::online_internal {
 
 // An entry at an accepted time in [from, to) whose value `valid` accepts as one ingest
 // could have stored (valid(double) throws otherwise).
-template <class Valid>
-void check_entry_in(const timed_value& e, std::int64_t from, std::int64_t to, Valid valid) {
+template <class Valid> void check_entry_in(const timed_value& e, std::int64_t from, std::int64_t to, Valid valid) {
   if (!(e.ts >= from && e.ts < to) || !in_time_range(e.ts)) {
     detail::corrupt("has an entry outside its window's time range");
   }
@@ -37,8 +36,7 @@ void check_sorted_entries(const Seq& seq, std::int64_t from, std::int64_t to, Va
 
 // Sums over `count` entries: exactly zero over none, and no more infinities or NaNs in
 // them than entries (each entry adds at most one of each).
-template <unsigned Parts>
-void check_sums(const sums_of<Parts>& s) {
+template <unsigned Parts> void check_sums(const sums_of<Parts>& s) {
   if constexpr (sums_of<Parts>::has_sum) {
     if ((s.count == 0 && !s.sum.is_zero()) || !s.sum.specials_at_most(s.count)) {
       detail::corrupt("has a sum that its entries cannot make");

@@ -17,6 +17,16 @@
 
 namespace skewless::inline v1::online::online_internal {
 
+// The primary templates of both window families derive from this, so a window kind
+// the online evaluator has no state for fails with one message naming both files.
+template <class Window> struct no_state_for {
+  static_assert(sizeof(Window) == 0,
+                "skewless: the online evaluator has no state for this window kind. Add a "
+                "parts_window<Parts, Window> specialisation in skewless/online/parts_window.hpp and a "
+                "state_window<State, Window> one in skewless/online/state_window.hpp (and its batch "
+                "sweep), or use sliding(W), tiled(W, H), last_n(n) or lifetime().");
+};
+
 // The sums of items [lo, hi) of a sequence, given `total`, their sums over [tlo, thi):
 // the total itself, the total adjusted at both ends, or the items added up afresh —
 // whichever touches fewer items — exported to p (through `scratch` unless it is the
@@ -55,8 +65,7 @@ void sums_from(window_parts& p, parts_scratch<Parts>& scratch, const sums_of<Par
 // strictly decreasing in `Better` order; an entry is dropped once a newer-or-equal
 // entry is at least as good, since it can never again be the best of a window.
 // (The monotonic deque of sliding-window extrema, extended to in-place insertion.)
-template <class Better>
-class extremum_queue {
+template <class Better> class extremum_queue {
  public:
   void insert(timed_value e) {
     std::size_t q = q_.partition_point([&](const timed_value& x) { return x.ts < e.ts; });
@@ -87,8 +96,7 @@ class extremum_queue {
   // What insert and evict_before keep: times non-decreasing within [start, release)
   // (a better late entry may land just before a worse one of its own time), values
   // strictly worse from the front on.
-  template <class Valid>
-  void check(std::int64_t start, std::int64_t release, Valid valid) const {
+  template <class Valid> void check(std::int64_t start, std::int64_t release, Valid valid) const {
     for (std::size_t i = 0; i < q_.size(); ++i) {
       check_entry_in(q_[i], start, release, valid);
       if (i > 0 && !(q_[i - 1].ts <= q_[i].ts && Better{}(q_[i - 1].value, q_[i].value))) {
@@ -96,12 +104,8 @@ class extremum_queue {
       }
     }
   }
-  template <class Archive>
-  void save(Archive& ar) const {
-    ar(q_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void save(Archive& ar) const { ar(q_); }
+  template <class Archive> void load(Archive& ar) {
     ar(q_);
     if (!q_.empty()) front_ = q_.front();
   }
@@ -113,8 +117,7 @@ class extremum_queue {
 
 // Inserts e into a sequence kept in event order — usually at the back; a late event
 // goes to its place — and returns its index.
-template <class Seq>
-std::size_t insert_in_order(Seq& seq, timed_value e) {
+template <class Seq> std::size_t insert_in_order(Seq& seq, timed_value e) {
   std::size_t i = seq.size();
   while (i > 0 && event_order_less(e, seq[i - 1])) --i;
   seq.insert(i, e);
@@ -138,8 +141,7 @@ void insert_place(Seq& slots, std::size_t n, timed_value e, Added added, Removed
 
 // tiled(W, H): the index of the tile starting at `start`, inserted (by make()) in
 // start order if there is none yet.
-template <class Tiles, class Make>
-std::size_t tile_index(Tiles& tiles, std::int64_t start, Make make) {
+template <class Tiles, class Make> std::size_t tile_index(Tiles& tiles, std::int64_t start, Make make) {
   std::size_t i = tiles.size();
   while (i > 0 && tiles[i - 1].start_ts > start) --i;
   if (i > 0 && tiles[i - 1].start_ts == start) return i - 1;
@@ -149,8 +151,7 @@ std::size_t tile_index(Tiles& tiles, std::int64_t start, Make make) {
 
 // Drops tiles that start before ts, calling dropped(tile) for each; compacts the
 // buffer when any left (once per hop), holding memory to the live tiles.
-template <class Tiles, class Dropped>
-void evict_tiles(Tiles& tiles, std::int64_t ts, Dropped dropped) {
+template <class Tiles, class Dropped> void evict_tiles(Tiles& tiles, std::int64_t ts, Dropped dropped) {
   bool popped = false;
   while (!tiles.empty() && tiles.front().start_ts < ts) {
     dropped(tiles.front());
