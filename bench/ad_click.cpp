@@ -151,8 +151,7 @@ std::vector<impression> generate(std::int64_t users, int days, std::uint64_t see
 struct stats {
   double median, p99;
 };
-template <class F>
-stats time_each(const std::vector<std::int64_t>& keys, F&& read) {
+template <class F> stats time_each(const std::vector<std::int64_t>& keys, F&& read) {
   std::vector<double> ns(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const auto t0 = std::chrono::steady_clock::now();

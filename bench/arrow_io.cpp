@@ -27,8 +27,7 @@ namespace {
 
 using clk = std::chrono::steady_clock;
 
-template <class F>
-double median_ms(int reps, F&& f) {
+template <class F> double median_ms(int reps, F&& f) {
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
     const auto t0 = clk::now();
@@ -64,10 +63,8 @@ struct payment_batch {
       user.push_back(e.user);
       ts.push_back(e.ts);
       amount.push_back(e.amount);
-      if (i % 100 == 7)
-        ++nulls;
-      else
-        valid[static_cast<std::size_t>(i / 8)] |= static_cast<std::uint8_t>(1u << (i % 8));
+      if (i % 100 == 7) ++nulls;
+      else valid[static_cast<std::size_t>(i / 8)] |= static_cast<std::uint8_t>(1u << (i % 8));
     }
     user_buf[0] = nullptr;
     user_buf[1] = user.data();

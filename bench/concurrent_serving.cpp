@@ -110,8 +110,7 @@ void print(const char* what, const run_result& r) {
               r.events_per_s / 1e6, r.reads, r.median_ns, r.p99_ns, r.p999_ns);
 }
 
-template <class F>
-double rate(const std::vector<bench::payment>& events, F&& ingest_all) {
+template <class F> double rate(const std::vector<bench::payment>& events, F&& ingest_all) {
   const auto t0 = clock_type::now();
   ingest_all();
   return static_cast<double>(events.size()) / seconds_since(t0) / 1e6;
@@ -188,10 +187,8 @@ int main(int argc, char** argv) {
     const run_result r = serve(
         events, warm, batch, users,
         [&](std::span<const bench::payment> b) {
-          if (b.size() == 1)
-            (void)con->ingest(b[0]);
-          else
-            (void)con->ingest(b);
+          if (b.size() == 1) (void)con->ingest(b[0]);
+          else (void)con->ingest(b);
         },
         [&](std::int64_t user) { (void)con->features(user, now, v); });
     const std::string what = batch == 1 ? "skewless concurrent, ingest per event"

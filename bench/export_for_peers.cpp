@@ -14,8 +14,7 @@
 #include <string>
 
 namespace {
-template <class T>
-bool write(const std::string& path, const T* data, std::size_t n) {
+template <class T> bool write(const std::string& path, const T* data, std::size_t n) {
   std::FILE* f = std::fopen(path.c_str(), "wb");
   if (f == nullptr) return false;
   const bool ok = std::fwrite(data, sizeof(T), n, f) == n;

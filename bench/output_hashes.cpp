@@ -65,8 +65,7 @@ struct fnv {
   }
 };
 
-template <class M>
-std::uint64_t hash_matrix(const M& m) {
+template <class M> std::uint64_t hash_matrix(const M& m) {
   fnv f;
   for (Eigen::Index r = 0; r < m.rows(); ++r)
     for (Eigen::Index c = 0; c < m.cols(); ++c) f.value(m(r, c));

@@ -35,8 +35,7 @@ inline constexpr std::int64_t week_us = 7 * day_us;
 inline constexpr auto amount = skewless::field<payment, "amount">;
 
 // count/sum/mean/max over 1h, 1d, 7d sliding windows, plus any extra features.
-template <class... Extra>
-constexpr auto ten_features_and(const Extra&... extra) {
+template <class... Extra> constexpr auto ten_features_and(const Extra&... extra) {
   return skewless::define_features<payment, "user", "ts">(
       skewless::feature<"count_1h">(skewless::count(skewless::sliding(1h))),
       skewless::feature<"sum_1h">(skewless::sum(amount, skewless::sliding(1h))),

@@ -27,16 +27,14 @@ data draw(std::int64_t users, std::int64_t events, std::int64_t spine_rows, std:
   return d;
 }
 
-template <class T>
-nb::object column(std::vector<T> v) {
+template <class T> nb::object column(std::vector<T> v) {
   auto* owned = new std::vector<T>(std::move(v));
   nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<std::vector<T>*>(p); });
   const std::size_t shape[1] = {owned->size()};
   return nb::cast(nb::ndarray<nb::numpy, T, nb::ndim<1>>(owned->data(), 1, shape, owner));
 }
 
-template <class F>
-double median_seconds(int reps, F&& f) {
+template <class F> double median_seconds(int reps, F&& f) {
   std::vector<double> t;
   for (int i = 0; i < reps; ++i) {
     const auto t0 = clk::now();

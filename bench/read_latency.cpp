@@ -22,8 +22,7 @@ struct stats {
   double median, p99, mean;
 };
 
-template <class F>
-stats time_each(const std::vector<std::int64_t>& keys, F&& read) {
+template <class F> stats time_each(const std::vector<std::int64_t>& keys, F&& read) {
   std::vector<double> ns(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     const auto t0 = clock_type::now();

@@ -15,8 +15,7 @@
 
 namespace {
 
-template <class F>
-double seconds(F&& f) {
+template <class F> double seconds(F&& f) {
   const auto t0 = std::chrono::steady_clock::now();
   f();
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -39,8 +39,7 @@ constexpr std::int64_t minute = 60'000'000;
 constexpr std::int64_t day = 1440 * minute;
 
 // Bytes of one entity's state after `days` of events every `step_us`.
-template <class FS>
-std::size_t set_bytes_after(const FS& fs, std::int64_t days, std::int64_t step_us) {
+template <class FS> std::size_t set_bytes_after(const FS& fs, std::int64_t days, std::int64_t step_us) {
   online::evaluator online(fs);
   std::uint64_t x = 12345;
   for (std::int64_t t = 0; t < days * day; t += step_us) {
@@ -52,13 +51,11 @@ std::size_t set_bytes_after(const FS& fs, std::int64_t days, std::int64_t step_u
   }
   return sizeof(typename decltype(online)::entity_state) + online.state_heap_bytes();
 }
-template <class Agg>
-std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
+template <class Agg> std::size_t bytes_after(const Agg& a, std::int64_t days, std::int64_t step_us) {
   return set_bytes_after(define_features<ev, "user", "ts">(feature<"f">(a)), days, step_us);
 }
 
-template <class W>
-void row(const char* window_name, const W& w, std::int64_t days) {
+template <class W> void row(const char* window_name, const W& w, std::int64_t days) {
   using namespace std::chrono_literals;
   auto print_set = [&](const char* agg, const auto& fs) {
     const std::size_t slow = set_bytes_after(fs, days, minute);

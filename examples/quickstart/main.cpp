@@ -63,12 +63,9 @@ int main(int argc, char** argv) {
   std::uint64_t seed = 42;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
-    if (a == "--users")
-      users = std::atoi(argv[i + 1]);
-    else if (a == "--events")
-      n_events = std::atoi(argv[i + 1]);
-    else if (a == "--seed")
-      seed = std::strtoull(argv[i + 1], nullptr, 10);
+    if (a == "--users") users = std::atoi(argv[i + 1]);
+    else if (a == "--events") n_events = std::atoi(argv[i + 1]);
+    else if (a == "--seed") seed = std::strtoull(argv[i + 1], nullptr, 10);
   }
   const auto& fs = payments::features;
   using FS = std::remove_cvref_t<decltype(fs)>;

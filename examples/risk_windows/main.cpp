@@ -49,8 +49,7 @@ struct payment {
 BOOST_HANA_ADAPT_STRUCT(risk::payment, user, ts, amount, declined, merchant, via, device);
 
 // Column names for the channel enum: spend_1d_by[web], spend_1d_by[app].
-template <>
-struct skewless::enum_names<risk::channel> {
+template <> struct skewless::enum_names<risk::channel> {
   static constexpr std::string_view name(risk::channel c) noexcept {
     switch (c) {
       case risk::channel::web: return "web";
@@ -98,12 +97,9 @@ int main(int argc, char** argv) {
   unsigned seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view a = argv[i];
-    if (a == "--users")
-      users = std::atol(argv[i + 1]);
-    else if (a == "--events")
-      n_events = std::atol(argv[i + 1]);
-    else if (a == "--seed")
-      seed = static_cast<unsigned>(std::atol(argv[i + 1]));
+    if (a == "--users") users = std::atol(argv[i + 1]);
+    else if (a == "--events") n_events = std::atol(argv[i + 1]);
+    else if (a == "--seed") seed = static_cast<unsigned>(std::atol(argv[i + 1]));
   }
   std::mt19937_64 rng(seed);
   std::lognormal_distribution<double> amount_dist(3.5, 1.0);

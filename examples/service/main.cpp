@@ -62,10 +62,8 @@ std::size_t restore_newest(evaluator_type& state, const fs::path& dir) {
   }
   std::sort(found.rbegin(), found.rend());
   for (const auto& [offset, path] : found) {
-    if (const absl::Status s = skewless::serial::read_snapshot(state, path.string()); s.ok())
-      return offset;
-    else
-      std::printf("skipping %s: %s\n", path.c_str(), std::string(s.message()).c_str());
+    if (const absl::Status s = skewless::serial::read_snapshot(state, path.string()); s.ok()) return offset;
+    else std::printf("skipping %s: %s\n", path.c_str(), std::string(s.message()).c_str());
   }
   return 0;
 }
@@ -105,10 +103,8 @@ int main(int argc, char** argv) {
         // (FAILED_PRECONDITION, output NaN) and would be asked again.
         const std::int64_t t = now.load() + 1'800'000'000;  // 30 minutes
         const auto user = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(users));
-        if (online->features(user, t, v).ok())
-          served.fetch_add(1);
-        else
-          retried.fetch_add(1);
+        if (online->features(user, t, v).ok()) served.fetch_add(1);
+        else retried.fetch_add(1);
       }
     });
   }

@@ -17,8 +17,7 @@ namespace skewless::inline v1 {
 
 // One row of a training-set spine: "features of entity `key` as of `time_us`"
 // (microseconds since the Unix epoch; features see events with ts < time_us).
-template <class Key>
-struct spine_row {
+template <class Key> struct spine_row {
   Key key;
   std::int64_t time_us;
 };

@@ -204,10 +204,8 @@ class batch_builder {
     std::vector<std::uint8_t> out((bits.size() + 7) / 8);
     std::int64_t nulls = 0;
     for (std::size_t i = 0; i < bits.size(); ++i) {
-      if (bits[i])
-        out[i / 8] = static_cast<std::uint8_t>(out[i / 8] | (1u << (i % 8)));
-      else
-        ++nulls;
+      if (bits[i]) out[i / 8] = static_cast<std::uint8_t>(out[i / 8] | (1u << (i % 8)));
+      else ++nulls;
     }
     if (!as_values) {
       if (nulls == 0) return nullptr;

@@ -36,8 +36,7 @@ namespace skewless_test {
 
 using namespace skewless;
 
-template <class M1, class M2>
-int count_mismatches(const M1& a, const M2& b, std::ostringstream& why) {
+template <class M1, class M2> int count_mismatches(const M1& a, const M2& b, std::ostringstream& why) {
   int bad = 0;
   for (Eigen::Index r = 0; r < a.rows(); ++r) {
     for (Eigen::Index c = 0; c < a.cols(); ++c) {

@@ -34,8 +34,7 @@ constexpr auto x = field<ev, "x">;
 constexpr auto brand = field<ev, "brand">;
 constexpr auto ch = field<ev, "ch">;
 
-template <fixed_string P, class W>
-auto all_of(const W& w) {
+template <fixed_string P, class W> auto all_of(const W& w) {
   return std::make_tuple(
       feature<P + fixed_string("first3")>(first_k<3>(x, w)),
       feature<P + fixed_string("last2")>(last_k<2>(x, w).where(x > 0)),

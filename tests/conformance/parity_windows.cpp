@@ -26,8 +26,7 @@ constexpr auto x = field<ev, "x">;
 constexpr auto y = field<ev, "y">;
 
 // Every aggregate over window w, with a filter on some of them.
-template <fixed_string P, class W>
-auto all_of(const W& w) {
+template <fixed_string P, class W> auto all_of(const W& w) {
   return std::make_tuple(
       feature<P + fixed_string("count")>(count(w)), feature<P + fixed_string("count_x")>(count(x, w)),
       feature<P + fixed_string("sum")>(sum(x, w)), feature<P + fixed_string("mean")>(mean(x, w)),

@@ -25,8 +25,7 @@ struct entry {
   friend bool operator==(const entry&, const entry&) = default;
 };
 
-template <class Seq, class Model>
-void check_equal(const Seq& s, const Model& m) {
+template <class Seq, class Model> void check_equal(const Seq& s, const Model& m) {
   REQUIRE(s.size() == m.size());
   REQUIRE(s.empty() == m.empty());
   for (std::size_t i = 0; i < m.size(); ++i) REQUIRE(s[i] == m[i]);

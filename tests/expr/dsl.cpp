@@ -74,8 +74,7 @@ constexpr auto rshop = field<rich, "shop">;
 constexpr auto rlevel = field<rich, "level">;
 constexpr auto remb = field<rich, "emb">;
 
-template <class Expr>
-using node_of = std::remove_cvref_t<Expr>;
+template <class Expr> using node_of = std::remove_cvref_t<Expr>;
 template <class Expr, class Kind, class Arg, class Window, class Pred = no_filter>
 constexpr bool is_agg =
     std::is_same_v<node_of<Expr>, aggregate<Kind, Arg, Window, Pred>> && level_v<node_of<Expr>> == expr_level::feature;

@@ -145,8 +145,7 @@ struct ad_event {
 };
 }  // namespace fs_test
 BOOST_HANA_ADAPT_STRUCT(fs_test::ad_event, user, ts, kind, other);
-template <>
-struct skewless::enum_names<fs_test::event_kind> {
+template <> struct skewless::enum_names<fs_test::event_kind> {
   static constexpr std::string_view name(fs_test::event_kind k) noexcept {
     switch (k) {
       case fs_test::event_kind::view: return "view";

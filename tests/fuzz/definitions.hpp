@@ -108,8 +108,7 @@ inline constexpr std::size_t set_count = 5;
 inline constexpr std::size_t selector_count = 3 * set_count;
 
 // Calls f(feature set) for selector i.
-template <class F>
-void with_set(std::size_t i, F&& f) {
+template <class F> void with_set(std::size_t i, F&& f) {
   const std::int64_t ttls[] = {0, 7, 40};
   const us ttl(ttls[(i / set_count) % 3]);
   switch (i % set_count) {
@@ -124,8 +123,7 @@ void with_set(std::size_t i, F&& f) {
 // Checks that hold for the values of any state ingest can reach, per column name:
 // counts are non-negative integers, times since are non-negative, a sketch's quantiles
 // are in order, a share is in [0, 1].
-template <class FS>
-void check_values(const feature_vector<FS>& v) {
+template <class FS> void check_values(const feature_vector<FS>& v) {
   const auto names = FS::names();
   for (std::size_t c = 0; c < names.size(); ++c) {
     const std::string_view n = names[c];
@@ -191,11 +189,9 @@ class reader {
   std::size_t at_ = 0;
 };
 
-template <class FS>
-using event_of = typename std::remove_cvref_t<FS>::event_type;
+template <class FS> using event_of = typename std::remove_cvref_t<FS>::event_type;
 
-template <class FS>
-event_of<FS> make_event(reader& r) {
+template <class FS> event_of<FS> make_event(reader& r) {
   event_of<FS> e{};
   if constexpr (std::is_same_v<event_of<FS>, ev>) {
     e.k = r.byte() % 3;

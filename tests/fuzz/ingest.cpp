@@ -15,8 +15,7 @@ bool same_bits(double a, double b) {
   return (std::isnan(a) && std::isnan(b)) || std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
 }
 
-template <class FS>
-void run(const FS& definition, fuzz::reader& r) {
+template <class FS> void run(const FS& definition, fuzz::reader& r) {
   using namespace skewless;
   const std::int64_t lateness[] = {0, 5, 1000, max_lateness_us};
   const auto fs = definition.with_allowed_lateness(std::chrono::microseconds(lateness[r.byte() % 4]));

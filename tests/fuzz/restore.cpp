@@ -22,8 +22,7 @@ std::string frame(std::uint64_t fingerprint, std::string_view payload) {
   return out;
 }
 
-template <class FS>
-void run(const FS& fs, std::string_view payload) {
+template <class FS> void run(const FS& fs, std::string_view payload) {
   using namespace skewless;
   online::evaluator<FS> target(fs);
   // A target with state of its own: a refused restore must not touch it.

@@ -25,8 +25,7 @@ using agg_test::ev;
 using skewless_test::same_bits;
 
 namespace {
-template <class Kind>
-double finalize(const window_parts& p, std::int64_t t = 0) {
+template <class Kind> double finalize(const window_parts& p, std::int64_t t = 0) {
   return aggregate_kernel<Kind>::finalize(p, t);
 }
 }  // namespace

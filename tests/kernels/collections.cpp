@@ -17,8 +17,7 @@ using namespace skewless;
 using skewless_test::same_bits;
 
 namespace {
-template <class S, std::size_t N>
-std::array<double, N> values_of(const S& s) {
+template <class S, std::size_t N> std::array<double, N> values_of(const S& s) {
   std::array<double, N> out{};
   s.finalize(0, out.data());
   return out;

@@ -30,8 +30,7 @@ TEST_CASE("pow2 is within 3 ulp of 2^f for 0 <= f < 16", "[kernels][decay]") {
 }
 
 namespace {
-template <class S>
-double value(const S& s, std::int64_t t) {
+template <class S> double value(const S& s, std::int64_t t) {
   double out;
   s.finalize(t, &out);
   return out;

@@ -37,10 +37,8 @@ double oracle_round(const cpp_int& n, std::uint64_t divisor) {
   std::uint64_t lo = 0, hi = 0x7ff0000000000000ull;  // largest bits with value*div <= mag
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    if (scaled_of(mid) * divisor <= mag)
-      lo = mid;
-    else
-      hi = mid - 1;
+    if (scaled_of(mid) * divisor <= mag) lo = mid;
+    else hi = mid - 1;
   }
   std::uint64_t best = lo;
   if (lo < 0x7ff0000000000000ull) {
@@ -56,12 +54,9 @@ struct model {
   cpp_int exact = 0;
   int pos_inf = 0, neg_inf = 0, nan = 0;
   void add(double x, int sign) {
-    if (std::isnan(x))
-      nan += sign;
-    else if (std::isinf(x))
-      (x > 0 ? pos_inf : neg_inf) += sign;
-    else
-      exact += sign * scaled_integer(x);
+    if (std::isnan(x)) nan += sign;
+    else if (std::isinf(x)) (x > 0 ? pos_inf : neg_inf) += sign;
+    else exact += sign * scaled_integer(x);
   }
   double expect(std::uint64_t divisor) const {
     if (nan != 0 || (pos_inf != 0 && neg_inf != 0)) return std::numeric_limits<double>::quiet_NaN();

@@ -35,10 +35,8 @@ double oracle(const cpp_int& num, const cpp_int& den) {
   std::uint64_t lo = 0, hi = 0x7ff0000000000000ull;
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo + 1) / 2;
-    if (lhs(mid) <= num)
-      lo = mid;
-    else
-      hi = mid - 1;
+    if (lhs(mid) <= num) lo = mid;
+    else hi = mid - 1;
   }
   std::uint64_t best = lo;
   if (lo < 0x7ff0000000000000ull) {
@@ -139,10 +137,8 @@ TEST_CASE("variance_round: counts from a million to 2^41 (every division path)",
   const std::pair<double, double> values[] = {{1.5, -2.25}, {0.1, 1e6}, {1e-140, 3e-141}, {-7.0, 7.0}};
   auto copies = [](double x, std::uint64_t k, bool square) {
     exact_sum one, out;
-    if (square)
-      add_square(one, x);
-    else
-      one.add(x);
+    if (square) add_square(one, x);
+    else one.add(x);
     for (int bit = 0; (k >> bit) != 0; ++bit) {
       if (((k >> bit) & 1) != 0) out.merge(one);
       one.merge(one);

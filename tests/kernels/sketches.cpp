@@ -79,8 +79,7 @@ TEST_CASE("HyperLogLog: sparse and dense forms, merge and order give the same sk
 }
 
 namespace {
-template <class Sketch>
-void check_quantiles(const std::vector<double>& values, double alpha) {
+template <class Sketch> void check_quantiles(const std::vector<double>& values, double alpha) {
   Sketch s;
   for (double x : values) s.add({0, x});
   auto sorted = values;

@@ -45,8 +45,7 @@ std::size_t bytes_after(const Agg& a, std::int64_t minutes, std::int64_t events_
                          distinct);
 }
 
-template <class Agg>
-void check_tiled_bound(const Agg& a) {
+template <class Agg> void check_tiled_bound(const Agg& a) {
   using tile = typename online::parts_window<parts_of_v<Agg>, tiled_window>::tile;
   const std::size_t tiles = static_cast<std::size_t>(a.window.width_us / a.window.hop_us) + 1;
   const std::size_t bound = sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(
@@ -64,8 +63,7 @@ void check_tiled_bound(const Agg& a) {
 // Aggregates with a state: one state per tile, so the bound is W/H + 1 tiles of the
 // state's own size, which for value-keeping states depends on the distinct values per
 // tile (here 10, the same at both rates), not on the number of events.
-template <class Agg>
-void check_tiled_state_bound(const Agg& a, std::size_t state_heap_per_tile) {
+template <class Agg> void check_tiled_state_bound(const Agg& a, std::size_t state_heap_per_tile) {
   using tile = typename online::state_window<state_of_t<Agg>, tiled_window>::tile;
   const std::size_t tiles = static_cast<std::size_t>(a.window.width_us / a.window.hop_us) + 1;
   const std::size_t bound = sizeof(typename online::evaluator<decltype(define_features<bounds::ev, "user", "ts">(

@@ -48,8 +48,7 @@ timed_value random_entry(std::mt19937_64& rng) {
 // Random insertions and evictions on a time window's state; after each step the state's
 // parts for a random T equal those of the live entries in the window. `evict_point`
 // gives where the evaluator could evict (for tiled: only at window starts).
-template <class W, class EvictPoint>
-void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point) {
+template <class W, class EvictPoint> void check_time_window(std::mt19937_64& rng, const W& w, EvictPoint evict_point) {
   online::parts_window<all, W> state;
   std::vector<timed_value> live;
   std::int64_t evicted_before = std::numeric_limits<std::int64_t>::min();

@@ -99,8 +99,7 @@ struct counted_ev {
   double x;
 };
 }  // namespace ref_test
-template <>
-struct skewless::time_traits<ref_test::counted_time> {
+template <> struct skewless::time_traits<ref_test::counted_time> {
   static constexpr std::string_view name = "counted_us";
   static std::int64_t to_micros(ref_test::counted_time t) noexcept {
     ++ref_test::time_reads;

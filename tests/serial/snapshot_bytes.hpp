@@ -12,8 +12,7 @@
 
 namespace skewless_test {
 
-template <class T>
-std::string le(T v) {
+template <class T> std::string le(T v) {
   std::string out(sizeof(T), '\0');
   std::memcpy(out.data(), &v, sizeof(T));  // the machines we run on are little-endian
   static_assert(std::endian::native == std::endian::little);

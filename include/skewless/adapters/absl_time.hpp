@@ -15,8 +15,7 @@
 
 namespace skewless::inline v1 {
 
-template <>
-struct time_traits<absl::Time> {
+template <> struct time_traits<absl::Time> {
   static constexpr std::string_view name = "absl_time";
   // Truncates toward negative infinity to whole microseconds.
   [[nodiscard]] static std::int64_t to_micros(absl::Time t) noexcept { return absl::ToUnixMicros(t); }

@@ -158,8 +158,7 @@ inline wide_int int_at(kind k, const void* buf, std::int64_t i) noexcept {
 }
 
 // Whether w fits the integer type T, and then its value.
-template <class T>
-bool fits(const wide_int& w, T& out) noexcept {
+template <class T> bool fits(const wide_int& w, T& out) noexcept {
   if constexpr (std::is_same_v<T, bool>) {
     if (w.negative || w.magnitude > 1) return false;
     out = w.magnitude != 0;
@@ -178,8 +177,7 @@ bool fits(const wide_int& w, T& out) noexcept {
 
 // The one shape of a column's error: "skewless: column '<name>' <what...>", with the
 // row (counted from the stream's start) for a value's error.
-template <class... Parts>
-absl::Status column_problem(std::string_view name, const Parts&... what) {
+template <class... Parts> absl::Status column_problem(std::string_view name, const Parts&... what) {
   return absl::InvalidArgumentError(absl::StrCat("skewless: column '", as_absl(name), "' ", what...));
 }
 inline absl::Status column_error(const column& c, std::int64_t row, std::string_view what) {
@@ -197,8 +195,7 @@ inline bool timestamp_micros(const column& c, std::int64_t row, std::int64_t& ou
 }
 
 // The string at a row of a utf8 / large_utf8 array (physical index i).
-template <class Offset>
-bool string_at(const ArrowArray& a, std::int64_t i, std::string_view& out) noexcept {
+template <class Offset> bool string_at(const ArrowArray& a, std::int64_t i, std::string_view& out) noexcept {
   const auto* off = static_cast<const Offset*>(a.buffers[1]);
   const Offset b = off[i], e = off[i + 1];
   if (b < 0 || e < b) return false;
@@ -300,8 +297,7 @@ inline absl::Status describe(const ArrowSchema& s, const ArrowArray& a, column& 
 }
 
 // Fills field `out` (of type T) from row `row` of column c.
-template <class T>
-absl::Status read_field(const column& c, std::int64_t row, T& out) {
+template <class T> absl::Status read_field(const column& c, std::int64_t row, T& out) {
   const std::int64_t i = c.row0 + row;
   const bool null = c.null_at(row);
   if constexpr (std::is_floating_point_v<T>) {
@@ -557,8 +553,7 @@ class batch_source {
 };
 
 // f(schema, batch, rows_before) for every batch of the stream, until f fails.
-template <class F>
-absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) {
+template <class F> absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) {
   batch_source source(stream);
   bool more = true;
   while (true) {
@@ -582,8 +577,7 @@ template <Event E>
 // Appends every batch of a stream (ArrowArrayStream) to `out`, releasing each batch
 // and, at the end, the schema; the stream itself stays the caller's to release. Rows
 // in messages count from the stream's first. On any error `out` is unchanged.
-template <Event E>
-[[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
+template <Event E> [[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
   const std::size_t before = out.size();
   absl::Status status = arrow_internal::for_each_batch(
       stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {

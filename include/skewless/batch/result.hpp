@@ -31,8 +31,7 @@ struct options {
 
 namespace batch_internal {
 
-template <class FS>
-struct training_set {
+template <class FS> struct training_set {
   // One row per spine row, in spine order; one column per feature column.
   feature_matrix values;
   // The column names, FS::names(): a feature's name, or name[suffix] for each column
@@ -63,7 +62,6 @@ struct training_set {
 
 // What batch::evaluate returns: the values (an Eigen row-major matrix, spine rows x
 // feature columns) and the column names. result<decltype(features)> names it too.
-template <class FS>
-using result = batch_internal::training_set<std::remove_cvref_t<FS>>;
+template <class FS> using result = batch_internal::training_set<std::remove_cvref_t<FS>>;
 
 }  // namespace skewless::inline v1::batch

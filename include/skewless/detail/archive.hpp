@@ -61,8 +61,7 @@ class load_budget {
 
 // A length of items that take at least `min_bytes` each, refused when the bytes left
 // cannot hold them.
-template <class Archive>
-[[nodiscard]] std::uint64_t load_length(Archive& ar, std::uint64_t min_bytes = 1) {
+template <class Archive> [[nodiscard]] std::uint64_t load_length(Archive& ar, std::uint64_t min_bytes = 1) {
   cereal::size_type n = 0;
   ar(cereal::make_size_tag(n));
   if (const auto left = load_budget::left(); left && n > *left / min_bytes) {
@@ -71,13 +70,11 @@ template <class Archive>
   return n;
 }
 
-template <class Archive, class T>
-void save_vector(Archive& ar, const std::vector<T>& v) {
+template <class Archive, class T> void save_vector(Archive& ar, const std::vector<T>& v) {
   ar(cereal::make_size_tag(static_cast<cereal::size_type>(v.size())));
   for (const T& x : v) ar(x);
 }
-template <class Archive, class T>
-void load_vector(Archive& ar, std::vector<T>& v, std::uint64_t min_bytes = 1) {
+template <class Archive, class T> void load_vector(Archive& ar, std::vector<T>& v, std::uint64_t min_bytes = 1) {
   const std::uint64_t n = load_length(ar, min_bytes);
   v.clear();
   for (std::uint64_t i = 0; i < n; ++i) {
@@ -87,8 +84,7 @@ void load_vector(Archive& ar, std::vector<T>& v, std::uint64_t min_bytes = 1) {
   }
 }
 
-template <class Archive>
-void load_string(Archive& ar, std::string& s) {
+template <class Archive> void load_string(Archive& ar, std::string& s) {
   const std::uint64_t n = load_length(ar, 1);
   s.clear();
   std::string chunk(static_cast<std::size_t>(n < 4096 ? n : 4096), '\0');
@@ -100,12 +96,10 @@ void load_string(Archive& ar, std::string& s) {
   }
 }
 
-template <class Archive>
-void save_flag(Archive& ar, bool b) {
+template <class Archive> void save_flag(Archive& ar, bool b) {
   ar(static_cast<std::uint8_t>(b ? 1 : 0));
 }
-template <class Archive>
-[[nodiscard]] bool load_flag(Archive& ar) {
+template <class Archive> [[nodiscard]] bool load_flag(Archive& ar) {
   std::uint8_t b = 0;
   ar(b);
   if (b > 1) corrupt("has a flag byte that is neither 0 nor 1");
@@ -113,13 +107,11 @@ template <class Archive>
 }
 
 // std::optional<T> as cereal writes it: a bool "has no value", then the value if any.
-template <class Archive, class T>
-void save_optional(Archive& ar, const std::optional<T>& o) {
+template <class Archive, class T> void save_optional(Archive& ar, const std::optional<T>& o) {
   save_flag(ar, !o.has_value());
   if (o) ar(*o);
 }
-template <class Archive, class T>
-void load_optional(Archive& ar, std::optional<T>& o) {
+template <class Archive, class T> void load_optional(Archive& ar, std::optional<T>& o) {
   if (load_flag(ar)) {
     o.reset();
   } else {
@@ -130,12 +122,9 @@ void load_optional(Archive& ar, std::optional<T>& o) {
 }
 
 // One serialize for both directions (cereal archives say which by is_loading).
-template <class Archive, class T>
-void optional_field(Archive& ar, std::optional<T>& o) {
-  if constexpr (Archive::is_loading::value)
-    load_optional(ar, o);
-  else
-    save_optional(ar, o);
+template <class Archive, class T> void optional_field(Archive& ar, std::optional<T>& o) {
+  if constexpr (Archive::is_loading::value) load_optional(ar, o);
+  else save_optional(ar, o);
 }
 
 }  // namespace skewless::inline v1::detail

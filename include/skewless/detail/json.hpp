@@ -39,8 +39,7 @@ struct json {
     j.text = s;
     return j;
   }
-  template <class I>
-  static json integer_of(I v) {
+  template <class I> static json integer_of(I v) {
     json j;
     j.type = kind::integer;
     j.text = absl::StrCat(v);
@@ -213,14 +212,10 @@ class parser {
     for (int i = 0; i < 4; ++i) {
       const char h = in_[at_++];
       v <<= 4;
-      if (h >= '0' && h <= '9')
-        v |= static_cast<unsigned>(h - '0');
-      else if (h >= 'a' && h <= 'f')
-        v |= static_cast<unsigned>(h - 'a' + 10);
-      else if (h >= 'A' && h <= 'F')
-        v |= static_cast<unsigned>(h - 'A' + 10);
-      else
-        return fail_bool("a bad \\u escape");
+      if (h >= '0' && h <= '9') v |= static_cast<unsigned>(h - '0');
+      else if (h >= 'a' && h <= 'f') v |= static_cast<unsigned>(h - 'a' + 10);
+      else if (h >= 'A' && h <= 'F') v |= static_cast<unsigned>(h - 'A' + 10);
+      else return fail_bool("a bad \\u escape");
     }
     return true;
   }
@@ -372,8 +367,7 @@ class parser {
   }
   return v;
 }
-template <class I>
-[[nodiscard]] absl::StatusOr<I> integer_member(const json& object, std::string_view key) {
+template <class I> [[nodiscard]] absl::StatusOr<I> integer_member(const json& object, std::string_view key) {
   auto v = member(object, key, json::kind::integer);
   if (!v.ok()) return v.status();
   I out{};

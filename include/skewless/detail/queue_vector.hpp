@@ -23,8 +23,7 @@
 
 namespace skewless::inline v1::detail {
 
-template <class T>
-class queue_vector {
+template <class T> class queue_vector {
  public:
   using value_type = T;
   class const_iterator {
@@ -127,28 +126,20 @@ class queue_vector {
     size_ = 0;
   }
   // First index i with !pred(self[i]), for pred true on a prefix.
-  template <class Pred>
-  [[nodiscard]] std::size_t partition_point(Pred pred) const {
+  template <class Pred> [[nodiscard]] std::size_t partition_point(Pred pred) const {
     return partition_between(0, size_, pred);
   }
   // The same, by galloping from the front: O(log i) when the prefix is short, which it
   // is for window starts (few entries expire between two events).
-  template <class Pred>
-  [[nodiscard]] std::size_t partition_point_from_front(Pred pred) const {
+  template <class Pred> [[nodiscard]] std::size_t partition_point_from_front(Pred pred) const {
     std::size_t hi = 1;
     while (hi <= size_ && pred((*this)[hi - 1])) hi *= 2;
     return partition_between(hi / 2, std::min<std::size_t>(hi, std::size_t{size_} + 1) - 1, pred);
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return std::size_t{capacity_} * sizeof(T); }
 
-  template <class Archive>
-  void save(Archive& ar) const {
-    save_sequence(ar, *this);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    load_sequence(ar, *this);
-  }
+  template <class Archive> void save(Archive& ar) const { save_sequence(ar, *this); }
+  template <class Archive> void load(Archive& ar) { load_sequence(ar, *this); }
 
  private:
   [[nodiscard]] std::size_t slot(std::size_t i) const noexcept {
@@ -156,14 +147,11 @@ class queue_vector {
     return j >= capacity_ ? j - capacity_ : j;
   }
   // pred is true before the answer and false from it on, within [lo, hi].
-  template <class Pred>
-  [[nodiscard]] std::size_t partition_between(std::size_t lo, std::size_t hi, Pred pred) const {
+  template <class Pred> [[nodiscard]] std::size_t partition_between(std::size_t lo, std::size_t hi, Pred pred) const {
     while (lo < hi) {
       const std::size_t mid = lo + (hi - lo) / 2;
-      if (pred((*this)[mid]))
-        lo = mid + 1;
-      else
-        hi = mid;
+      if (pred((*this)[mid])) lo = mid + 1;
+      else hi = mid;
     }
     return lo;
   }

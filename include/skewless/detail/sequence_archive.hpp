@@ -13,15 +13,13 @@
 
 namespace skewless::inline v1::detail {
 
-template <class Archive, class Seq>
-void save_sequence(Archive& ar, const Seq& seq) {
+template <class Archive, class Seq> void save_sequence(Archive& ar, const Seq& seq) {
   const std::uint64_t n = seq.size();
   ar(n);
   for (std::size_t i = 0; i < seq.size(); ++i) ar(seq[i]);
 }
 
-template <class Archive, class Seq>
-void load_sequence(Archive& ar, Seq& seq) {
+template <class Archive, class Seq> void load_sequence(Archive& ar, Seq& seq) {
   // Bounded by the bytes left (an element takes at least 8), and grown element by
   // element, so a length alone allocates nothing.
   const std::uint64_t n = load_length(ar, 8);

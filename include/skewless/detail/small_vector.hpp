@@ -25,8 +25,7 @@
 
 namespace skewless::inline v1::detail {
 
-template <class T, std::size_t N>
-class small_vector {
+template <class T, std::size_t N> class small_vector {
   static_assert(std::is_trivially_copyable_v<T>);
   static_assert(N >= 1 && N < std::numeric_limits<std::uint32_t>::max());
 
@@ -89,14 +88,8 @@ class small_vector {
   void clear() noexcept { size_ = 0; }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return on_heap() ? capacity_ * sizeof(T) : 0; }
 
-  template <class Archive>
-  void save(Archive& ar) const {
-    save_sequence(ar, *this);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    load_sequence(ar, *this);
-  }
+  template <class Archive> void save(Archive& ar) const { save_sequence(ar, *this); }
+  template <class Archive> void load(Archive& ar) { load_sequence(ar, *this); }
 
  private:
   [[nodiscard]] bool on_heap() const noexcept { return capacity_ > N; }
@@ -125,10 +118,8 @@ class small_vector {
     size_ = o.size_;
   }
   void take(small_vector& o) noexcept {
-    if (o.on_heap())
-      heap_ = o.heap_;
-    else
-      std::memcpy(static_cast<void*>(inline_), o.inline_, o.size_ * sizeof(T));
+    if (o.on_heap()) heap_ = o.heap_;
+    else std::memcpy(static_cast<void*>(inline_), o.inline_, o.size_ * sizeof(T));
     size_ = o.size_;
     capacity_ = o.capacity_;
     o.capacity_ = N;

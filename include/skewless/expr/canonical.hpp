@@ -47,8 +47,7 @@ struct string_sink {
   constexpr void put(std::string_view s) { text.append(s); }
 };
 
-template <class Sink>
-constexpr void put_uint(Sink& out, std::uint64_t v, int base = 10) {
+template <class Sink> constexpr void put_uint(Sink& out, std::uint64_t v, int base = 10) {
   char buf[24];
   int n = 0;
   do {
@@ -60,8 +59,7 @@ constexpr void put_uint(Sink& out, std::uint64_t v, int base = 10) {
   out.put(std::string_view(rev, n));
 }
 
-template <class Sink>
-constexpr void put_int(Sink& out, std::int64_t v) {
+template <class Sink> constexpr void put_int(Sink& out, std::int64_t v) {
   if (v < 0) {
     out.put("-");
     put_uint(out, ~static_cast<std::uint64_t>(v) + 1);
@@ -70,28 +68,21 @@ constexpr void put_int(Sink& out, std::int64_t v) {
   }
 }
 
-template <class Sink>
-constexpr void put_double(Sink& out, double v) {
+template <class Sink> constexpr void put_double(Sink& out, double v) {
   out.put("0x");
   put_uint(out, std::bit_cast<std::uint64_t>(v), 16);
 }
 
-template <class Sink, class O, class L, class R>
-constexpr void put_compound(Sink& out, const binary<O, L, R>& n);
-template <class Sink, class O, class A>
-constexpr void put_compound(Sink& out, const unary<O, A>& n);
+template <class Sink, class O, class L, class R> constexpr void put_compound(Sink& out, const binary<O, L, R>& n);
+template <class Sink, class O, class A> constexpr void put_compound(Sink& out, const unary<O, A>& n);
 template <class Sink, class K, class A, class W, class P>
 constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n);
 
-template <class Sink, class N, class... I>
-constexpr void put_compound(Sink& out, const column_group<N, I...>& n);
-template <class Sink, std::size_t I, class V>
-constexpr void put_compound(Sink& out, const component<I, V>& n);
-template <class Sink, class A, class B>
-constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n);
+template <class Sink, class N, class... I> constexpr void put_compound(Sink& out, const column_group<N, I...>& n);
+template <class Sink, std::size_t I, class V> constexpr void put_compound(Sink& out, const component<I, V>& n);
+template <class Sink, class A, class B> constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n);
 
-template <class Sink, class T>
-constexpr void put_node(Sink& out, const T& node) {
+template <class Sink, class T> constexpr void put_node(Sink& out, const T& node) {
   if constexpr (is_field_ref<T>::value) {
     out.put("field(");
     out.put(T::name.view());
@@ -131,8 +122,7 @@ constexpr void put_node(Sink& out, const T& node) {
   }
 }
 
-template <class Sink, class O, class L, class R>
-constexpr void put_compound(Sink& out, const binary<O, L, R>& n) {
+template <class Sink, class O, class L, class R> constexpr void put_compound(Sink& out, const binary<O, L, R>& n) {
   out.put(O::name);
   out.put("(");
   put_node(out, n.lhs);
@@ -141,8 +131,7 @@ constexpr void put_compound(Sink& out, const binary<O, L, R>& n) {
   out.put(")");
 }
 
-template <class Sink, class O, class A>
-constexpr void put_compound(Sink& out, const unary<O, A>& n) {
+template <class Sink, class O, class A> constexpr void put_compound(Sink& out, const unary<O, A>& n) {
   out.put(O::name);
   out.put("(");
   put_node(out, n.arg);
@@ -150,8 +139,7 @@ constexpr void put_compound(Sink& out, const unary<O, A>& n) {
 }
 
 // The parameters of a kind, in [ ] after its name.
-template <class Sink>
-constexpr void put_kind_params(Sink& out, const agg::rate& k) {
+template <class Sink> constexpr void put_kind_params(Sink& out, const agg::rate& k) {
   out.put("[per=");
   put_int(out, k.per_us);
   out.put("us]");
@@ -163,8 +151,7 @@ constexpr void put_kind_params(Sink& out, const K&) {  // first_k, last_k, top_k
   put_uint(out, K::k);
   out.put("]");
 }
-template <class Sink, unsigned P>
-constexpr void put_kind_params(Sink& out, const agg::approx_distinct_count<P>&) {
+template <class Sink, unsigned P> constexpr void put_kind_params(Sink& out, const agg::approx_distinct_count<P>&) {
   out.put("[precision=");
   put_uint(out, P);
   out.put("]");
@@ -183,8 +170,7 @@ constexpr void put_kind_params(Sink& out, const K&) {
   put_int(out, K::half_life_us);
   out.put("us]");
 }
-template <class Sink, class K>
-constexpr void put_kind_params(Sink&, const K&) {}
+template <class Sink, class K> constexpr void put_kind_params(Sink&, const K&) {}
 
 template <class Sink, class K, class A, class W, class P>
 constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
@@ -199,8 +185,7 @@ constexpr void put_compound(Sink& out, const aggregate<K, A, W, P>& n) {
   out.put(")");
 }
 
-template <class Sink, class N, class... I>
-constexpr void put_compound(Sink& out, const column_group<N, I...>& n) {
+template <class Sink, class N, class... I> constexpr void put_compound(Sink& out, const column_group<N, I...>& n) {
   out.put("columns(");
   std::apply(
       [&](const auto&... item) {
@@ -211,16 +196,14 @@ constexpr void put_compound(Sink& out, const column_group<N, I...>& n) {
   out.put(")");
 }
 
-template <class Sink, std::size_t I, class V>
-constexpr void put_compound(Sink& out, const component<I, V>& n) {
+template <class Sink, std::size_t I, class V> constexpr void put_compound(Sink& out, const component<I, V>& n) {
   out.put("component[");
   put_uint(out, I);
   out.put("](");
   put_node(out, n.vec);
   out.put(")");
 }
-template <class Sink, class A, class B>
-constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
+template <class Sink, class A, class B> constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
   out.put("cosine(");
   put_node(out, n.a);
   out.put(",");
@@ -229,12 +212,9 @@ constexpr void put_compound(Sink& out, const cosine_similarity<A, B>& n) {
 }
 
 // A vocabulary value as text: a string as itself, an integer in decimal.
-template <class Sink>
-constexpr void put_vocabulary_text(Sink& out, const category_literal& v) {
-  if (v.is_text)
-    out.put(v.view());
-  else
-    put_int(out, v.number);
+template <class Sink> constexpr void put_vocabulary_text(Sink& out, const category_literal& v) {
+  if (v.is_text) out.put(v.view());
+  else put_int(out, v.number);
 }
 template <class Sink, category_literal... V>
 constexpr void put_vocabulary_entry(Sink& out, vocabulary_t<V...>*, std::size_t i) {
@@ -259,13 +239,11 @@ constexpr void put_vocabulary_entry(Sink& out, enum_vocabulary<E, vocabulary_t<V
 }  // namespace expr_internal
 
 // Writes the canonical text of any node to a sink with put(string_view).
-template <class Sink, class T>
-constexpr void write_canonical(Sink& out, const T& node) {
+template <class Sink, class T> constexpr void write_canonical(Sink& out, const T& node) {
   expr_internal::put_node(out, node);
 }
 
-template <class T>
-[[nodiscard]] std::string canonical_text(const T& node) {
+template <class T> [[nodiscard]] std::string canonical_text(const T& node) {
   expr_internal::string_sink s;
   write_canonical(s, node);
   return std::move(s.text);

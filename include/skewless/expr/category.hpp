@@ -63,8 +63,7 @@ inline constexpr bool is_categorical_v = std::is_integral_v<T> || std::is_enum_v
 //   };
 //
 // Names are labels only: they are not part of the fingerprint and change no value.
-template <class E>
-struct enum_names {};
+template <class E> struct enum_names {};
 
 template <class E>
 concept NamedEnum = std::is_enum_v<E> && requires(E e) {
@@ -72,8 +71,7 @@ concept NamedEnum = std::is_enum_v<E> && requires(E e) {
 };
 
 // The number a categorical (or numeric) field value enters an aggregate as.
-template <class T>
-[[nodiscard]] constexpr double category_value(const T& v) noexcept {
+template <class T> [[nodiscard]] constexpr double category_value(const T& v) noexcept {
   if constexpr (std::is_same_v<T, std::string>) {
     return category_code(v);
   } else if constexpr (std::is_enum_v<T>) {

@@ -29,8 +29,7 @@
 namespace skewless::inline v1 {
 
 // field<E, "name">: the field of event struct E with that name.
-template <class E, fixed_string Name>
-inline constexpr field_ref<E, Name> field{};
+template <class E, fixed_string Name> inline constexpr field_ref<E, Name> field{};
 
 [[nodiscard]] constexpr literal lit(double v) noexcept {
   return literal{v};
@@ -70,8 +69,7 @@ inline constexpr field_ref<E, Name> field{};
 
 namespace expr_internal {
 
-template <class T>
-constexpr auto as_node(const T& v) {
+template <class T> constexpr auto as_node(const T& v) {
   if constexpr (std::is_arithmetic_v<T>) {
     return literal{static_cast<double>(v)};
   } else if constexpr (std::is_enum_v<T>) {
@@ -81,8 +79,7 @@ constexpr auto as_node(const T& v) {
   }
 }
 
-template <class T>
-using node_t = decltype(as_node(std::declval<const T&>()));
+template <class T> using node_t = decltype(as_node(std::declval<const T&>()));
 
 template <class T>
 inline constexpr bool is_operand_v =
@@ -90,8 +87,7 @@ inline constexpr bool is_operand_v =
     std::is_enum_v<std::remove_cvref_t<T>>;
 
 // The enum type an operand carries: an enumerator's type, or an enum field's; else void.
-template <class T, class = void>
-struct enum_operand {
+template <class T, class = void> struct enum_operand {
   using type = void;
 };
 template <class T>
@@ -104,13 +100,11 @@ template <class E, fixed_string N>
 struct enum_operand<field_ref<E, N>> {
   using type = field_type_t<E, N>;
 };
-template <class T>
-using enum_operand_t = typename enum_operand<std::remove_cvref_t<T>>::type;
+template <class T> using enum_operand_t = typename enum_operand<std::remove_cvref_t<T>>::type;
 
 // An enum field is a category: it compares with == and != against an enumerator of
 // its own type (or another field of that type), and takes part in nothing else.
-template <class Op, class L, class R>
-constexpr bool check_enum_operands() {
+template <class Op, class L, class R> constexpr bool check_enum_operands() {
   using LE = enum_operand_t<L>;
   using RE = enum_operand_t<R>;
   constexpr bool equality = std::is_same_v<Op, op::eq> || std::is_same_v<Op, op::ne>;
@@ -139,8 +133,7 @@ template <class L, class R>
 concept BinaryOperands = is_operand_v<L> && is_operand_v<R> &&
                          (is_skewless_v<std::remove_cvref_t<L>> || is_skewless_v<std::remove_cvref_t<R>>);
 
-template <class Op, class L, class R>
-constexpr auto make_binary(const L& l, const R& r) {
+template <class Op, class L, class R> constexpr auto make_binary(const L& l, const R& r) {
   static_assert(!is_window_v<L> && !is_window_v<R>,
                 "skewless: a window (sliding, tiled, last_n, lifetime) can only be applied to an "
                 "aggregate. Write e.g. sum(x, sliding(1h)), not x * sliding(1h).");
@@ -184,8 +177,7 @@ constexpr auto make_binary(const L& l, const R& r) {
   }
 }
 
-template <class Op, class A>
-constexpr auto make_unary(const A& a) {
+template <class Op, class A> constexpr auto make_unary(const A& a) {
   static_assert(!is_window_v<A>,
                 "skewless: a window (sliding, tiled, last_n, lifetime) can only be applied to an "
                 "aggregate. Write e.g. sum(x, sliding(1h)).");
@@ -218,10 +210,8 @@ constexpr auto make_aggregate(const Arg& arg, const Window& w, const Kind& kind 
                 "skewless: the last argument of an aggregate must be a window: "
                 "sliding(W), tiled(W, H), last_n(n) or lifetime().");
   if constexpr (std::is_same_v<Arg, no_arg>) {
-    if constexpr (is_window_v<Window>)
-      return aggregate<Kind, no_arg, Window, Pred>{arg, w, Pred{}, kind};
-    else
-      return literal{0};
+    if constexpr (is_window_v<Window>) return aggregate<Kind, no_arg, Window, Pred>{arg, w, Pred{}, kind};
+    else return literal{0};
   } else {
     static_assert(!is_window_v<Arg>,
                   "skewless: a window was given where the aggregated value belongs. "
@@ -337,8 +327,7 @@ template <class A>
 
 // count(w): events in the window (that pass where()); count(x, w): of them, those
 // whose x is not missing.
-template <class W>
-[[nodiscard]] constexpr auto count(const W& w) {
+template <class W> [[nodiscard]] constexpr auto count(const W& w) {
   return expr_internal::make_aggregate<agg::count, false>(no_arg{}, w);
 }
 template <class X, class W>
@@ -350,8 +339,7 @@ template <class X, class W>
 namespace expr_internal {
 // An aggregate of a vector field: one aggregate per element, as a column group (one
 // column per dimension, named feature[0], feature[1], ...).
-template <class Kind, class V, class W>
-constexpr auto per_component(const V& v, const W& w) {
+template <class Kind, class V, class W> constexpr auto per_component(const V& v, const W& w) {
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return column_group<vocabulary_t<category_literal(I)...>,
                         decltype(make_aggregate<Kind, true>(component<I, V>{v}, w))...>{
@@ -413,8 +401,7 @@ template <class X, class W>
 
 namespace expr_internal {
 // f(x, window) is the aggregate Kind; f(a, b) of two expressions is element-wise Op.
-template <class Kind, class Op, class A, class B>
-constexpr auto aggregate_or_elementwise(const A& a, const B& b) {
+template <class Kind, class Op, class A, class B> constexpr auto aggregate_or_elementwise(const A& a, const B& b) {
   if constexpr (is_window_v<B> && !is_window_v<A>) {
     return make_aggregate<Kind, true>(a, b);
   } else {
@@ -436,12 +423,10 @@ template <class A, class B>
 }
 
 // Seconds from the latest (earliest) event in the window to the query time.
-template <class W>
-[[nodiscard]] constexpr auto time_since_last(const W& w) {
+template <class W> [[nodiscard]] constexpr auto time_since_last(const W& w) {
   return expr_internal::make_aggregate<agg::time_since_last, false>(no_arg{}, w);
 }
-template <class W>
-[[nodiscard]] constexpr auto time_since_first(const W& w) {
+template <class W> [[nodiscard]] constexpr auto time_since_first(const W& w) {
   return expr_internal::make_aggregate<agg::time_since_first, false>(no_arg{}, w);
 }
 
@@ -482,8 +467,7 @@ template <class X, class W>
 // Events per `per` of window length: count / (window length / per). The window must
 // have a length: sliding(W) (length W) or tiled(W, H) (length from its tile-aligned
 // start to T, between W and W + H).
-template <class W>
-[[nodiscard]] constexpr auto rate(std::chrono::microseconds per, const W& w) {
+template <class W> [[nodiscard]] constexpr auto rate(std::chrono::microseconds per, const W& w) {
   static_assert(std::is_same_v<W, sliding_window> || std::is_same_v<W, tiled_window>,
                 "skewless: rate(per, w) needs a window with a length: sliding(W) or "
                 "tiled(W, H); lifetime() and last_n(n) have none. Use count(w) instead.");
@@ -525,8 +509,7 @@ template <period HalfLife, class X, class W>
 }
 
 namespace expr_internal {
-template <class X>
-constexpr void check_category_argument() {
+template <class X> constexpr void check_category_argument() {
   if constexpr (level_v<node_t<X>> == expr_level::row && is_field_ref<node_t<X>>::value) {
     using F = field_type_t<typename node_t<X>::event_type, node_t<X>::name>;
     static_assert(is_numeric_v<F> || is_categorical_v<F>,
@@ -575,14 +558,11 @@ template <std::size_t K, class X, class W>
 }
 
 // Relative accuracy of approx_quantile, e.g. relative_accuracy<0.005>.
-template <double Alpha>
-struct relative_accuracy_t {};
-template <double Alpha>
-inline constexpr relative_accuracy_t<Alpha> relative_accuracy{};
+template <double Alpha> struct relative_accuracy_t {};
+template <double Alpha> inline constexpr relative_accuracy_t<Alpha> relative_accuracy{};
 
 namespace expr_internal {
-template <double... Qs>
-consteval bool quantiles_valid() {
+template <double... Qs> consteval bool quantiles_valid() {
   const double qs[] = {Qs...};
   for (double q : qs) {
     if (!(q >= 0.0 && q <= 1.0)) return false;
@@ -609,8 +589,7 @@ constexpr double vocabulary_value(const category_literal& v) {
   return v.is_text ? category_code(v.view()) : static_cast<double>(v.number);
 }
 
-template <category_literal... V>
-consteval bool vocabulary_distinct() {
+template <category_literal... V> consteval bool vocabulary_distinct() {
   const double codes[] = {vocabulary_value(V)...};
   for (std::size_t i = 0; i < sizeof...(V); ++i) {
     for (std::size_t j = i + 1; j < sizeof...(V); ++j) {
@@ -620,8 +599,7 @@ consteval bool vocabulary_distinct() {
   return true;
 }
 
-template <auto, class T>
-using repeat_t = T;
+template <auto, class T> using repeat_t = T;
 
 // One aggregate per vocabulary value, each restricted to events whose key is it.
 template <class MakeOne, class Key, category_literal... V>
@@ -702,8 +680,7 @@ constexpr auto aggregate<Kind, Arg, Window, Pred>::where(P p) const {
 // ---- features ---------------------------------------------------------------------
 
 // feature<"name">(expr): a named column of the feature set.
-template <fixed_string Name, class Expr>
-[[nodiscard]] constexpr auto feature(const Expr& e) {
+template <fixed_string Name, class Expr> [[nodiscard]] constexpr auto feature(const Expr& e) {
   static_assert(!is_window_v<Expr> && is_node_v<Expr>,
                 "skewless: feature<\"name\">(e) needs an expression built from "
                 "aggregates, e.g. sum(x, sliding(1h)).");

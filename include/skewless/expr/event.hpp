@@ -31,8 +31,7 @@ concept Event = boost::hana::Struct<T>::value;
 
 namespace expr_internal {
 
-template <fixed_string Name, std::size_t... I>
-constexpr auto hana_name_impl(std::index_sequence<I...>) {
+template <fixed_string Name, std::size_t... I> constexpr auto hana_name_impl(std::index_sequence<I...>) {
   return boost::hana::string_c<Name.data[I]...>;
 }
 
@@ -57,86 +56,58 @@ inline constexpr bool has_field_v = [] {
 struct missing_field {};
 
 namespace expr_internal {
-template <class E, fixed_string Name, bool = has_field_v<E, Name>>
-struct field_type {
+template <class E, fixed_string Name, bool = has_field_v<E, Name>> struct field_type {
   using type = missing_field;
 };
-template <class E, fixed_string Name>
-struct field_type<E, Name, true> {
+template <class E, fixed_string Name> struct field_type<E, Name, true> {
   using type = std::remove_cvref_t<decltype(boost::hana::at_key(std::declval<const E&>(), hana_name<Name>))>;
 };
 }  // namespace expr_internal
 
 // The declared type of field Name of E (missing_field if E has none).
-template <class E, fixed_string Name>
-using field_type_t = typename expr_internal::field_type<E, Name>::type;
+template <class E, fixed_string Name> using field_type_t = typename expr_internal::field_type<E, Name>::type;
 
-template <fixed_string Name, class E>
-[[nodiscard]] constexpr decltype(auto) get_field(const E& e) noexcept {
+template <fixed_string Name, class E> [[nodiscard]] constexpr decltype(auto) get_field(const E& e) noexcept {
   return boost::hana::at_key(e, hana_name<Name>);
 }
 
 // Numeric fields take part in arithmetic and numeric aggregates; bool counts as 0/1.
-template <class T>
-inline constexpr bool is_numeric_v = std::is_arithmetic_v<T> || std::is_same_v<T, missing_field>;
+template <class T> inline constexpr bool is_numeric_v = std::is_arithmetic_v<T> || std::is_same_v<T, missing_field>;
 
 // Canonical names of field types, for the fingerprint (never typeid, which differs
 // between compilers).
-template <class T>
-constexpr std::string_view type_name() noexcept {
-  if constexpr (std::is_same_v<T, bool>)
-    return "bool";
-  else if constexpr (std::is_same_v<T, double>)
-    return "f64";
-  else if constexpr (std::is_same_v<T, float>)
-    return "f32";
+template <class T> constexpr std::string_view type_name() noexcept {
+  if constexpr (std::is_same_v<T, bool>) return "bool";
+  else if constexpr (std::is_same_v<T, double>) return "f64";
+  else if constexpr (std::is_same_v<T, float>) return "f32";
   else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
-    if constexpr (sizeof(T) == 1)
-      return "i8";
-    else if constexpr (sizeof(T) == 2)
-      return "i16";
-    else if constexpr (sizeof(T) == 4)
-      return "i32";
-    else
-      return "i64";
+    if constexpr (sizeof(T) == 1) return "i8";
+    else if constexpr (sizeof(T) == 2) return "i16";
+    else if constexpr (sizeof(T) == 4) return "i32";
+    else return "i64";
   } else if constexpr (std::is_integral_v<T>) {
-    if constexpr (sizeof(T) == 1)
-      return "u8";
-    else if constexpr (sizeof(T) == 2)
-      return "u16";
-    else if constexpr (sizeof(T) == 4)
-      return "u32";
-    else
-      return "u64";
+    if constexpr (sizeof(T) == 1) return "u8";
+    else if constexpr (sizeof(T) == 2) return "u16";
+    else if constexpr (sizeof(T) == 4) return "u32";
+    else return "u64";
   } else if constexpr (std::is_enum_v<T>) {
     // An enum is its underlying integer to every aggregate: named by it, not by the
     // enum's (compiler-dependent) spelling.
     using U = std::underlying_type_t<T>;
     if constexpr (std::is_signed_v<U>) {
-      if constexpr (sizeof(U) == 1)
-        return "enum_i8";
-      else if constexpr (sizeof(U) == 2)
-        return "enum_i16";
-      else if constexpr (sizeof(U) == 4)
-        return "enum_i32";
-      else
-        return "enum_i64";
+      if constexpr (sizeof(U) == 1) return "enum_i8";
+      else if constexpr (sizeof(U) == 2) return "enum_i16";
+      else if constexpr (sizeof(U) == 4) return "enum_i32";
+      else return "enum_i64";
     } else {
-      if constexpr (sizeof(U) == 1)
-        return "enum_u8";
-      else if constexpr (sizeof(U) == 2)
-        return "enum_u16";
-      else if constexpr (sizeof(U) == 4)
-        return "enum_u32";
-      else
-        return "enum_u64";
+      if constexpr (sizeof(U) == 1) return "enum_u8";
+      else if constexpr (sizeof(U) == 2) return "enum_u16";
+      else if constexpr (sizeof(U) == 4) return "enum_u32";
+      else return "enum_u64";
     }
-  } else if constexpr (std::is_same_v<T, std::string>)
-    return "string";
-  else if constexpr (std::is_same_v<T, long double>)
-    return "f80";
-  else
-    return "opaque";
+  } else if constexpr (std::is_same_v<T, std::string>) return "string";
+  else if constexpr (std::is_same_v<T, long double>) return "f80";
+  else return "opaque";
 }
 
 }  // namespace skewless::inline v1

@@ -40,8 +40,7 @@ namespace expr_internal {
 // counts the characters, a second writes them into a static array.
 
 // A quantile as a percentile name: 0.5 -> p50, 0.999 -> p99.9 (to 1e-6 percent).
-template <class Sink>
-constexpr void put_percentile(Sink& out, double q) {
+template <class Sink> constexpr void put_percentile(Sink& out, double q) {
   const auto micro = static_cast<std::int64_t>(q * 1e8 + 0.5);  // q * 100 in units of 1e-6
   out.put("p");
   put_int(out, micro / 1000000);
@@ -58,8 +57,7 @@ constexpr void put_percentile(Sink& out, double q) {
 
 // The name of column i of a multi-column feature, after the feature's name in [ ]:
 // a vocabulary value, the quantile (p50), or the index.
-template <class Expr, class Sink>
-constexpr void put_column_suffix(Sink& out, std::size_t i) {
+template <class Expr, class Sink> constexpr void put_column_suffix(Sink& out, std::size_t i) {
   if constexpr (is_column_group<Expr>::value) {
     put_vocabulary_entry(out, static_cast<typename Expr::names_type*>(nullptr), i);
   } else if constexpr (is_aggregate_v<Expr>) {
@@ -78,8 +76,7 @@ struct length_sink {
   std::size_t n = 0;
   constexpr void put(std::string_view s) { n += s.size(); }
 };
-template <std::size_t N>
-struct array_sink {
+template <std::size_t N> struct array_sink {
   std::array<char, N + 1> text{};
   std::size_t n = 0;
   constexpr void put(std::string_view s) {
@@ -88,8 +85,7 @@ struct array_sink {
 };
 
 // Every column name of a feature set, joined in one static buffer.
-template <class... Features>
-struct column_names {
+template <class... Features> struct column_names {
   static constexpr std::size_t count = (feature_columns_v<decltype(Features::expr)> + ... + 0);
 
   template <class F, class Sink>
@@ -105,8 +101,7 @@ struct column_names {
       ends[++col] = out.n;
     }
   }
-  template <class Sink>
-  static constexpr std::array<std::size_t, count + 1> write(Sink& out) {
+  template <class Sink> static constexpr std::array<std::size_t, count + 1> write(Sink& out) {
     std::array<std::size_t, count + 1> ends{};
     std::size_t col = 0;
     (append<Features>(out, ends, col), ...);
@@ -131,8 +126,7 @@ struct column_names {
 
 }  // namespace expr_internal
 
-template <class E, fixed_string Key, fixed_string Time, class... Features>
-struct feature_set {
+template <class E, fixed_string Key, fixed_string Time, class... Features> struct feature_set {
   using event_type = E;
   using key_type = field_type_t<E, Key>;
   using time_type = field_type_t<E, Time>;
@@ -217,8 +211,7 @@ struct feature_set {
     return time_traits<time_type>::to_micros(get_field<Time>(e));
   }
 
-  template <class Sink>
-  constexpr void write_canonical_text(Sink& out) const {
+  template <class Sink> constexpr void write_canonical_text(Sink& out) const {
     out.put("skewless-definition v");
     expr_internal::put_uint(out, format_version);
     out.put("\nkey ");
@@ -260,8 +253,7 @@ struct feature_set {
 
 namespace expr_internal {
 
-template <class... Features>
-constexpr bool names_unique() {
+template <class... Features> constexpr bool names_unique() {
   constexpr std::array<std::string_view, sizeof...(Features)> n{Features::name.view()...};
   for (std::size_t i = 0; i < n.size(); ++i) {
     for (std::size_t j = i + 1; j < n.size(); ++j) {

@@ -14,15 +14,13 @@
 
 namespace skewless::inline v1 {
 
-template <std::size_t N>
-struct fixed_string {
+template <std::size_t N> struct fixed_string {
   char data[N]{};
   constexpr fixed_string() noexcept = default;
   constexpr fixed_string(const char (&s)[N]) noexcept { std::copy_n(s, N, data); }
   [[nodiscard]] constexpr std::string_view view() const noexcept { return {data, N - 1}; }
   [[nodiscard]] static constexpr std::size_t size() noexcept { return N - 1; }
-  template <std::size_t M>
-  constexpr bool operator==(const fixed_string<M>& other) const noexcept {
+  template <std::size_t M> constexpr bool operator==(const fixed_string<M>& other) const noexcept {
     return view() == other.view();
   }
 };

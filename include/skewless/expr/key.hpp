@@ -16,8 +16,7 @@ namespace skewless::inline v1 {
 
 // Entity keys are hashed and compared by value with fixed, documented functions:
 // integers and std::string.
-template <class K>
-inline constexpr bool is_key_type_v = std::is_integral_v<K> || std::is_same_v<K, std::string>;
+template <class K> inline constexpr bool is_key_type_v = std::is_integral_v<K> || std::is_same_v<K, std::string>;
 
 // Whether a read, an advance_to or a spine row may name an entity of key type K with a
 // value of type A: A is K; or K and A are integers and every value of A is one of K
@@ -43,8 +42,7 @@ inline constexpr bool key_type_accepts = [] {
 namespace expr_internal {
 // The one check of a key argument, with one readable error; callers skip their body
 // when it fails so nothing else is reported.
-template <class KeyField, class Argument>
-constexpr bool check_key_argument() {
+template <class KeyField, class Argument> constexpr bool check_key_argument() {
   static_assert(key_type_accepts<KeyField, Argument>,
                 "skewless: the key given has another type than the feature set's key field, "
                 "and converting it could change its value (an int64 key looked up in an int32 "

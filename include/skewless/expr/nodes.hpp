@@ -24,8 +24,7 @@ namespace skewless::inline v1 {
 // ---- per-event expressions ----------------------------------------------------
 
 // A reference to field Name of event struct E.
-template <class E, fixed_string Name>
-struct field_ref {
+template <class E, fixed_string Name> struct field_ref {
   static_assert(Event<E>,
                 "skewless: field<E, \"name\">: E is not an event struct. Adapt it with "
                 "BOOST_HANA_ADAPT_STRUCT(E, fields...) or define it with "
@@ -102,28 +101,24 @@ struct log1p {
 }  // namespace op
 
 // Element I of a fixed-size vector expression (a vector field).
-template <std::size_t I, class V>
-struct component {
+template <std::size_t I, class V> struct component {
   V vec;
 };
 
 // The cosine of the angle between two vector expressions of the same size: two vector
 // fields of the event (one value per event), or two vector aggregates such as
 // mean(embedding, w) (one value per window).
-template <class A, class B>
-struct cosine_similarity {
+template <class A, class B> struct cosine_similarity {
   A a;
   B b;
 };
 
-template <class Op, class L, class R>
-struct binary {
+template <class Op, class L, class R> struct binary {
   L lhs;
   R rhs;
 };
 
-template <class Op, class A>
-struct unary {
+template <class Op, class A> struct unary {
   A arg;
 };
 
@@ -230,13 +225,11 @@ struct rate {
 
 // sum of x 2^(-(T - ts) / half_life) over the window; ewma divides it by the sum of
 // the weights. Defined in skewless/kernels/decay.hpp.
-template <period HalfLife>
-struct decayed_sum {
+template <period HalfLife> struct decayed_sum {
   static constexpr std::string_view name = "decayed_sum";
   static constexpr std::int64_t half_life_us = HalfLife.us;
 };
-template <period HalfLife>
-struct ewma {
+template <period HalfLife> struct ewma {
   static constexpr std::string_view name = "ewma";
   static constexpr std::int64_t half_life_us = HalfLife.us;
 };
@@ -244,14 +237,12 @@ struct ewma {
 // Aggregates with more than one output column say how many in `columns`.
 
 // The K oldest (first_k) or newest (last_k) values in (ts, value) order.
-template <std::size_t K>
-struct first_k {
+template <std::size_t K> struct first_k {
   static constexpr std::string_view name = "first_k";
   static constexpr std::size_t columns = K;
   static constexpr std::size_t k = K;
 };
-template <std::size_t K>
-struct last_k {
+template <std::size_t K> struct last_k {
   static constexpr std::string_view name = "last_k";
   static constexpr std::size_t columns = K;
   static constexpr std::size_t k = K;
@@ -261,14 +252,12 @@ struct distinct_count {
   static constexpr std::string_view name = "distinct_count";
 };
 // Distinct values, estimated with a HyperLogLog sketch of 2^Precision registers.
-template <unsigned Precision>
-struct approx_distinct_count {
+template <unsigned Precision> struct approx_distinct_count {
   static constexpr std::string_view name = "approx_distinct_count";
   static constexpr unsigned precision = Precision;
 };
 // Quantiles Qs of the values from one DDSketch of relative accuracy Alpha.
-template <double Alpha, double... Qs>
-struct approx_quantile {
+template <double Alpha, double... Qs> struct approx_quantile {
   static constexpr std::string_view name = "approx_quantile";
   static constexpr std::size_t columns = sizeof...(Qs);
   static constexpr double alpha = Alpha;
@@ -278,8 +267,7 @@ struct approx_quantile {
 struct most_frequent {
   static constexpr std::string_view name = "most_frequent";
 };
-template <std::size_t K>
-struct top_k_frequency {
+template <std::size_t K> struct top_k_frequency {
   static constexpr std::string_view name = "top_k_frequency";
   static constexpr std::size_t columns = K;
   static constexpr std::size_t k = K;
@@ -293,8 +281,7 @@ struct category_literal {
   bool is_text = false;
   std::int64_t number = 0;
 
-  template <std::size_t N>
-  consteval category_literal(const char (&s)[N]) : length(N - 1), is_text(true) {  // NOLINT
+  template <std::size_t N> consteval category_literal(const char (&s)[N]) : length(N - 1), is_text(true) {  // NOLINT
     if (N > 64) throw "skewless: a vocabulary string is limited to 63 bytes";
     for (std::size_t i = 0; i + 1 < N; ++i) text[i] = s[i];
   }
@@ -307,49 +294,41 @@ struct category_literal {
 // A fixed vocabulary of category values known at compile time: strings, or integers
 // and enum values.
 //   skewless::vocabulary<"visa", "mastercard", "amex">
-template <category_literal... Values>
-struct vocabulary_t {
+template <category_literal... Values> struct vocabulary_t {
   static constexpr std::size_t size = sizeof...(Values);
 };
-template <category_literal... Values>
-inline constexpr vocabulary_t<Values...> vocabulary{};
+template <category_literal... Values> inline constexpr vocabulary_t<Values...> vocabulary{};
 
 // The column suffixes of count_by / sum_by over a field of enum type E: the
 // vocabulary's values, named through skewless::enum_names<E> where it has names.
-template <class E, class Vocabulary>
-struct enum_vocabulary {
+template <class E, class Vocabulary> struct enum_vocabulary {
   static constexpr std::size_t size = Vocabulary::size;
 };
 
 // Kind over the events of the window that pass Pred and whose Arg is not missing.
-template <class Kind, class Arg, class Window, class Pred>
-struct aggregate {
+template <class Kind, class Arg, class Window, class Pred> struct aggregate {
   Arg arg;
   Window window;
   Pred pred;
   [[no_unique_address]] Kind kind{};
 
   // Restricts the aggregate to events for which `p` is true (defined in dsl.hpp).
-  template <class P>
-  [[nodiscard]] constexpr auto where(P p) const;
+  template <class P> [[nodiscard]] constexpr auto where(P p) const;
 };
 
 // ---- features -----------------------------------------------------------------
 
 // Several single-column feature expressions side by side, one column each: what
 // count_by and sum_by build (one filtered aggregate per vocabulary value).
-template <class Names, class... Items>
-struct column_group {
+template <class Names, class... Items> struct column_group {
   using names_type = Names;  // a vocabulary_t or enum_vocabulary: the column suffixes
   std::tuple<Items...> items;
 
   // Restricts every aggregate of the group to events for which `p` is true.
-  template <class P>
-  [[nodiscard]] constexpr auto where(P p) const;
+  template <class P> [[nodiscard]] constexpr auto where(P p) const;
 };
 
-template <fixed_string Name, class Expr>
-struct named_feature {
+template <fixed_string Name, class Expr> struct named_feature {
   static constexpr auto name = Name;
   Expr expr;
 };

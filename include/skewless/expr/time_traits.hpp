@@ -16,11 +16,9 @@
 
 namespace skewless::inline v1 {
 
-template <class T>
-struct time_traits;  // not a time type unless specialised
+template <class T> struct time_traits;  // not a time type unless specialised
 
-template <>
-struct time_traits<std::int64_t> {
+template <> struct time_traits<std::int64_t> {
   static constexpr std::string_view name = "i64_us";
   [[nodiscard]] static constexpr std::int64_t to_micros(std::int64_t t) noexcept { return t; }
 };

@@ -59,8 +59,7 @@ inline void put_double(std::string& line, double v) {
   line.append(buf, r.ptr);
 }
 
-template <class I>
-void put_integer(std::string& line, I v) {
+template <class I> void put_integer(std::string& line, I v) {
   char buf[24];
   const auto r = std::to_chars(buf, buf + sizeof(buf), v);
   line.append(buf, r.ptr);
@@ -90,10 +89,8 @@ template <class FS, class Key>
   out << line;
   for (std::size_t r = 0; r < spine.size() && out; ++r) {
     line.clear();
-    if constexpr (std::is_integral_v<Key>)
-      io_internal::put_integer(line, spine[r].key);
-    else
-      io_internal::put_field(line, std::string_view(spine[r].key));
+    if constexpr (std::is_integral_v<Key>) io_internal::put_integer(line, spine[r].key);
+    else io_internal::put_field(line, std::string_view(spine[r].key));
     line.push_back(',');
     io_internal::put_integer(line, spine[r].time_us);
     for (Eigen::Index c = 0; c < rows.values.cols(); ++c) {

@@ -75,93 +75,81 @@ inline void fold_last(std::optional<timed_value>& l, timed_value e) noexcept {
   if (!l || event_order_less(*l, e)) l = e;
 }
 
-template <class Kind>
-struct aggregate_kernel {
+template <class Kind> struct aggregate_kernel {
   static_assert(sizeof(Kind) == 0,
                 "skewless: this aggregate kind has no kernel; specialise "
                 "skewless::aggregate_kernel<Kind> in skewless/kernels/aggregates.hpp.");
 };
 
-template <>
-struct aggregate_kernel<agg::count> {
+template <> struct aggregate_kernel<agg::count> {
   static constexpr unsigned parts = part::count;
   static double finalize(const window_parts& p, std::int64_t) noexcept { return static_cast<double>(p.count); }
 };
 
-template <>
-struct aggregate_kernel<agg::sum> {
+template <> struct aggregate_kernel<agg::sum> {
   static constexpr unsigned parts = part::sum;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.sum->round();  // an empty window sums to +0.0
   }
 };
 
-template <>
-struct aggregate_kernel<agg::mean> {
+template <> struct aggregate_kernel<agg::mean> {
   static constexpr unsigned parts = part::sum | part::count;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.count == 0 ? kernels_internal::missing : p.sum->divide_round(p.count);
   }
 };
 
-template <>
-struct aggregate_kernel<agg::min> {
+template <> struct aggregate_kernel<agg::min> {
   static constexpr unsigned parts = part::min;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.min.value_or(kernels_internal::missing);
   }
 };
 
-template <>
-struct aggregate_kernel<agg::max> {
+template <> struct aggregate_kernel<agg::max> {
   static constexpr unsigned parts = part::max;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.max.value_or(kernels_internal::missing);
   }
 };
 
-template <>
-struct aggregate_kernel<agg::first> {
+template <> struct aggregate_kernel<agg::first> {
   static constexpr unsigned parts = part::first;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.first ? p.first->value : kernels_internal::missing;
   }
 };
 
-template <>
-struct aggregate_kernel<agg::last> {
+template <> struct aggregate_kernel<agg::last> {
   static constexpr unsigned parts = part::last;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return p.last ? p.last->value : kernels_internal::missing;
   }
 };
 
-template <>
-struct aggregate_kernel<agg::time_since_first> {
+template <> struct aggregate_kernel<agg::time_since_first> {
   static constexpr unsigned parts = part::first;
   static double finalize(const window_parts& p, std::int64_t t) noexcept {
     return p.first ? seconds_between(p.first->ts, t) : kernels_internal::missing;
   }
 };
 
-template <>
-struct aggregate_kernel<agg::time_since_last> {
+template <> struct aggregate_kernel<agg::time_since_last> {
   static constexpr unsigned parts = part::last;
   static double finalize(const window_parts& p, std::int64_t t) noexcept {
     return p.last ? seconds_between(p.last->ts, t) : kernels_internal::missing;
   }
 };
 
-template <>
-struct aggregate_kernel<agg::var_samp> {
+template <> struct aggregate_kernel<agg::var_samp> {
   static constexpr unsigned parts = part::count | part::sum | part::sum2;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return variance_round(p.count, *p.sum, *p.sum2, true);
   }
 };
 
-template <>
-struct aggregate_kernel<agg::var_pop> {
+template <> struct aggregate_kernel<agg::var_pop> {
   static constexpr unsigned parts = part::count | part::sum | part::sum2;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return variance_round(p.count, *p.sum, *p.sum2, false);
@@ -169,16 +157,14 @@ struct aggregate_kernel<agg::var_pop> {
 };
 
 // The square root (IEEE, correctly rounded) of the rounded variance.
-template <>
-struct aggregate_kernel<agg::stddev_samp> {
+template <> struct aggregate_kernel<agg::stddev_samp> {
   static constexpr unsigned parts = part::count | part::sum | part::sum2;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return std::sqrt(variance_round(p.count, *p.sum, *p.sum2, true));
   }
 };
 
-template <>
-struct aggregate_kernel<agg::stddev_pop> {
+template <> struct aggregate_kernel<agg::stddev_pop> {
   static constexpr unsigned parts = part::count | part::sum | part::sum2;
   static double finalize(const window_parts& p, std::int64_t) noexcept {
     return std::sqrt(variance_round(p.count, *p.sum, *p.sum2, false));
@@ -187,11 +173,9 @@ struct aggregate_kernel<agg::stddev_pop> {
 
 // count / (length / per), length = window_end - window_start in microseconds:
 // double(count) * double(per) / double(length), rounded left to right.
-template <>
-struct aggregate_kernel<agg::rate> {
+template <> struct aggregate_kernel<agg::rate> {
   static constexpr unsigned parts = part::count;
-  template <class A>
-  static double finalize(const A& a, const window_parts& p, std::int64_t t) noexcept {
+  template <class A> static double finalize(const A& a, const window_parts& p, std::int64_t t) noexcept {
     const std::int64_t length = window_end(a.window, t) - window_start(a.window, t);
     return static_cast<double>(p.count) * static_cast<double>(a.kind.per_us) / static_cast<double>(length);
   }
@@ -199,49 +183,40 @@ struct aggregate_kernel<agg::rate> {
 
 // ---- aggregates with a state of their own (see collections.hpp and sketches.hpp) ----
 
-template <std::size_t K>
-struct aggregate_kernel<agg::first_k<K>> {
+template <std::size_t K> struct aggregate_kernel<agg::first_k<K>> {
   static constexpr unsigned parts = part::state;
   using state = kept_entries<K, false>;
 };
-template <std::size_t K>
-struct aggregate_kernel<agg::last_k<K>> {
+template <std::size_t K> struct aggregate_kernel<agg::last_k<K>> {
   static constexpr unsigned parts = part::state;
   using state = kept_entries<K, true>;
 };
-template <>
-struct aggregate_kernel<agg::distinct_count> {
+template <> struct aggregate_kernel<agg::distinct_count> {
   static constexpr unsigned parts = part::state;
   using state = distinct_values;
 };
-template <>
-struct aggregate_kernel<agg::most_frequent> {
+template <> struct aggregate_kernel<agg::most_frequent> {
   static constexpr unsigned parts = part::state;
   using state = value_frequencies<1>;
 };
-template <std::size_t K>
-struct aggregate_kernel<agg::top_k_frequency<K>> {
+template <std::size_t K> struct aggregate_kernel<agg::top_k_frequency<K>> {
   static constexpr unsigned parts = part::state;
   using state = value_frequencies<K>;
 };
-template <unsigned P>
-struct aggregate_kernel<agg::approx_distinct_count<P>> {
+template <unsigned P> struct aggregate_kernel<agg::approx_distinct_count<P>> {
   static constexpr unsigned parts = part::state;
   using state = hyperloglog<P>;
 };
-template <double Alpha, double... Qs>
-struct aggregate_kernel<agg::approx_quantile<Alpha, Qs...>> {
+template <double Alpha, double... Qs> struct aggregate_kernel<agg::approx_quantile<Alpha, Qs...>> {
   static constexpr unsigned parts = part::state;
   using state = ddsketch<Alpha, Qs...>;
 };
 
-template <period H>
-struct aggregate_kernel<agg::decayed_sum<H>> {
+template <period H> struct aggregate_kernel<agg::decayed_sum<H>> {
   static constexpr unsigned parts = part::state;
   using state = decayed_ticks<H.us, false>;
 };
-template <period H>
-struct aggregate_kernel<agg::ewma<H>> {
+template <period H> struct aggregate_kernel<agg::ewma<H>> {
   static constexpr unsigned parts = part::state;
   using state = decayed_ticks<H.us, true>;
 };
@@ -294,8 +269,7 @@ template <class K, class A, class W, class P, class E>
 
 // Folds one window entry into the order-free parts (not the sum, which the back-end
 // owns). Used where a back-end builds parts entry by entry.
-template <unsigned Parts>
-inline void fold_parts(window_parts& p, timed_value e) noexcept {
+template <unsigned Parts> inline void fold_parts(window_parts& p, timed_value e) noexcept {
   if constexpr ((Parts & part::count) != 0) ++p.count;
   if constexpr ((Parts & part::min) != 0) fold_min(p.min, e.value);
   if constexpr ((Parts & part::max) != 0) fold_max(p.max, e.value);
@@ -306,40 +280,31 @@ inline void fold_parts(window_parts& p, timed_value e) noexcept {
 namespace kernels_internal {
 // Stands in for a member a set of parts does not need: empty, serializes to nothing.
 struct absent {
-  template <class Archive>
-  void serialize(Archive&) {}
+  template <class Archive> void serialize(Archive&) {}
 };
-template <bool B, class T>
-using maybe = std::conditional_t<B, T, absent>;
+template <bool B, class T> using maybe = std::conditional_t<B, T, absent>;
 }  // namespace kernels_internal
 
-template <class Agg>
-inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
+template <class Agg> inline constexpr unsigned parts_of_v = aggregate_kernel<kind_of_t<Agg>>::parts;
 
 // Whether an aggregate has a state of its own, and which.
-template <class Agg>
-inline constexpr bool has_state_v = parts_of_v<Agg> == part::state;
-template <class Agg>
-using state_of_t = typename aggregate_kernel<kind_of_t<Agg>>::state;
+template <class Agg> inline constexpr bool has_state_v = parts_of_v<Agg> == part::state;
+template <class Agg> using state_of_t = typename aggregate_kernel<kind_of_t<Agg>>::state;
 
 namespace kernels_internal {
-template <class Agg, bool = has_state_v<Agg>>
-struct state_or_absent {
+template <class Agg, bool = has_state_v<Agg>> struct state_or_absent {
   using type = absent;
 };
-template <class Agg>
-struct state_or_absent<Agg, true> {
+template <class Agg> struct state_or_absent<Agg, true> {
   using type = state_of_t<Agg>;
 };
 }  // namespace kernels_internal
 // The aggregate's state, or an empty stand-in for aggregates that have parts.
-template <class Agg>
-using state_or_absent_t = typename kernels_internal::state_or_absent<Agg>::type;
+template <class Agg> using state_or_absent_t = typename kernels_internal::state_or_absent<Agg>::type;
 
 // The values (kind_columns_v columns) of aggregate `a` at t: from the parts of its
 // window, or from its state. The one entry point every back-end writes values with.
-template <class Agg>
-inline void write_values(const Agg& a, const window_parts& p, std::int64_t t, double* out) {
+template <class Agg> inline void write_values(const Agg& a, const window_parts& p, std::int64_t t, double* out) {
   out[0] = finalize(a, p, t);
 }
 template <class Agg, class State>
@@ -350,8 +315,7 @@ inline void write_values(const Agg&, const State& s, std::int64_t t, double* out
 
 // The invertible parts of a set of entries — count and the exact sums the aggregate
 // needs — that a back-end adds entries to, removes them from, merges and exports.
-template <unsigned Parts>
-struct sums_of {
+template <unsigned Parts> struct sums_of {
   static constexpr bool has_sum = (Parts & part::sum) != 0;
   static constexpr bool has_sum2 = (Parts & part::sum2) != 0;
 
@@ -401,8 +365,7 @@ struct sums_of {
     if constexpr (has_sum2) sum2.subtract(o.sum2);
   }
   // These sums set to o's, whose parts are among these (the others zero).
-  template <unsigned Q>
-  void assign(const sums_of<Q>& o) {
+  template <unsigned Q> void assign(const sums_of<Q>& o) {
     if constexpr (Q == Parts) {
       *this = o;
     } else {
@@ -436,15 +399,11 @@ struct sums_of {
     }
     return true;
   }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(count, sum, sum2);
-  }
+  template <class Archive> void serialize(Archive& ar) { ar(count, sum, sum2); }
 };
 
 // Room for sums computed at query time, when the stored ones need adjusting.
-template <unsigned Parts>
-struct parts_scratch {
+template <unsigned Parts> struct parts_scratch {
   sums_of<Parts> sums;
   // Makes p's count and sums point at the scratch, copying what p pointed at.
   void own(window_parts& p) {
@@ -464,8 +423,7 @@ struct parts_scratch {
 };
 
 // Adds one entry to parts whose sums are (or become) the scratch's.
-template <unsigned Parts>
-inline void add_entry(window_parts& p, parts_scratch<Parts>& s, timed_value e) {
+template <unsigned Parts> inline void add_entry(window_parts& p, parts_scratch<Parts>& s, timed_value e) {
   if constexpr ((Parts & (part::sum | part::sum2)) != 0) {
     s.own(p);
     s.sums.add(e.value);

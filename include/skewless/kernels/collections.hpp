@@ -67,8 +67,7 @@ concept unmergeable_state = requires(S s, const S& o) {
 
 // The part of sorted entries [lo, hi) a state needs: all of it, or the newest or
 // oldest few when the state says so (first_k, last_k).
-template <class S>
-constexpr void needed_range(std::size_t& lo, std::size_t& hi) noexcept {
+template <class S> constexpr void needed_range(std::size_t& lo, std::size_t& hi) noexcept {
   if constexpr (requires { S::only_newest; }) {
     if constexpr (S::only_newest > 0) {
       if (hi - lo > S::only_newest) lo = hi - S::only_newest;
@@ -83,8 +82,7 @@ constexpr void needed_range(std::size_t& lo, std::size_t& hi) noexcept {
 // order, kept sorted. first_k writes them oldest first from column 0 with missing
 // slots (NaN) at the end; last_k writes them oldest first ending at column K - 1, with
 // the missing slots at the front, so column K - 1 is always the newest value.
-template <std::size_t K, bool Newest>
-class kept_entries {
+template <std::size_t K, bool Newest> class kept_entries {
   static_assert(K >= 1);
 
  public:
@@ -140,13 +138,11 @@ class kept_entries {
     }
   }
 
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     ar(static_cast<std::uint32_t>(n_));
     for (std::size_t i = 0; i < n_; ++i) ar(kept_[i]);
   }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     std::uint32_t n = 0;
     ar(n);
     if (n > K) throw std::runtime_error("skewless: snapshot has more kept entries than k");
@@ -168,18 +164,14 @@ class kept_entries {
 // buckets of a DDSketch. A B-tree, so counting a new key is O(log n) however many
 // distinct keys there are (a sorted vector made a window of n distinct values cost
 // O(n^2)); iteration is in key order, as snapshots and quantiles need.
-template <class Key>
-class key_counts {
+template <class Key> class key_counts {
   using map_type = absl::btree_map<Key, std::uint64_t>;
 
  public:
   struct item {
     Key key;
     std::uint64_t count;
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(key, count);
-    }
+    template <class Archive> void serialize(Archive& ar) { ar(key, count); }
   };
   // The items in key order, as values.
   class view {
@@ -241,10 +233,8 @@ class key_counts {
       const auto it = counts_.find(k);
       if (it == counts_.end()) continue;
       total_ -= std::min(it->second, c);
-      if (it->second <= c)
-        counts_.erase(it);
-      else
-        it->second -= c;
+      if (it->second <= c) counts_.erase(it);
+      else it->second -= c;
     }
   }
   // Takes one occurrence of k away (k must be counted); a count of 0 leaves the table.
@@ -381,14 +371,12 @@ class key_counts {
     return (counts_.size() * 4 / 3 / per_node + (counts_.empty() ? 0 : 1)) * 256;
   }
   // As cereal writes a vector of items: a u64 size, then (key, count) in key order.
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(counts_.size())));
     for (const auto& [k, c] : counts_) ar(k, c);
   }
   // Keys strictly increasing, counts positive, their total without overflow.
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     const std::uint64_t n = detail::load_length(ar, 2 * sizeof(std::uint64_t));
     counts_.clear();
     std::uint64_t total = 0;
@@ -414,8 +402,7 @@ class key_counts {
 // plus changes, with S's add, remove, merge and unmerge and S's finalize: what a window
 // read builds instead of copying the window's running table. Equal counts, so the same
 // values as S.
-template <class S>
-class counts_overlay {
+template <class S> class counts_overlay {
  public:
   void reset(const S& base) noexcept { counts_ = typename S::counts_type::overlay(&base.counts()); }
   void add(timed_value e) { counts_.bump(S::count_key(e.value), 1); }
@@ -462,10 +449,7 @@ class category_counts {
       }
     }
   }
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(counts_);
-  }
+  template <class Archive> void serialize(Archive& ar) { ar(counts_); }
 
  protected:
   key_counts<std::uint64_t> counts_;  // kept with multiplicities, so values can leave
@@ -475,8 +459,7 @@ class category_counts {
 class distinct_values : public category_counts {
  public:
   void finalize(std::int64_t, double* out) const noexcept { write(counts_, out); }
-  template <class Counts>
-  static void write(const Counts& counts, double* out) noexcept {
+  template <class Counts> static void write(const Counts& counts, double* out) noexcept {
     out[0] = static_cast<double>(counts.distinct());
   }
 };
@@ -484,12 +467,10 @@ class distinct_values : public category_counts {
 // Writes the K most frequent values, most frequent first; among equally frequent
 // values the smaller (totalOrder) comes first. Missing columns (fewer than K distinct
 // values) are NaN.
-template <std::size_t K>
-class value_frequencies : public category_counts {
+template <std::size_t K> class value_frequencies : public category_counts {
  public:
   void finalize(std::int64_t, double* out) const { write(counts_, out); }
-  template <class Counts>
-  static void write(const Counts& counts, double* out) {
+  template <class Counts> static void write(const Counts& counts, double* out) {
     // The K best by (count descending, key ascending), by insertion into a short list.
     std::array<item, K> best{};
     std::size_t n = 0;

@@ -59,8 +59,7 @@ namespace skewless::inline v1 {
 
 // The state of decayed_sum / ewma with half-life HalfLifeUs: per tick of 16 half-lives,
 // the exact sum of x * pow2(f) and (Weighted, for ewma) of pow2(f).
-template <std::int64_t HalfLifeUs, bool Weighted>
-class decayed_ticks {
+template <std::int64_t HalfLifeUs, bool Weighted> class decayed_ticks {
   static_assert(HalfLifeUs > 0);
 
  public:
@@ -72,10 +71,7 @@ class decayed_ticks {
     std::uint64_t entries = 0;
     exact_sum sum;     // of x * pow2(f)
     exact_sum weight;  // of pow2(f), for ewma
-    template <class Archive>
-    void serialize(Archive& ar) {
-      ar(n, entries, sum, weight);
-    }
+    template <class Archive> void serialize(Archive& ar) { ar(n, entries, sum, weight); }
   };
 
   void add(timed_value e) {
@@ -146,14 +142,8 @@ class decayed_ticks {
     if (!ticks_.empty() && ticks_.front().n < ticks_.back().n - horizon_ticks) invalid();  // in range now
   }
 
-  template <class Archive>
-  void save(Archive& ar) const {
-    detail::save_vector(ar, ticks_);
-  }
-  template <class Archive>
-  void load(Archive& ar) {
-    detail::load_vector(ar, ticks_, 16);
-  }
+  template <class Archive> void save(Archive& ar) const { detail::save_vector(ar, ticks_); }
+  template <class Archive> void load(Archive& ar) { detail::load_vector(ar, ticks_, 16); }
 
  private:
   // (ts - tick start) / half-life, in [0, 16).

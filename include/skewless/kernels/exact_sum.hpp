@@ -213,8 +213,7 @@ class exact_sum {
 
   // Serialization hooks (used by serial/ through cereal): the canonical chunks,
   // sparse, so the bytes depend only on the exact value.
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     const full_array c = canonical();
     const specials_count k = specials();
     ar(k.pos_inf, k.neg_inf, k.nan);
@@ -230,8 +229,7 @@ class exact_sum {
   // canonical range (chunks below the top in [0, 2^32); the top one, of weight 2^1038,
   // under 2^50 in magnitude, since 2^64 doubles sum to less than 2^1088). Within those
   // bounds no carry, negation or merge overflows.
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     exact_sum x;
     specials_count k;
     ar(k.pos_inf, k.neg_inf, k.nan);

@@ -41,8 +41,7 @@ class fixed_prefix {
   // Prefix sums over n entries; terms(i, term) calls term(x) for each double x that
   // entry i contributes (one value, or a square's two parts). Returns false, holding
   // nothing, when a term is infinite or NaN or the terms do not fit max_bits.
-  template <class Terms>
-  bool build(std::size_t n, const Terms& terms) {
+  template <class Terms> bool build(std::size_t n, const Terms& terms) {
     prefix_.clear();
     bounds b;
     for (std::size_t i = 0; i < n; ++i) terms(i, [&](double x) { b.add(x); });
@@ -62,8 +61,7 @@ class fixed_prefix {
   // overflow or the error underflow. When every value is clear of both (a set bit no
   // lower than 2^-537, magnitude under 2^511), each exact square m^2 2^(2e) (x = m 2^e,
   // m odd) is added as one integer, with no fma; otherwise the two parts are.
-  template <class Value>
-  bool build_squares(std::size_t n, const Value& value) {
+  template <class Value> bool build_squares(std::size_t n, const Value& value) {
     prefix_.clear();
     bounds b;
     for (std::size_t i = 0; i < n; ++i) b.add(value(i));

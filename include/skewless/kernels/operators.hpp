@@ -38,18 +38,13 @@ inline constexpr double missing = std::numeric_limits<double>::quiet_NaN();
   return std::isnan(v);
 }
 
-template <class Op>
-[[nodiscard]] inline double apply_binary(double a, double b) noexcept {
+template <class Op> [[nodiscard]] inline double apply_binary(double a, double b) noexcept {
   using kernels_internal::missing;
   using kernels_internal::truth;
-  if constexpr (std::is_same_v<Op, op::add>)
-    return a + b;
-  else if constexpr (std::is_same_v<Op, op::sub>)
-    return a - b;
-  else if constexpr (std::is_same_v<Op, op::mul>)
-    return a * b;
-  else if constexpr (std::is_same_v<Op, op::div>)
-    return a / b;
+  if constexpr (std::is_same_v<Op, op::add>) return a + b;
+  else if constexpr (std::is_same_v<Op, op::sub>) return a - b;
+  else if constexpr (std::is_same_v<Op, op::mul>) return a * b;
+  else if constexpr (std::is_same_v<Op, op::div>) return a / b;
   else if constexpr (std::is_same_v<Op, op::logical_and>) {
     if ((!is_missing(a) && a == 0) || (!is_missing(b) && b == 0)) return 0.0;
     return is_missing(a) || is_missing(b) ? missing : 1.0;
@@ -58,44 +53,29 @@ template <class Op>
     return is_missing(a) || is_missing(b) ? missing : 0.0;
   } else {
     if (is_missing(a) || is_missing(b)) return missing;
-    if constexpr (std::is_same_v<Op, op::lt>)
-      return truth(a < b);
-    else if constexpr (std::is_same_v<Op, op::le>)
-      return truth(a <= b);
-    else if constexpr (std::is_same_v<Op, op::gt>)
-      return truth(a > b);
-    else if constexpr (std::is_same_v<Op, op::ge>)
-      return truth(a >= b);
-    else if constexpr (std::is_same_v<Op, op::eq>)
-      return truth(a == b);
-    else if constexpr (std::is_same_v<Op, op::ne>)
-      return truth(a != b);
-    else if constexpr (std::is_same_v<Op, op::min2>)
-      return total_order_min(a, b);
-    else if constexpr (std::is_same_v<Op, op::max2>)
-      return total_order_max(a, b);
-    else
-      static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+    if constexpr (std::is_same_v<Op, op::lt>) return truth(a < b);
+    else if constexpr (std::is_same_v<Op, op::le>) return truth(a <= b);
+    else if constexpr (std::is_same_v<Op, op::gt>) return truth(a > b);
+    else if constexpr (std::is_same_v<Op, op::ge>) return truth(a >= b);
+    else if constexpr (std::is_same_v<Op, op::eq>) return truth(a == b);
+    else if constexpr (std::is_same_v<Op, op::ne>) return truth(a != b);
+    else if constexpr (std::is_same_v<Op, op::min2>) return total_order_min(a, b);
+    else if constexpr (std::is_same_v<Op, op::max2>) return total_order_max(a, b);
+    else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
   }
 }
 
-template <class Op>
-[[nodiscard]] inline double apply_unary(double a) noexcept {
-  if constexpr (std::is_same_v<Op, op::negate>)
-    return -a;
-  else if constexpr (std::is_same_v<Op, op::abs>)
-    return std::fabs(a);
-  else if constexpr (std::is_same_v<Op, op::log1p>)
-    return std::log1p(a);
+template <class Op> [[nodiscard]] inline double apply_unary(double a) noexcept {
+  if constexpr (std::is_same_v<Op, op::negate>) return -a;
+  else if constexpr (std::is_same_v<Op, op::abs>) return std::fabs(a);
+  else if constexpr (std::is_same_v<Op, op::log1p>) return std::log1p(a);
   else if constexpr (std::is_same_v<Op, op::logical_not>) {
     return is_missing(a) ? a : kernels_internal::truth(a == 0);
-  } else
-    static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
+  } else static_assert(sizeof(Op) == 0, "skewless: operator without a kernel");
 }
 
 // The value of a per-event expression for one event.
-template <class T, class E>
-[[nodiscard]] inline double eval_row(const T& node, const E& event) noexcept {
+template <class T, class E> [[nodiscard]] inline double eval_row(const T& node, const E& event) noexcept {
   if constexpr (is_field_ref<T>::value) {
     using F = field_type_t<typename T::event_type, T::name>;
     if constexpr (std::is_same_v<F, missing_field>) {
@@ -120,8 +100,7 @@ template <class T, class E>
 
 // cos(a, b) = (a . b) / sqrt((a . a) (b . b)), each sum of products left to right in
 // double (no contraction: see CMakeLists.txt), NaN for a zero vector or a NaN element.
-template <class GetA, class GetB>
-[[nodiscard]] inline double cosine_of(std::size_t n, GetA a, GetB b) noexcept {
+template <class GetA, class GetB> [[nodiscard]] inline double cosine_of(std::size_t n, GetA a, GetB b) noexcept {
   double ab = 0, aa = 0, bb = 0;
   for (std::size_t i = 0; i < n; ++i) {
     const double x = a(i), y = b(i);
@@ -149,14 +128,12 @@ template <class O, class L, class R, class E>
 [[nodiscard]] inline double eval_binary(const binary<O, L, R>& n, const E& e) noexcept {
   return apply_binary<O>(eval_row(n.lhs, e), eval_row(n.rhs, e));
 }
-template <class O, class A, class E>
-[[nodiscard]] inline double eval_unary(const unary<O, A>& n, const E& e) noexcept {
+template <class O, class A, class E> [[nodiscard]] inline double eval_unary(const unary<O, A>& n, const E& e) noexcept {
   return apply_unary<O>(eval_row(n.arg, e));
 }
 
 // Whether where() keeps the event: its condition is true (not false, not missing).
-template <class P, class E>
-[[nodiscard]] inline bool passes(const P& pred, const E& event) noexcept {
+template <class P, class E> [[nodiscard]] inline bool passes(const P& pred, const E& event) noexcept {
   if constexpr (std::is_same_v<P, no_filter>) {
     return true;
   } else {
@@ -227,8 +204,7 @@ inline void eval_feature_columns(const T& node, const double* agg_values, double
 // Writes every feature's columns of the feature set into out[0, FS::size) from the
 // values of its aggregates (in FS::aggregates() order): what every back-end does last
 // for a row. The set (expr/) only says where each feature's values and columns start.
-template <class FS>
-inline void eval_columns(const FS& fs, const double* agg_values, double* out) noexcept {
+template <class FS> inline void eval_columns(const FS& fs, const double* agg_values, double* out) noexcept {
   [&]<std::size_t... F>(std::index_sequence<F...>) {
     (eval_feature_columns<FS::template value_offset<F>>(std::get<F>(fs.features).expr, agg_values,
                                                         out + FS::template column_offset<F>),

@@ -39,8 +39,7 @@
 
 namespace skewless::inline v1 {
 
-template <unsigned P>
-class hyperloglog {
+template <unsigned P> class hyperloglog {
   static_assert(P >= 4 && P <= 18, "skewless: approx_distinct_count precision must be in [4, 18]");
 
  public:
@@ -91,13 +90,11 @@ class hyperloglog {
   [[nodiscard]] bool empty() const noexcept { return dense_.empty() && sparse_.empty(); }
   void check(std::int64_t, std::int64_t) const {}  // load checks every register
 
-  template <class Archive>
-  void save(Archive& ar) const {
+  template <class Archive> void save(Archive& ar) const {
     detail::save_vector(ar, dense_);
     detail::save_vector(ar, sparse_);
   }
-  template <class Archive>
-  void load(Archive& ar) {
+  template <class Archive> void load(Archive& ar) {
     detail::load_vector(ar, dense_, 1);
     detail::load_vector(ar, sparse_, 4);
     // A dense sketch comes from a sparse one of m / 4 registers: it has at least that many.
@@ -181,8 +178,7 @@ consteval unsigned ddsketch_bits(double alpha) {
 }
 }  // namespace kernels_internal
 
-template <double Alpha, double... Qs>
-class ddsketch {
+template <double Alpha, double... Qs> class ddsketch {
  public:
   static constexpr unsigned bits = kernels_internal::ddsketch_bits(Alpha);
   static constexpr unsigned shift = 52 - bits;
@@ -224,8 +220,7 @@ class ddsketch {
   void finalize(std::int64_t, double* out) const noexcept { write(buckets_, out); }
   // One walk over the buckets, whatever the number of quantiles: the counts' total is
   // kept, so every rank is known before it.
-  template <class Counts>
-  static void write(const Counts& buckets, double* out) noexcept {
+  template <class Counts> static void write(const Counts& buckets, double* out) noexcept {
     constexpr std::size_t k = sizeof...(Qs);
     constexpr std::array<double, k> qs{Qs...};
     const std::uint64_t n = buckets.total();
@@ -271,10 +266,7 @@ class ddsketch {
     }
   }
 
-  template <class Archive>
-  void serialize(Archive& ar) {
-    ar(buckets_);
-  }
+  template <class Archive> void serialize(Archive& ar) { ar(buckets_); }
 
  private:
   key_counts<std::int64_t> buckets_;  // by key: value order

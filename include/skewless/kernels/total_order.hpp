@@ -62,8 +62,7 @@ struct timed_value {
 
 namespace skewless::inline v1 {
 // Serialization hook (any cereal-style archive).
-template <class Archive>
-void serialize(Archive& ar, timed_value& v) {
+template <class Archive> void serialize(Archive& ar, timed_value& v) {
   ar(v.ts, v.value);
 }
 }  // namespace skewless::inline v1

@@ -87,8 +87,7 @@ inline constexpr std::int64_t max_lateness_us = std::int64_t{1} << 62;
 }
 
 // Any other window kind: one readable error for every back-end that asks for its start.
-template <class W>
-constexpr std::int64_t window_start(const W&, std::int64_t) noexcept {
+template <class W> constexpr std::int64_t window_start(const W&, std::int64_t) noexcept {
   static_assert(sizeof(W) == 0,
                 "skewless: this window kind has no window_start; define it in "
                 "skewless/kernels/window.hpp so every back-end (batch, online, "
@@ -100,20 +99,17 @@ constexpr std::int64_t window_start(const W&, std::int64_t) noexcept {
 [[nodiscard]] constexpr std::int64_t window_lag(const sliding_window& w) noexcept {
   return w.offset_us;
 }
-template <class W>
-[[nodiscard]] constexpr std::int64_t window_lag(const W&) noexcept {
+template <class W> [[nodiscard]] constexpr std::int64_t window_lag(const W&) noexcept {
   return 0;
 }
 
 // One past the greatest event time the window includes for a query at T.
-template <class W>
-[[nodiscard]] constexpr std::int64_t window_end(const W& w, std::int64_t t) noexcept {
+template <class W> [[nodiscard]] constexpr std::int64_t window_end(const W& w, std::int64_t t) noexcept {
   return t - window_lag(w);  // |t| <= 2^62 and lag <= 2^61
 }
 
 // How many of the most recent events in the time range the window keeps.
-template <class W>
-[[nodiscard]] constexpr std::uint64_t window_max_events(const W&) noexcept {
+template <class W> [[nodiscard]] constexpr std::uint64_t window_max_events(const W&) noexcept {
   return std::numeric_limits<std::uint64_t>::max();
 }
 [[nodiscard]] constexpr std::uint64_t window_max_events(const last_n_window& w) noexcept {
@@ -121,13 +117,11 @@ template <class W>
 }
 // Windows that count events rather than time see events that do not enter the
 // aggregate too (they take a place among the n most recent).
-template <class W>
-inline constexpr bool counts_events_v = std::is_same_v<W, last_n_window>;
+template <class W> inline constexpr bool counts_events_v = std::is_same_v<W, last_n_window>;
 
 // Whether ts is in the time range of the window for a query at T (for last_n, the
 // n-most-recent cut is applied on top by each back-end).
-template <class W>
-[[nodiscard]] constexpr bool in_window(const W& w, std::int64_t ts, std::int64_t t) noexcept {
+template <class W> [[nodiscard]] constexpr bool in_window(const W& w, std::int64_t ts, std::int64_t t) noexcept {
   return window_start(w, t) <= ts && ts < window_end(w, t);
 }
 

@@ -75,8 +75,7 @@ namespace nb = nanobind;
 // OnlineEvaluator, fingerprint, columns, key_column, time_column, catalog() and
 // catalog_json(). Documented in docs/python.md; stubs come from
 // skewless_add_python_module.
-template <class FSet>
-void define_module(nb::module_& m, const FSet& fs) {
+template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
   using FS = std::remove_cvref_t<FSet>;
   using namespace nb::literals;
   using python_internal::arrow_stream;

@@ -44,8 +44,7 @@ namespace reference_internal {
 
 // The events grouped by key, each key's sorted by time (ties in input order: their
 // order never matters), held as copies so a key's events are contiguous in memory.
-template <class FS>
-class event_index {
+template <class FS> class event_index {
  public:
   using key_type = typename FS::key_type;
   using event_type = typename FS::event_type;
@@ -55,8 +54,7 @@ class event_index {
   };
   using run = std::span<const timed_event>;
 
-  template <class Events>
-  explicit event_index(const Events& events) {
+  template <class Events> explicit event_index(const Events& events) {
     struct keyed {
       key_type key;
       std::int64_t ts;
@@ -83,13 +81,10 @@ class event_index {
   }
 
   // The events of `key`, sorted by time; empty for a key without events.
-  template <class K>
-  [[nodiscard]] run of(const K& key) const {
+  template <class K> [[nodiscard]] run of(const K& key) const {
     const auto it = [&] {
-      if constexpr (std::is_same_v<key_type, std::string>)
-        return by_key_.find(std::string_view(key));
-      else
-        return by_key_.find(static_cast<key_type>(key));
+      if constexpr (std::is_same_v<key_type, std::string>) return by_key_.find(std::string_view(key));
+      else return by_key_.find(static_cast<key_type>(key));
     }();
     if (it == by_key_.end()) return {};
     return run(events_).subspan(it->second.first, it->second.second - it->second.first);
@@ -104,8 +99,7 @@ class event_index {
 // t. Among the events before t, sorted by time, a gap longer than the TTL starts a new
 // life; the current one is the last, unless its newest event is more than the TTL
 // before t (the entity has expired: no events). Without a TTL, all of them.
-template <class Run>
-Run current_life(Run events, std::int64_t t, std::int64_t ttl) {
+template <class Run> Run current_life(Run events, std::int64_t t, std::int64_t ttl) {
   if (ttl <= 0) return events;
   std::size_t hi = 0;
   while (hi < events.size() && events[hi].ts < t) ++hi;
@@ -117,8 +111,7 @@ Run current_life(Run events, std::int64_t t, std::int64_t ttl) {
 }
 
 // Writes aggregate a's values at t into out, from the events of one key sorted by time.
-template <class Agg, class Run>
-void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* out) {
+template <class Agg, class Run> void aggregate_values(const Agg& a, const Run& events, std::int64_t t, double* out) {
   // Fresh parts, or a fresh state, that the window's entries are folded into.
   constexpr unsigned parts = parts_of_v<Agg>;
   window_parts p;
@@ -210,8 +203,7 @@ template <class FS, class Events, class Key>
 }
 
 // The events themselves as the spine: one row per event, as of its own time.
-template <class FS, class Events>
-[[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events) {
+template <class FS, class Events> [[nodiscard]] feature_matrix evaluate(const FS& fs, const Events& events) {
   std::vector<spine_row<typename FS::key_type>> spine;
   for (const auto& e : events) spine.push_back({FS::key_of(e), FS::time_of(e)});
   return evaluate(fs, events, spine);

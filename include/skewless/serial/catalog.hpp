@@ -39,8 +39,7 @@ namespace skewless::inline v1::serial {
 struct catalog_field {
   std::string name;
   std::string type;
-  template <class Archive>
-  void serialize(Archive& ar) {
+  template <class Archive> void serialize(Archive& ar) {
     ar(cereal::make_nvp("name", name), cereal::make_nvp("type", type));
   }
 };
@@ -54,8 +53,7 @@ struct catalog_feature {
   // The std::string field whose category codes the columns hold (most_frequent and
   // top_k_frequency of a string field; see categories.hpp to map codes back), or "".
   std::string category_codes_of;
-  template <class Archive>
-  void serialize(Archive& ar) {
+  template <class Archive> void serialize(Archive& ar) {
     ar(cereal::make_nvp("name", name), cereal::make_nvp("definition", definition), cereal::make_nvp("columns", columns),
        cereal::make_nvp("category_codes_of", category_codes_of));
   }
@@ -72,8 +70,7 @@ struct catalog {
   std::vector<catalog_feature> features;
   std::string canonical_text;
 
-  template <class Archive>
-  void serialize(Archive& ar) {
+  template <class Archive> void serialize(Archive& ar) {
     ar(cereal::make_nvp("library_version", library_version), cereal::make_nvp("format_version", format_version),
        cereal::make_nvp("fingerprint", fingerprint), cereal::make_nvp("key", key), cereal::make_nvp("time", time),
        cereal::make_nvp("allowed_lateness_us", allowed_lateness_us), cereal::make_nvp("ttl_us", ttl_us),
@@ -81,8 +78,7 @@ struct catalog {
   }
 };
 
-template <class FS>
-[[nodiscard]] catalog make_catalog(const FS& fs) {
+template <class FS> [[nodiscard]] catalog make_catalog(const FS& fs) {
   catalog c;
   c.library_version = absl::StrCat(version.major, ".", version.minor, ".", version.patch);
   c.format_version = format_version;

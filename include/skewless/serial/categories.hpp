@@ -40,12 +40,9 @@ namespace skewless::inline v1::serial {
 
 namespace serial_internal {
 // Aggregate kinds whose values are values of their argument (so codes, for a string).
-template <class Kind>
-inline constexpr bool outputs_argument_values_v = false;
-template <>
-inline constexpr bool outputs_argument_values_v<agg::most_frequent> = true;
-template <std::size_t K>
-inline constexpr bool outputs_argument_values_v<agg::top_k_frequency<K>> = true;
+template <class Kind> inline constexpr bool outputs_argument_values_v = false;
+template <> inline constexpr bool outputs_argument_values_v<agg::most_frequent> = true;
+template <std::size_t K> inline constexpr bool outputs_argument_values_v<agg::top_k_frequency<K>> = true;
 }  // namespace serial_internal
 
 // The name of the std::string field whose category codes a feature expression
@@ -63,16 +60,14 @@ inline constexpr std::string_view category_codes_field_v = [] {
   }
   return std::string_view{};
 }();
-template <class Expr>
-[[nodiscard]] constexpr std::string_view category_codes_field_of(const Expr&) noexcept {
+template <class Expr> [[nodiscard]] constexpr std::string_view category_codes_field_of(const Expr&) noexcept {
   return category_codes_field_v<Expr>;
 }
 
 class category_dictionary;
 namespace serial_internal {
 // Adds the strings of Expr's field to dict, if Expr outputs codes of a string field.
-template <class Expr, class Events>
-void collect_field(category_dictionary& dict, const Events& events);
+template <class Expr, class Events> void collect_field(category_dictionary& dict, const Events& events);
 }  // namespace serial_internal
 
 // Strings by their category code.
@@ -120,8 +115,7 @@ class category_dictionary {
 };
 
 namespace serial_internal {
-template <class Expr, class Events>
-void collect_field(category_dictionary& dict, const Events& events) {
+template <class Expr, class Events> void collect_field(category_dictionary& dict, const Events& events) {
   if constexpr (!category_codes_field_v<Expr>.empty()) {
     using arg = typename aggregate_traits<Expr>::arg;
     for (const auto& e : events) dict.add(get_field<arg::name>(e));

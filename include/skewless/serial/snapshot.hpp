@@ -332,8 +332,7 @@ struct fd_closer {
 // Numbers the temporary files of one process (one counter for every caller).
 inline std::atomic<std::uint64_t> temporary_file_sequence{0};
 
-template <class Write>
-absl::Status replace_file(const std::string& path, Write write) {
+template <class Write> absl::Status replace_file(const std::string& path, Write write) {
   const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", temporary_file_sequence.fetch_add(1));
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) return absl::UnavailableError(absl::StrCat("skewless: cannot create ", tmp, ": ", std::strerror(errno)));
@@ -367,8 +366,7 @@ concept snapshot_state = requires(const T& s) {
 };
 
 // The online state as bytes.
-template <snapshot_state State>
-[[nodiscard]] absl::StatusOr<std::string> snapshot(const State& state) {
+template <snapshot_state State> [[nodiscard]] absl::StatusOr<std::string> snapshot(const State& state) {
   using namespace serial_internal;
   std::ostringstream payload_stream(std::ios::binary);
   try {
@@ -384,8 +382,7 @@ template <snapshot_state State>
 }
 
 // Replaces `state` with the snapshot's, or leaves it untouched and says why not.
-template <snapshot_state State>
-[[nodiscard]] absl::Status restore(State& state, std::string_view bytes) {
+template <snapshot_state State> [[nodiscard]] absl::Status restore(State& state, std::string_view bytes) {
   using namespace serial_internal;
   const auto checksum =
       check_header(bytes.substr(0, std::min(bytes.size(), snapshot_header_size)),
@@ -431,8 +428,7 @@ template <snapshot_state State>
 
 // Replaces `state` with the snapshot in the file at `path`, or leaves it untouched and
 // says why not. Streams the file (memory beyond the new state: one buffer).
-template <snapshot_state State>
-[[nodiscard]] absl::Status read_snapshot(State& state, const std::string& path) {
+template <snapshot_state State> [[nodiscard]] absl::Status read_snapshot(State& state, const std::string& path) {
   using namespace serial_internal;
   fd_closer file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (file.fd < 0) return absl::NotFoundError(absl::StrCat("skewless: cannot open ", path, ": ", std::strerror(errno)));

@@ -45,8 +45,7 @@ struct export_storage {
 };
 using owner = std::shared_ptr<export_storage>;
 
-template <class T>
-void release_owned(T* x) noexcept {
+template <class T> void release_owned(T* x) noexcept {
   if (x == nullptr || x->release == nullptr) return;
   for (std::int64_t i = 0; i < x->n_children; ++i) {
     T* child = x->children[i];
@@ -56,17 +55,14 @@ void release_owned(T* x) noexcept {
   x->release = nullptr;
 }
 
-template <class T>
-void own(T& x, const owner& o) {
+template <class T> void own(T& x, const owner& o) {
   x.private_data = new owner(o);
   x.release = &release_owned<T>;
 }
 
 // The Arrow format of an integer key type.
-template <class K>
-constexpr const char* integer_format() {
-  if constexpr (std::is_same_v<K, bool>)
-    return "b";
+template <class K> constexpr const char* integer_format() {
+  if constexpr (std::is_same_v<K, bool>) return "b";
   else if constexpr (std::is_signed_v<K>) {
     return sizeof(K) == 1 ? "c" : sizeof(K) == 2 ? "s" : sizeof(K) == 4 ? "i" : "l";
   } else {
@@ -99,8 +95,7 @@ inline std::string encode_metadata(const std::vector<std::pair<std::string, std:
 // next(ArrowArray*) giving a released array at the end). An error — a status, or an
 // exception such as bad_alloc — is returned as an errno with get_last_error's message,
 // and every later call returns it again.
-template <class T>
-class c_stream {
+template <class T> class c_stream {
  public:
   static void make(std::unique_ptr<T> impl, ArrowArrayStream* out) {
     *out = ArrowArrayStream{};
@@ -129,8 +124,7 @@ class c_stream {
   explicit c_stream(std::unique_ptr<T> impl) : impl_(std::move(impl)) {}
   static c_stream* self(ArrowArrayStream* s) noexcept { return static_cast<c_stream*>(s->private_data); }
 
-  template <class F>
-  int guarded(F&& f) noexcept {
+  template <class F> int guarded(F&& f) noexcept {
     if (code_ != 0) return code_;
     try {
       const absl::Status s = f(*impl_);
@@ -152,8 +146,7 @@ class c_stream {
   int code_ = 0;
 };
 
-template <class FS, class Key>
-class training_set_stream {
+template <class FS, class Key> class training_set_stream {
  public:
   // `large_keys`: string keys as large_utf8 whatever their size (a stream whose later
   // chunks are not known when the schema is given).
@@ -280,10 +273,8 @@ class training_set_stream {
  private:
   [[nodiscard]] std::string format_of(std::size_t c) const {
     if (c == 0) {
-      if constexpr (std::is_same_v<Key, std::string>)
-        return large_strings_ ? "U" : "u";
-      else
-        return integer_format<Key>();
+      if constexpr (std::is_same_v<Key, std::string>) return large_strings_ ? "U" : "u";
+      else return integer_format<Key>();
     }
     if (c == 1) return "tsu:UTC";
     return "g";
@@ -307,10 +298,8 @@ class training_set_stream {
         offsets[count] = at;
         bufs.push_back(offsets);
       };
-      if (large_strings_)
-        fill(reinterpret_cast<std::int64_t*>(block((count + 1) * sizeof(std::int64_t))));
-      else
-        fill(reinterpret_cast<std::int32_t*>(block((count + 1) * sizeof(std::int32_t))));
+      if (large_strings_) fill(reinterpret_cast<std::int64_t*>(block((count + 1) * sizeof(std::int64_t))));
+      else fill(reinterpret_cast<std::int32_t*>(block((count + 1) * sizeof(std::int32_t))));
       bufs.push_back(chars);
     } else if constexpr (std::is_same_v<Key, bool>) {
       auto* bits = reinterpret_cast<std::uint8_t*>(block((count + 7) / 8));

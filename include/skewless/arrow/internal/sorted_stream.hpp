@@ -54,8 +54,7 @@ absl::Status append_spine_rows(const ArrowSchema& schema, const ArrowArray& batc
 // One input of a streamed evaluation: an owned stream read a batch at a time into a
 // buffer of rows (events or spine rows), checked to be sorted by key. Rows before
 // `head` are consumed; the buffer compacts when the consumed part is half of it.
-template <class Row, class KeyOf>
-class sorted_input {
+template <class Row, class KeyOf> class sorted_input {
  public:
   sorted_input(owned_stream stream, const char* what, KeyOf key_of)
       : owned_(std::move(stream)), source_(*owned_.get()), what_(what), key_of_(key_of) {}
@@ -69,8 +68,7 @@ class sorted_input {
 
   // Reads the next batch (skipping empty ones) with `append(schema, batch, rows,
   // rows_before)`; at the end of the stream sets done().
-  template <class Append>
-  absl::Status pull(Append&& append) {
+  template <class Append> absl::Status pull(Append&& append) {
     while (!done_) {
       bool more = false;
       if (absl::Status s = source_.next(more); !s.ok()) return prefixed(s);
@@ -108,8 +106,7 @@ class sorted_input {
     }
   }
   // How many unconsumed rows have a key less than k.
-  template <class K>
-  [[nodiscard]] std::size_t count_below(const K& k) const {
+  template <class K> [[nodiscard]] std::size_t count_below(const K& k) const {
     return static_cast<std::size_t>(std::partition_point(rows_.begin() + static_cast<std::ptrdiff_t>(head_),
                                                          rows_.end(), [&](const Row& r) { return key_of_(r) < k; }) -
                                     (rows_.begin() + static_cast<std::ptrdiff_t>(head_)));
@@ -132,8 +129,7 @@ class sorted_input {
 
 // The training set of streams sorted by key, evaluated a chunk of complete keys at a
 // time as the consumer pulls batches (see arrow::stream_training_set).
-template <class FS>
-class sorted_training_set_stream {
+template <class FS> class sorted_training_set_stream {
   using Key = typename FS::key_type;
   using Event = typename FS::event_type;
   static constexpr auto event_key = [](const Event& e) -> decltype(auto) { return FS::key_of(e); };

@@ -37,8 +37,7 @@
 
 namespace skewless::inline v1::batch::batch_internal {
 
-template <class FS>
-class flow {
+template <class FS> class flow {
  public:
   using key_type = typename FS::key_type;
   using aggregates = std::remove_const_t<decltype(std::declval<const FS&>().aggregates())>;
@@ -139,8 +138,7 @@ class flow {
   }
 
   // Spine rows: bucket by key (rows outside the accepted time range stay NaN).
-  template <class Key>
-  [[nodiscard]] partitioned_rows partition_rows(const std::vector<spine_row<Key>>& spine) const {
+  template <class Key> [[nodiscard]] partitioned_rows partition_rows(const std::vector<spine_row<Key>>& spine) const {
     partitioned_rows p;
     partition(
         spine.size(), threads_, n_buckets_,

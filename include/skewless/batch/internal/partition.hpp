@@ -25,13 +25,11 @@ namespace skewless::inline v1::batch::batch_internal {
 
 // Keys as the batch holds them: integers by value, strings as views into the caller's
 // events and spine, which outlive evaluate.
-template <class Key>
-using key_view_t = std::conditional_t<std::is_same_v<Key, std::string>, std::string_view, Key>;
+template <class Key> using key_view_t = std::conditional_t<std::is_same_v<Key, std::string>, std::string_view, Key>;
 
 // The hash that picks a key's bucket. Only the work's split depends on it, never a
 // value, so it may change between releases.
-template <class K>
-[[nodiscard]] inline std::uint64_t bucket_hash(const K& k) noexcept {
+template <class K> [[nodiscard]] inline std::uint64_t bucket_hash(const K& k) noexcept {
   if constexpr (std::is_integral_v<K>) {
     return mix64(static_cast<std::uint64_t>(k));
   } else {
@@ -45,16 +43,14 @@ template <class K>
 // or no_entry when it has none) of each stored stream live apart, in partition order,
 // so sorting moves only these 24 bytes. A bucket is sorted by (h, key, ts): keys in
 // hash order, which events and rows share, so they merge.
-template <class Key>
-struct keyed_event {
+template <class Key> struct keyed_event {
   key_view_t<Key> key;
   std::int64_t ts;
   std::uint32_t at;
   std::uint32_t h;
 };
 
-template <class Key>
-struct keyed_row {
+template <class Key> struct keyed_row {
   key_view_t<Key> key;
   std::int64_t t;
   std::uint32_t row;
@@ -63,8 +59,7 @@ struct keyed_row {
 
 // The order of keys within a bucket, for events and rows alike: by h, then by key.
 struct entity_less {
-  template <class A, class B>
-  bool operator()(const A& a, const B& b) const noexcept {
+  template <class A, class B> bool operator()(const A& a, const B& b) const noexcept {
     return a.h != b.h ? a.h < b.h : a.key < b.key;
   }
 };
@@ -117,8 +112,7 @@ struct work_item {
 };
 
 // Runs f(0), ..., f(threads - 1), each on its own thread (f(0) on the caller's).
-template <class F>
-void on_threads(unsigned threads, const F& f) {
+template <class F> void on_threads(unsigned threads, const F& f) {
   if (threads <= 1) {
     f(0u);
     return;
@@ -131,8 +125,7 @@ void on_threads(unsigned threads, const F& f) {
 
 // Elements that are written before they are read: no zeroing pass over memory the
 // partition writes anyway (first touched by the thread that fills it).
-template <class T>
-struct buffer {
+template <class T> struct buffer {
   std::unique_ptr<T[]> data;
   std::size_t size = 0;
   void allocate(std::size_t n) {

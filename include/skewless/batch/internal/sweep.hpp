@@ -37,8 +37,7 @@ namespace skewless::inline v1::batch::batch_internal {
 // and takes the lowest of them; every window's head is lowered to that mark before it
 // is read (the places below it are unchanged since, and were all before left). Each
 // entry is pushed once and each head passes each place once: linear per window.
-template <class Better>
-class extremes {
+template <class Better> class extremes {
  public:
   void clear() {
     stack_.clear();
@@ -92,8 +91,7 @@ struct stream_entries {
 };
 
 // Per-thread scratch reused across keys so steady state does not allocate.
-template <std::size_t Streams, std::size_t Aggs, class Event>
-struct scratch {
+template <std::size_t Streams, std::size_t Aggs, class Event> struct scratch {
   std::vector<Event> sort_buffer;  // sort_bucket's
   std::vector<std::uint32_t> sort_starts;
   std::array<stream_entries, Streams> streams;
@@ -215,8 +213,7 @@ void sweep_state(const Aggs& aggs, const stream_entries& se, const Row* sorted_r
 }
 
 // What one aggregate computed from parts keeps while its stream is swept.
-template <unsigned Parts>
-struct parts_sweep {
+template <unsigned Parts> struct parts_sweep {
   bool on = false;                  // swept here (not riding on another's sweep)
   bool shared = false;              // its window ends at T: the stream's right end and extremes
   unsigned active = 0;              // the parts it and its riders need

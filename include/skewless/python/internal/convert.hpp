@@ -103,8 +103,7 @@ inline arrow::owned_stream import_stream(nb::handle obj, std::string_view what) 
 }
 
 // The events of an Arrow object, read with the GIL held.
-template <class Event>
-std::vector<Event> read_events(nb::handle obj, std::string_view what) {
+template <class Event> std::vector<Event> read_events(nb::handle obj, std::string_view what) {
   arrow::owned_stream in = import_stream(obj, what);
   std::vector<Event> events;
   check(arrow::read_events(*in.get(), events), what);
@@ -172,14 +171,12 @@ inline nb::object int64_array(nb::handle obj, const char* what, bool allow_scala
 
 // Keys for a batched read: integer keys as a contiguous int64 or uint64 array (each
 // checked against the key type), string keys as views into the Python strings.
-template <class Key>
-struct key_batch {
+template <class Key> struct key_batch {
   std::vector<Key> owned;
   std::span<const Key> keys;
   nb::object keep;  // the numpy array `keys` points into
 };
-template <class Key>
-void load_keys(nb::handle obj, key_batch<Key>& out) {
+template <class Key> void load_keys(nb::handle obj, key_batch<Key>& out) {
   if constexpr (std::is_same_v<Key, std::string>) {
     // std::string keys are looked up by std::string_view: no copy of a key.
     (void)obj;
@@ -226,8 +223,7 @@ void load_keys(nb::handle obj, key_batch<Key>& out) {
 // A single key from Python: an int (or any integer with __index__, such as numpy's) in
 // the key type's range, or a str. Throws TypeError or ValueError, or with `quiet`
 // returns nullopt instead.
-template <class Key>
-std::optional<Key> key_from(nb::handle obj, bool quiet = false) {
+template <class Key> std::optional<Key> key_from(nb::handle obj, bool quiet = false) {
   if constexpr (std::is_same_v<Key, std::string>) {
     if (!nb::isinstance<nb::str>(obj)) {
       if (quiet) return std::nullopt;
@@ -257,8 +253,7 @@ std::optional<Key> key_from(nb::handle obj, bool quiet = false) {
   }
 }
 
-template <class Counters>
-nb::dict outcome_counts(const Counters& c) {
+template <class Counters> nb::dict outcome_counts(const Counters& c) {
   nb::dict d;
   for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) {
     const std::string_view name = online::to_string(static_cast<online::ingest_outcome>(i));
@@ -278,8 +273,7 @@ inline nb::object to_numpy(feature_matrix&& m) {
   return nb::cast(nb::ndarray<nb::numpy, double, nb::ndim<2>, nb::c_contig>(owned->data(), 2, shape, owner));
 }
 
-template <class FS>
-nb::list column_list() {
+template <class FS> nb::list column_list() {
   nb::list columns;
   for (const std::string_view name : FS::names()) columns.append(nb::str(name.data(), name.size()));
   return columns;

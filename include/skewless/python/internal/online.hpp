@@ -45,8 +45,7 @@ namespace nb = nanobind;
 namespace python_internal {
 
 // The Python face of one definition's online state.
-template <class FS>
-class online_evaluator {
+template <class FS> class online_evaluator {
  public:
   using state = online::concurrent_evaluator<FS>;
   using key_type = typename state::key_type;
