@@ -23,7 +23,7 @@
 #                                  CI: the g++ sanitized build takes ~14 min on 2 cores,
 #                                  clang's ~9; run it when a change is compiler-specific)
 #   ./scripts/test.sh --all        the first four in turn (what .ci/run does)
-#   ./scripts/test.sh --quick      the edit-test loop: g++ 12, the unit and conformance
+#   ./scripts/test.sh --quick      the edit-test loop: g++ 12 -O1, the unit and conformance
 #                                  tests only (no examples, benchmarks, Python, Spark,
 #                                  compile-fail or packaging checks), conformance at a
 #                                  tenth of its cases (SKEWLESS_CASES_SCALE=0.1 unless
@@ -73,9 +73,11 @@ primary() {
 quick() {
   "$root/scripts/install-deps.sh"
   local build="$root/build-quick"
-  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=OFF \
-    -DSKEWLESS_BUILD_EXAMPLES=OFF -DSKEWLESS_COMPILE_CHECKS=OFF -DSKEWLESS_INSTALL=OFF \
-    -DSKEWLESS_FUZZ_REPLAY=OFF -DSKEWLESS_PYTHON= >/dev/null
+  # -O1 and precompiled headers: the build is most of the loop's time (a clean one
+  # took 4m22 at -O2, 3m18 at -O1, 2m58 at -O1 with the headers precompiled).
+  cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_CXX_FLAGS_RELEASE=-O1 \
+    -DSKEWLESS_TEST_PCH=ON -DSKEWLESS_BUILD_BENCH=OFF -DSKEWLESS_BUILD_EXAMPLES=OFF \
+    -DSKEWLESS_COMPILE_CHECKS=OFF -DSKEWLESS_INSTALL=OFF -DSKEWLESS_FUZZ_REPLAY=OFF -DSKEWLESS_PYTHON= >/dev/null
   timed_build "$build"
   local start=$(date +%s)
   (cd "$build" && SKEWLESS_CASES_SCALE="${SKEWLESS_CASES_SCALE:-0.1}" ctest -j "$jobs" --output-on-failure)
