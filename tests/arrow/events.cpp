@@ -251,12 +251,13 @@ TEST_CASE("arrow events: bad input names the column and row and appends nothing"
   {
     batch_builder b;  // a string where an integer is wanted
     b.strings("user", {"a"}).strings("ts", {"yesterday"}).column<double>("amount", "g", {1});
-    refused(b, "column 'ts' row 0: not an integer column");
+    // A property of the column: no row, and the type received (issue 27, item 2).
+    refused(b, "column 'ts' has Arrow type 'u' (utf8); an integer field takes int8..int64");
   }
   {
     batch_builder b;  // an integer key for a string field
     b.column<std::int64_t>("user", "l", {5}).column<std::int64_t>("ts", "l", {1}).column<double>("amount", "g", {1});
-    refused(b, "column 'user' row 0: not a string column");
+    refused(b, "column 'user' has Arrow type 'l' (int64); a string field takes utf8");
   }
   {
     batch_builder b;  // an unsupported type

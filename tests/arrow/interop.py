@@ -248,8 +248,8 @@ def main():
     assert error is not None and "column 'user' row 2: null" in error, error  # row 0 of the second batch
     wrong_type = pa.table({"user": ["a"], "ts": pa.array(["yesterday"]), "amount": [1.0]})
     _, error = training_set(lib, wrong_type, spine_table)
-    assert error is not None and "column 'ts' row 0: not an integer column" in error, error
-    print("bad input refused with the column and row named")
+    assert error is not None and "column 'ts' has Arrow type 'u' (utf8); an integer field" in error, error
+    print("bad input refused with the column, and the row or the type received, named")
 
 
 if __name__ == "__main__":

@@ -217,11 +217,12 @@ def test_sorted_inputs_stream_rows_as_keys_complete():
 def bad_event_tables():
     good = {"k": ["a", "b", "c"], "ts": [1, 2, 3], "x": [1.0, 2.0, 3.0], "y": [0.5, 0.5, 0.5]}
     yield "no column 'y'", pa.table({k: v for k, v in good.items() if k != "y"})
-    yield "column 'x' row 0: not a number column", pa.table({**good, "x": ["1", "2", "3"]})
+    # A wrong type is a property of the column: the type received, no row (issue 27, item 2).
+    yield r"column 'x' has Arrow type 'u' \(utf8\); a floating-point field", pa.table({**good, "x": ["1", "2", "3"]})
     yield "column 'k' row 1: null", pa.table({**good, "k": pa.array(["a", None, "c"])})
     yield "column 'ts' row 2: null", pa.table({**good, "ts": pa.array([1, 2, None], pa.int64())})
-    yield "column 'ts' row 0: not an integer column", pa.table({**good, "ts": [1.0, 2.0, 3.0]})
-    yield "column 'k' row 0: not a string column", pa.table({**good, "k": [1, 2, 3]})
+    yield r"column 'ts' has Arrow type 'g' \(float64\); an integer field", pa.table({**good, "ts": [1.0, 2.0, 3.0]})
+    yield r"column 'k' has Arrow type 'l' \(int64\); a string field", pa.table({**good, "k": [1, 2, 3]})
 
 
 def test_bad_events_raise_with_column_and_row_and_change_nothing():
@@ -298,6 +299,10 @@ def test_features_arguments():
     # A read before the entity's newest event: NaN, or ValueError naming the row.
     with pytest.raises(ValueError, match="^row 1: .*before the entity's newest"):
         on.features([1, 2], 25)
+    # ... whose advice names the Python API, not a C++ one (issue 27, item 5).
+    with pytest.raises(ValueError) as past:
+        on.features([1, 2], 25)
+    assert "training_set(events, spine)" in str(past.value) and "skewless::" not in str(past.value), past.value
     partial = on.features([1, 2], 25, raise_on_error=False)
     assert np.isnan(partial[1]).all() and not np.isnan(partial[0]).all()
     on.advance_to(100)

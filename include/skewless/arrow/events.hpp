@@ -53,6 +53,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace skewless::inline v1::arrow {
@@ -182,6 +183,41 @@ template <class... Parts> absl::Status column_problem(std::string_view name, con
 }
 inline absl::Status column_error(const column& c, std::int64_t row, std::string_view what) {
   return column_problem(c.name, "row ", c.row_base + row, ": ", as_absl(what));
+}
+
+// An Arrow format string with the name of its type: 'u' (utf8), 'tsu:UTC' (timestamp).
+inline std::string describe_format(std::string_view f) {
+  static constexpr std::pair<std::string_view, std::string_view> names[] = {
+      {"n", "null"},     {"b", "bool"},       {"c", "int8"},        {"C", "uint8"},        {"s", "int16"},
+      {"S", "uint16"},   {"i", "int32"},      {"I", "uint32"},      {"l", "int64"},        {"L", "uint64"},
+      {"e", "float16"},  {"f", "float32"},    {"g", "float64"},     {"z", "binary"},       {"Z", "large_binary"},
+      {"u", "utf8"},     {"U", "large_utf8"}, {"vu", "utf8_view"},  {"vz", "binary_view"}, {"tdD", "date32"},
+      {"tdm", "date64"}, {"+l", "list"},      {"+L", "large_list"}, {"+s", "struct"},      {"+m", "map"}};
+  std::string_view name;
+  for (const auto& [format, n] : names) {
+    if (f == format) name = n;
+  }
+  if (name.empty()) {
+    if (f.starts_with("ts")) name = "timestamp";
+    else if (f.starts_with("tt")) name = "time";
+    else if (f.starts_with("tD")) name = "duration";
+    else if (f.starts_with("d:")) name = "decimal";
+    else if (f.starts_with("+w:")) name = "fixed_size_list";
+    else if (f.starts_with("w:")) name = "fixed_size_binary";
+  }
+  return name.empty() ? absl::StrCat("'", as_absl(f), "'") : absl::StrCat("'", as_absl(f), "' (", as_absl(name), ")");
+}
+
+// A column whose Arrow type the field cannot take: names the type received and what the
+// field takes (a property of the column, so no row).
+inline absl::Status type_error(const column& c, std::string_view field_takes) {
+  const std::string_view f = c.schema == nullptr || c.schema->format == nullptr ? "" : c.schema->format;
+  if (c.values != nullptr && c.type != kind::fixed_size_list && c.schema != nullptr &&
+      c.schema->dictionary != nullptr && c.schema->dictionary->format != nullptr) {
+    return column_problem(c.name, "has Arrow type dictionary<", describe_format(f), "> of ",
+                          describe_format(c.schema->dictionary->format), "; ", as_absl(field_takes));
+  }
+  return column_problem(c.name, "has Arrow type ", describe_format(f), "; ", as_absl(field_takes));
 }
 
 // A timestamp column's value in microseconds (floor for nanoseconds); false on overflow.
@@ -320,7 +356,7 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       }
       out = w.negative ? -v : v;
     } else {
-      return column_error(c, row, "not a number column; a floating-point field takes float32, float64 or integers");
+      return type_error(c, "a floating-point field takes float32, float64 or integers");
     }
     return absl::OkStatus();
   } else {
@@ -341,8 +377,7 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       } else if (is_string(c.type)) {
         if (!string_in(*c.array, c.type, i, v)) return column_error(c, row, "malformed string offsets");
       } else {
-        return column_error(
-            c, row, "not a string column; a string field takes utf8, large_utf8, utf8_view or a dictionary of them");
+        return type_error(c, "a string field takes utf8, large_utf8, utf8_view or a dictionary of them");
       }
       out.assign(v.data(), v.size());
       return absl::OkStatus();
@@ -353,15 +388,13 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       } else if (c.type == kind::i64) {
         us = static_cast<const std::int64_t*>(c.array->buffers[1])[i];
       } else {
-        return column_error(c, row,
-                            "not a timestamp column; an absl::Time field takes timestamp or int64 microseconds");
+        return type_error(c, "an absl::Time field takes timestamp or int64 microseconds");
       }
       out = absl::FromUnixMicros(us);
       return absl::OkStatus();
     } else if constexpr (std::is_enum_v<T>) {
       std::underlying_type_t<T> u{};
-      if (!is_integer(c.type))
-        return column_error(c, row, "not an integer column; an enum field takes its underlying integer");
+      if (!is_integer(c.type)) return type_error(c, "an enum field takes its underlying integer");
       if (!fits(int_at(c.type, c.array->buffers[1], i), u))
         return column_error(c, row, "a value outside the enum's underlying type");
       out = static_cast<T>(u);
@@ -370,14 +403,13 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       if (c.type == kind::timestamp) {
         std::int64_t us = 0;
         if (!std::is_same_v<T, std::int64_t>)
-          return column_error(c, row, "a timestamp, which only an int64 (microseconds) field takes");
+          return type_error(c, "only an int64 (microseconds) field takes a timestamp");
         if (!timestamp_micros(c, row, us)) return column_error(c, row, "a timestamp beyond the microsecond range");
         out = static_cast<T>(us);
         return absl::OkStatus();
       }
       if (!is_integer(c.type) && c.type != kind::boolean) {
-        return column_error(
-            c, row, "not an integer column; an integer field takes int8..int64, uint8..uint64, bool or timestamp");
+        return type_error(c, "an integer field takes int8..int64, uint8..uint64, bool or timestamp");
       }
       if (!fits(int_at(c.type, c.array->buffers[1], i), out))
         return column_error(c, row, "a value outside the field's integer type");
@@ -385,8 +417,7 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
     } else if constexpr (fixed_vector_size<T>::value > 0) {
       constexpr std::size_t n = fixed_vector_size<T>::value;
       if (c.type != kind::fixed_size_list || c.list_size != static_cast<std::int64_t>(n)) {
-        return column_error(c, row,
-                            absl::StrCat("not a fixed_size_list of ", n, "; the vector field has ", n, " elements"));
+        return type_error(c, absl::StrCat("the vector field takes a fixed_size_list of ", n, " float32 or float64"));
       }
       column element;
       element.name = c.name;

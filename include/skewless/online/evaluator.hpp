@@ -202,9 +202,9 @@ template <class FS> class evaluator {
       if (it == entities_.end()) {
         if (t_us < horizon_) {
           return refuse(out,
-                        absl::FailedPreconditionError(absl::StrCat(
-                            "skewless: online query at T=", t_us, " us is before the time the state was advanced to (",
-                            horizon_, " us). Use skewless::batch::evaluate for past times.")));
+                        absl::FailedPreconditionError(absl::StrCat("skewless: online query at T=", t_us,
+                                                                   " us is before the time the state was advanced to (",
+                                                                   horizon_, " us). ", past_times_advice)));
         }
         fill_empty(values.data(), t_us);
       } else {
@@ -217,9 +217,7 @@ template <class FS> class evaluator {
                         absl::FailedPreconditionError(absl::StrCat(
                             "skewless: online query at T=", t_us, " us is before ",
                             by_event ? "the entity's newest ingested event (" : "the time the state was advanced to (",
-                            it->second.floor(),
-                            " us); online state answers T >= that. Use "
-                            "skewless::batch::evaluate for past times.")));
+                            it->second.floor(), " us); online state answers T >= that. ", past_times_advice)));
         }
         if (expired) {
           info = read_info{};

@@ -39,6 +39,10 @@ inline constexpr std::size_t ingest_outcome_count = 5;
   return "unknown";
 }
 
+// What a read before the allowed time adds to its error: the API that answers the past.
+// Bindings in other languages replace it with their own (python/internal/convert.hpp).
+inline constexpr char past_times_advice[] = "Use skewless::batch::evaluate for past times.";
+
 // How many events ended each way.
 struct ingest_counters {
   std::array<std::uint64_t, ingest_outcome_count> by_outcome{};

@@ -17,6 +17,7 @@
 
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
+#include <absl/strings/str_replace.h>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
@@ -62,9 +63,11 @@ inline std::string path_from(nb::handle obj) {
   return nb::cast<std::string>(p);
 }
 
-// A failed status as the Python exception a caller expects.
+// A failed status as the Python exception a caller expects, naming the Python API
+// where the C++ message names a C++ one.
 [[noreturn]] inline void raise(const absl::Status& s) {
-  const std::string message(s.message());
+  const std::string message = absl::StrReplaceAll(
+      s.message(), {{online::past_times_advice, "Use the module's training_set(events, spine) for past times."}});
   switch (s.code()) {
     case absl::StatusCode::kResourceExhausted: throw std::bad_alloc();
     case absl::StatusCode::kNotFound:
