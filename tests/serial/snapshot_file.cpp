@@ -10,6 +10,7 @@
 
 #include "support.hpp"
 
+#include <absl/strings/str_cat.h>
 #include <boost/hana/adapt_struct.hpp>
 #include <catch2/catch.hpp>
 
@@ -21,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,4 +242,30 @@ TEST_CASE("restart: a snapshot plus a replay of the later events equals the unin
     INFO("offset " << offset);
     CHECK(*serial::snapshot(restarted) == final_bytes);
   }
+}
+
+TEST_CASE("snapshot file: a temporary file left by an earlier process with the same pid is passed over",
+          "[serial][file]") {
+  // A crashed writer leaves <path>.tmp.<pid>.<n>; in a container the next process often
+  // has the same pid and counts from the same n. Its first write used to fail with
+  // "File exists" (issue 27, item 14).
+  temp_dir dir;
+  const std::string path = (dir.path / "state.snap").string();
+  const std::uint64_t next = serial::serial_internal::temporary_file_sequence.load();
+  for (std::uint64_t n = next; n < next + 3; ++n) {
+    const std::string leftover = absl::StrCat(path, ".tmp.", ::getpid(), ".", n);
+    const int fd = ::open(leftover.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, "partial", 7) == 7);
+    ::close(fd);
+  }
+  online::evaluator on(features);
+  ingest_all(on, stream(3, 500));
+  const absl::Status s = serial::write_snapshot(on, path);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(*serial::read_file(path) == *serial::snapshot(on));
+  // The leftovers are not this writer's: they stay, untouched, for whoever cleans up.
+  CHECK(dir.entries() == 4);
+  CHECK(*serial::read_file(absl::StrCat(path, ".tmp.", ::getpid(), ".", next)) == "partial");
 }

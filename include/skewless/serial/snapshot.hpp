@@ -11,10 +11,11 @@
 //
 // Both work on online::evaluator and online::concurrent_evaluator, with the same bytes.
 //
-// write_snapshot writes a temporary file beside the target (<path>.tmp.<pid>.<n>),
-// fsyncs it, renames it over the target and fsyncs the directory: a crash or a failed
-// write at any point leaves the previous snapshot whole (a crashed writer may leave its
-// temporary file behind; it is safe to delete). read_snapshot checks the header, then
+// write_snapshot writes a temporary file beside the target (<path>.tmp.<pid>.<n>, the
+// first n whose name is free), fsyncs it, renames it over the target and fsyncs the
+// directory: a crash or a failed write at any point leaves the previous snapshot whole
+// (a crashed writer may leave its temporary file behind; it is safe to delete once no
+// process is writing, and a later writer with the same pid goes past it). read_snapshot checks the header, then
 // decodes while it hashes, and refuses the file whole if the checksum or any check fails.
 //
 // Layout (little-endian), snapshot_format_version 4:
@@ -332,9 +333,20 @@ struct fd_closer {
 // Numbers the temporary files of one process (one counter for every caller).
 inline std::atomic<std::uint64_t> temporary_file_sequence{0};
 
+// A name taken already — a file left by a crashed process that had the same pid (in a
+// container the pid is often 1 on every start), or another process's live write — is
+// skipped for the next number: O_EXCL never shares a file, and the leftover is someone
+// else's to delete (it is never renamed over the target).
+inline constexpr int temporary_file_attempts = 1000;
+
 template <class Write> absl::Status replace_file(const std::string& path, Write write) {
-  const std::string tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", temporary_file_sequence.fetch_add(1));
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < temporary_file_attempts; ++attempt) {
+    tmp = absl::StrCat(path, ".tmp.", ::getpid(), ".", temporary_file_sequence.fetch_add(1));
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) return absl::UnavailableError(absl::StrCat("skewless: cannot create ", tmp, ": ", std::strerror(errno)));
   auto io_error = [](const std::string& what) {
     return absl::UnavailableError(absl::StrCat("skewless: ", what, " failed: ", std::strerror(errno)));
