@@ -213,3 +213,12 @@ TEST_CASE("hostile snapshot: tile counts whose merge overflows are refused befor
   CHECK(std::string(s.message()).find("overflow") != std::string::npos);
   CHECK(target.entity_count() == 0);
 }
+
+TEST_CASE("hostile snapshot: an order part absent where the count says there are entries", "[serial][hostile]") {
+  // max(x, lifetime()) over six events, its max marked absent (flag 1, no value): the
+  // lifetime state keeps a count for every aggregate, and presence must agree with it,
+  // or a read gives NaN where events gave a value (issue 27, item 15).
+  std::string p = skewless_test::payload(good());
+  REQUIRE(replace_once(p, std::string(1, '\0') + le<double>(1234.5), std::string(1, '\1')));
+  refused(reframe(good(), p), "max absent beside a count of 6");
+}

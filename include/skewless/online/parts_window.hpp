@@ -80,8 +80,8 @@ template <unsigned Parts> class parts_window<Parts, lifetime_window> {
   // Entries are before `release`: what ingest leaves in a lifetime window.
   template <class Valid> void check(const lifetime_window&, std::int64_t, std::int64_t release, Valid valid) const {
     online_internal::check_sums(sums_);
-    online_internal::check_order_parts<Parts>(parts_, sums_.count, std::numeric_limits<std::int64_t>::min(), release,
-                                              valid);
+    online_internal::check_order_parts<Parts | part::count>(parts_, sums_.count,
+                                                            std::numeric_limits<std::int64_t>::min(), release, valid);
   }
 
  private:
