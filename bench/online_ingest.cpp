@@ -110,23 +110,11 @@ BENCHMARK(baseline_burst)->ArgName("order")->Arg(0)->Arg(1)->Arg(2)->Unit(benchm
 
 // Entity counts: cache-resident (10k) up to DRAM-resident (1M to 10M; the 10M run needs
 // about 17 GiB); see docs/benchmarks.md.
-BENCHMARK(skewless_ingest)
-    ->ArgName("entities")
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Arg(3'000'000)
-    ->Arg(10'000'000)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
-BENCHMARK(baseline_ingest)
-    ->ArgName("entities")
-    ->Arg(10'000)
-    ->Arg(100'000)
-    ->Arg(1'000'000)
-    ->Arg(3'000'000)
-    ->Arg(10'000'000)
-    ->Unit(benchmark::kMillisecond)
-    ->Iterations(1);
+void entity_counts(benchmark::internal::Benchmark* b) {
+  b->ArgName("entities")->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Arg(3'000'000)->Arg(10'000'000);
+  b->Unit(benchmark::kMillisecond)->Iterations(1);
+}
+BENCHMARK(skewless_ingest)->Apply(entity_counts);
+BENCHMARK(baseline_ingest)->Apply(entity_counts);
 
 BENCHMARK_MAIN();
