@@ -68,13 +68,18 @@ void sums_from(window_parts& p, parts_scratch<Parts>& scratch, const sums_of<Par
 template <class Better> class extremum_queue {
  public:
   void insert(timed_value e) {
-    std::size_t q = q_.partition_point([&](const timed_value& x) { return x.ts < e.ts; });
+    const std::size_t q = q_.partition_point([&](const timed_value& x) { return x.ts < e.ts; });
     if (q < q_.size() && !Better{}(e.value, q_[q].value)) return;  // dominated
+    // e is better than every entry of its own time (q_[q] is the best of them), so it
+    // drops those as well as the older ones that are no better: then the state does not
+    // depend on the order in which entries of one time arrive.
+    std::size_t r = q;
+    while (r < q_.size() && q_[r].ts == e.ts) ++r;
     std::size_t j = q;
     while (j > 0 && !Better{}(q_[j - 1].value, e.value)) --j;
-    if (j < q) {
+    if (j < r) {
       q_[j] = e;
-      q_.erase(j + 1, q);
+      q_.erase(j + 1, r);
     } else {
       q_.insert(q, e);
     }
@@ -94,8 +99,9 @@ template <class Better> class extremum_queue {
   }
   [[nodiscard]] std::size_t heap_bytes() const noexcept { return q_.heap_bytes(); }
   // What insert and evict_before keep: times non-decreasing within [start, release)
-  // (a better late entry may land just before a worse one of its own time), values
-  // strictly worse from the front on.
+  // (insert now keeps one entry per time, but snapshots written before it may hold a
+  // worse entry after a better one of its own time), values strictly worse from the
+  // front on.
   template <class Valid> void check(std::int64_t start, std::int64_t release, Valid valid) const {
     for (std::size_t i = 0; i < q_.size(); ++i) {
       check_entry_in(q_[i], start, release, valid);
