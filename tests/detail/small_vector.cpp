@@ -28,7 +28,9 @@ struct entry {
 template <class Seq, class Model> void check_equal(const Seq& s, const Model& m) {
   REQUIRE(s.size() == m.size());
   REQUIRE(s.empty() == m.empty());
-  for (std::size_t i = 0; i < m.size(); ++i) REQUIRE(s[i] == m[i]);
+  bool same = true;  // one assertion: the tiered test compares millions of elements
+  for (std::size_t i = 0; i < m.size(); ++i) same = same && s[i] == m[i];
+  REQUIRE(same);
 }
 
 }  // namespace
@@ -90,34 +92,39 @@ TEST_CASE("small_vector: random pushes, inserts, prefix erasures, copies and mov
   }
 }
 
-TEST_CASE("queue_vector: random pushes, pops, inserts, erasures and copies match std::deque", "[detail]") {
-  static_assert(sizeof(queue_vector<entry>) == 24, "a pointer and three 32-bit positions");
-  std::mt19937_64 rng(skewless_test::base_seed() + 43);
-  for (int round = 0; round < skewless_test::scaled(100); ++round) {
-    queue_vector<entry> q;
+namespace {
+// Random operations on q, checked against std::deque after each. `push_weight` of 8
+// operations push (more than 3 grows the queue past its flat form on average).
+// The heap stays within `per_element` elements' bytes per element (plus a constant).
+template <class Q>
+void random_queue_ops(std::mt19937_64& rng, int rounds, int steps, unsigned push_weight, std::size_t per_element) {
+  for (int round = 0; round < rounds; ++round) {
+    Q q;
     std::deque<entry> m;
-    for (int step = 0; step < 300; ++step) {
+    for (int step = 0; step < steps; ++step) {
       const entry e{static_cast<std::int64_t>(rng() % 1000), static_cast<double>(rng() % 7)};
-      const auto op = rng() % 8;
-      if (op < 3 || m.empty()) {
+      const auto op = rng() % (push_weight + 5);
+      if (op < push_weight || m.empty()) {
         q.push_back(e);
         m.push_back(e);
-      } else if (op == 3) {
+      } else if (op == push_weight) {
         q.pop_front();
         m.pop_front();
-      } else if (op == 4) {
+      } else if (op == push_weight + 1) {
         q.pop_back();
         m.pop_back();
-      } else if (op == 5) {
+      } else if (op == push_weight + 2) {
         const std::size_t i = rng() % (m.size() + 1);
         q.insert(i, e);
         m.insert(m.begin() + static_cast<std::ptrdiff_t>(i), e);
-      } else if (op == 6) {
-        const std::size_t a = rng() % (m.size() + 1), b = a + rng() % (m.size() - a + 1);
+      } else if (op == push_weight + 3) {
+        // Mostly short ranges, as the extremum queue erases; sometimes up to the end.
+        const std::size_t a = rng() % (m.size() + 1);
+        const std::size_t b = rng() % 4 == 0 ? a + rng() % (m.size() - a + 1) : std::min(m.size(), a + rng() % 3);
         q.erase(a, b);
         m.erase(m.begin() + static_cast<std::ptrdiff_t>(a), m.begin() + static_cast<std::ptrdiff_t>(b));
       } else {
-        queue_vector<entry> copy = q;
+        Q copy = q;
         copy.push_back(e);
         check_equal(q, m);
         q = copy;
@@ -129,9 +136,53 @@ TEST_CASE("queue_vector: random pushes, pops, inserts, erasures and copies match
         REQUIRE(q.front() == m.front());
         REQUIRE(q.back() == m.back());
       }
-      REQUIRE(q.heap_bytes() <= (m.size() * 4 + 24) * sizeof(entry));  // the ring shrinks as it empties
+      REQUIRE(q.heap_bytes() <= (m.size() * per_element + 24) * sizeof(entry));  // it shrinks as it empties
     }
   }
+}
+}  // namespace
+
+TEST_CASE("queue_vector: random pushes, pops, inserts, erasures and copies match std::deque", "[detail]") {
+  static_assert(sizeof(queue_vector<entry>) == 24, "a pointer and three 32-bit positions");
+  static_assert(sizeof(queue_vector<entry, 4>) == 24);
+  std::mt19937_64 rng(skewless_test::base_seed() + 43);
+  random_queue_ops<queue_vector<entry>>(rng, skewless_test::scaled(100), 300, 3, 4);
+  // Blocks of 4: tiered once an insertion or removal would move more than 8 elements,
+  // back to flat at 4, so every path of the tiered form (inserts and removals on either
+  // side, blocks added and dropped at both ends, the change of form both ways) runs at
+  // small sizes. A block of 4 carries its turn and a pointer: more bytes per element.
+  random_queue_ops<queue_vector<entry, 4>>(rng, skewless_test::scaled(100), 600, 4, 6);
+  random_queue_ops<queue_vector<entry, 4>>(rng, skewless_test::scaled(20), 2000, 6, 6);
+}
+
+TEST_CASE("queue_vector: the default blocks hold a long window in any insertion order", "[detail]") {
+  // 20,000 entries inserted at random places (tiered from about 4,096), then drained from
+  // both ends: the order is std::deque's throughout.
+  std::mt19937_64 rng(skewless_test::base_seed() + 44);
+  queue_vector<entry> q;
+  std::deque<entry> m;
+  for (int i = 0; i < 20'000; ++i) {
+    const entry e{i, static_cast<double>(rng() % 7)};
+    const std::size_t at = rng() % (m.size() + 1);
+    q.insert(at, e);
+    m.insert(m.begin() + static_cast<std::ptrdiff_t>(at), e);
+  }
+  check_equal(q, m);
+  REQUIRE(q.heap_bytes() < 2 * m.size() * sizeof(entry));
+  while (!m.empty()) {
+    if (m.size() % 3 == 0) {
+      q.pop_back();
+      m.pop_back();
+    } else {
+      q.pop_front();
+      m.pop_front();
+    }
+    if (m.size() % 997 == 0) check_equal(q, m);
+  }
+  CHECK(q.heap_bytes() <= 16 * sizeof(entry));
+}
+
+TEST_CASE("queue_vector: elements with memory of their own", "[detail]") {
   // Elements with memory of their own are released as they leave, and copied deeply.
   const auto shared = std::make_shared<int>(7);
   queue_vector<std::shared_ptr<int>> owning;
@@ -143,5 +194,17 @@ TEST_CASE("queue_vector: random pushes, pops, inserts, erasures and copies match
     CHECK(shared.use_count() == 21);
   }
   owning.clear();
+  CHECK(shared.use_count() == 1);
+  // The same through the tiered form, with removals in the middle.
+  queue_vector<std::shared_ptr<int>, 4> tiered;
+  for (int i = 0; i < 40; ++i) tiered.push_back(shared);
+  tiered.erase(10, 20);
+  for (int i = 0; i < 10; ++i) tiered.pop_front();
+  CHECK(shared.use_count() == 21);
+  {
+    const queue_vector<std::shared_ptr<int>, 4> copy = tiered;
+    CHECK(shared.use_count() == 41);
+  }
+  tiered = {};
   CHECK(shared.use_count() == 1);
 }

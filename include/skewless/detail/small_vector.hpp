@@ -68,6 +68,7 @@ template <class T, std::size_t N> class small_vector {
     d[i] = x;
     ++size_;
   }
+  void pop_back() noexcept { --size_; }
   // Removes the first k elements; back inline when N or fewer are left.
   void erase_prefix(std::size_t k) noexcept {
     if (k == 0) return;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <skewless/detail/archive.hpp>
+#include <skewless/detail/queue_vector.hpp>
 #include <skewless/detail/small_vector.hpp>
 #include <skewless/kernels/aggregates.hpp>
 #include <skewless/kernels/window.hpp>
@@ -19,6 +20,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -56,15 +58,19 @@ template <class Agg> void check_entry_value(double v) {
 // Kept in event order, but for the newest instant's, which may come as a burst of equal
 // times in any value order: they are appended, sorted once when they are released, and
 // read through a summary (their parts, or their state) once there are more than a few,
-// so ingest and reads during a burst of k cost O(log k) amortised per event. For a
-// window that counts events (last_n(n)) only the n greatest places of the instant can
-// ever be seen, so only they are kept, in order.
+// so ingest and reads during a burst of k cost O(log k) amortised per event. A late
+// entry (before the newest instant) finds its place by galloping from the back, and the
+// sequence moves its shorter side (queue_vector). For a window that counts events
+// (last_n(n)) only the n greatest places can ever be seen: the instant is then a heap
+// with its least place on top, and the least place goes when there are more than n.
 template <class Agg> class held_entries {
   using window_type = typename aggregate_traits<Agg>::window;
   static constexpr bool places = counts_events_v<window_type>;
   static constexpr std::size_t scan_limit = 8;  // an instant read entry by entry up to this
   using summary_type = std::conditional_t<has_state_v<Agg>, state_window<state_or_absent_t<Agg>, lifetime_window>,
                                           parts_window<parts_of_v<Agg>, lifetime_window>>;
+  // The heap order of a places instant: its least place on top.
+  static constexpr auto later = [](const timed_value& a, const timed_value& b) { return event_order_less(b, a); };
 
  public:
   held_entries() = default;
@@ -82,26 +88,30 @@ template <class Agg> class held_entries {
 
   // Holds e back. `n` is the number of places a window that counts events keeps.
   void insert(timed_value e, std::size_t n) {
-    if constexpr (places) {
-      insert_in_order(sorted_, e);
-      if (sorted_.size() > n) sorted_.erase_prefix(1);  // can never be among the n newest
-    } else if (instant_.empty() || e.ts > instant_[0].ts) {
-      close_instant();
-      instant_.push_back(e);
-    } else if (e.ts == instant_[0].ts) {
-      instant_.push_back(e);
-      if (summary_) summary_->insert(lifetime_window{}, e);
-      else if (instant_.size() > scan_limit) summarize();
-    } else {
+    if (!instant_.empty() && e.ts < instant_[0].ts) {
       insert_in_order(sorted_, e);  // late: before the newest instant
+    } else {
+      if (!instant_.empty() && e.ts > instant_[0].ts) close_instant();
+      instant_.push_back(e);
+      if constexpr (places) {
+        std::push_heap(instant_.data(), instant_.data() + instant_.size(), later);
+      } else if (summary_) {
+        summary_->insert(lifetime_window{}, e);
+      } else if (instant_.size() > scan_limit) {
+        summarize();
+      }
+    }
+    if constexpr (places) {
+      if (size() > n) drop_least();  // can never be among the n newest
     }
   }
 
   // Passes the entries before `from` to into(e), in event order, and forgets them.
   template <class Into> void release_before(std::int64_t from, Into into) {
-    std::size_t k = 0;
-    while (k < sorted_.size() && sorted_[k].ts < from) into(sorted_[k++]);
-    sorted_.erase_prefix(k);
+    while (!sorted_.empty() && sorted_.front().ts < from) {
+      into(sorted_.front());
+      sorted_.pop_front();
+    }
     if (instant_.empty() || instant_[0].ts >= from) return;
     sort_instant();
     for (const timed_value& e : instant_) into(e);
@@ -109,8 +119,8 @@ template <class Agg> class held_entries {
     summary_.reset();
   }
 
-  // What a read sees of the entries in [start, end): add(e) for each, but for a newest
-  // instant held in a summary, merge(summary) once.
+  // What a read sees of the entries in [start, end): add(e) for each, in no particular
+  // order, but for a newest instant held in a summary, merge(summary) once.
   template <class Add, class Merge> void visit(std::int64_t start, std::int64_t end, Add add, Merge merge) const {
     for (const timed_value& e : sorted_) {
       if (e.ts >= start && e.ts < end) add(e);
@@ -123,12 +133,7 @@ template <class Agg> class held_entries {
     }
   }
 
-  // The held places of a window that counts events, in event order.
   [[nodiscard]] std::size_t size() const noexcept { return sorted_.size() + instant_.size(); }
-  [[nodiscard]] const timed_value& operator[](std::size_t i) const noexcept {
-    static_assert(places, "skewless internal: held places are indexed only for last_n");
-    return sorted_[i];
-  }
   [[nodiscard]] std::size_t heap_bytes() const noexcept {
     return sorted_.heap_bytes() + instant_.heap_bytes() +
            (summary_ ? sizeof(summary_type) + summary_->heap_bytes() : 0);
@@ -149,12 +154,14 @@ template <class Agg> class held_entries {
     sorted_.clear();
     instant_.clear();
     summary_.reset();
-    // The trailing entries of the greatest time are the newest instant.
+    // The trailing entries of the greatest time are the newest instant (sorted: a heap
+    // too, for places).
     std::size_t tail = all.size();
-    if constexpr (!places) {
-      while (tail > 0 && all[tail - 1].ts == all[all.size() - 1].ts) --tail;
+    while (tail > 0 && all[tail - 1].ts == all[all.size() - 1].ts) --tail;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      if (i < tail) sorted_.push_back(all[i]);
+      else instant_.push_back(all[i]);
     }
-    for (std::size_t i = 0; i < all.size(); ++i) (i < tail ? sorted_ : instant_).push_back(all[i]);
   }
   // For a restore (after load): entries in event order within [from, to), values a
   // window can hold, at most n places for last_n(n). Then the summary is built.
@@ -162,7 +169,7 @@ template <class Agg> class held_entries {
     // As load() read them: sorted_ then instant_.
     check_sorted_entries(sorted_, from, to, valid);
     check_sorted_entries(instant_, from, to, valid);
-    if (!sorted_.empty() && !instant_.empty() && event_order_less(instant_[0], sorted_[sorted_.size() - 1])) {
+    if (!sorted_.empty() && !instant_.empty() && event_order_less(instant_[0], sorted_.back())) {
       detail::corrupt("has entries out of order");
     }
     if (places && size() > n) detail::corrupt("holds more places than last_n's n");
@@ -181,6 +188,15 @@ template <class Agg> class held_entries {
     instant_.clear();
     summary_.reset();
   }
+  // Places: the least of them goes — the oldest sorted one, or the instant's top.
+  void drop_least() {
+    if (!sorted_.empty()) {
+      sorted_.pop_front();
+    } else {
+      std::pop_heap(instant_.data(), instant_.data() + instant_.size(), later);
+      instant_.pop_back();
+    }
+  }
   void summarize() {
     summary_.reset();
     if constexpr (!places) {
@@ -190,8 +206,8 @@ template <class Agg> class held_entries {
     }
   }
 
-  detail::small_vector<timed_value, 1> sorted_;   // in event order, before the instant
-  detail::small_vector<timed_value, 1> instant_;  // the newest instant, in arrival order
+  detail::queue_vector<timed_value> sorted_;      // in event order, before the instant
+  detail::small_vector<timed_value, 1> instant_;  // the newest instant: arrival order, or a heap (places)
   std::unique_ptr<summary_type> summary_;         // of instant_, when it is large
 };
 
@@ -251,16 +267,21 @@ template <class Agg, class State> void write_window_values(const Agg& a, const S
   };
   const std::int64_t end = window_end(a.window, t);
   if constexpr (counts_events_v<typename State::window_type>) {
-    // The n newest places: held ones before T, then the newest of the window's.
+    // The n newest places: held ones before T (never more than n), then the newest of
+    // the window's.
+    constexpr std::int64_t all = std::numeric_limits<std::int64_t>::min();
     std::size_t k = 0;
-    while (k < s.held.size() && s.held[k].ts < end) ++k;
+    s.held.visit(all, end, [&](const timed_value&) { ++k; }, [](const auto&) {});
     const std::size_t n = window_max_events(a.window);
     const std::size_t take = k >= n ? 0 : n - k;
     if constexpr (has_state_v<Agg>) s.window.query_newest(state, take);
     else s.window.query_newest(p, scratch, take);
-    for (std::size_t i = k > n ? k - n : 0; i < k; ++i) {
-      if (!is_no_entry(s.held[i].value)) add(s.held[i]);
-    }
+    s.held.visit(
+        all, end,
+        [&](const timed_value& e) {
+          if (!is_no_entry(e.value)) add(e);
+        },
+        [](const auto&) {});
   } else {
     if constexpr (has_state_v<Agg>) s.window.query(state, a.window, t);
     else s.window.query(p, scratch, a.window, t);

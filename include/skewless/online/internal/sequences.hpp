@@ -121,11 +121,32 @@ template <class Better> class extremum_queue {
   timed_value front_{};  // a copy of q_.front() when q_ is not empty
 };
 
+// The first index from which every element of seq is `after` (a predicate false on a
+// prefix, true on the rest), galloping from the back: O(log d) for d elements after,
+// so an event in order finds its place with one comparison and a late one with few.
+template <class Seq, class After> std::size_t first_after_from_back(const Seq& seq, After after) {
+  std::size_t lo = 0, hi = seq.size(), step = 1;  // [hi, size) are after; [0, lo) are not
+  while (hi > lo) {
+    const std::size_t probe = hi - std::min(step, hi - lo);
+    if (!after(seq[probe])) {
+      lo = probe + 1;
+      break;
+    }
+    hi = probe;
+    step *= 2;
+  }
+  while (lo < hi) {
+    const std::size_t mid = lo + (hi - lo) / 2;
+    if (after(seq[mid])) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 // Inserts e into a sequence kept in event order — usually at the back; a late event
 // goes to its place — and returns its index.
 template <class Seq> std::size_t insert_in_order(Seq& seq, timed_value e) {
-  std::size_t i = seq.size();
-  while (i > 0 && event_order_less(e, seq[i - 1])) --i;
+  const std::size_t i = first_after_from_back(seq, [&](const timed_value& x) { return event_order_less(e, x); });
   seq.insert(i, e);
   return i;
 }
@@ -134,8 +155,7 @@ template <class Seq> std::size_t insert_in_order(Seq& seq, timed_value e) {
 // `removed(x)` for the place it pushes out.
 template <class Seq, class Added, class Removed>
 void insert_place(Seq& slots, std::size_t n, timed_value e, Added added, Removed removed) {
-  std::size_t i = slots.size();
-  while (i > 0 && event_order_less(e, slots[i - 1])) --i;
+  const std::size_t i = first_after_from_back(slots, [&](const timed_value& x) { return event_order_less(e, x); });
   if (slots.size() >= n && i == 0) return;  // older than every kept place
   slots.insert(i, e);
   added(e);
@@ -148,8 +168,7 @@ void insert_place(Seq& slots, std::size_t n, timed_value e, Added added, Removed
 // tiled(W, H): the index of the tile starting at `start`, inserted (by make()) in
 // start order if there is none yet.
 template <class Tiles, class Make> std::size_t tile_index(Tiles& tiles, std::int64_t start, Make make) {
-  std::size_t i = tiles.size();
-  while (i > 0 && tiles[i - 1].start_ts > start) --i;
+  const std::size_t i = first_after_from_back(tiles, [&](const auto& x) { return x.start_ts > start; });
   if (i > 0 && tiles[i - 1].start_ts == start) return i - 1;
   tiles.insert(i, make());
   return i;
