@@ -252,6 +252,96 @@ TEST_CASE("arrow training set: Arrow events and spine in, the training set out",
   CHECK(std::string(s.message()) == "spine: skewless: the record batch has no column 'ts' for the field of that name");
 }
 
+TEST_CASE("arrow training set: an integer time column counts its declared unit; undeclared nanoseconds fail",
+          "[arrow]") {
+  // The same instants (whole seconds, Nov 2023) as int64 seconds, milliseconds,
+  // microseconds and nanoseconds (with sub-microsecond digits, floored), and as
+  // timestamp[ns].
+  const std::int64_t base_s = 1'700'000'000;
+  std::vector<std::string> users;
+  std::vector<double> amounts;
+  std::vector<std::int64_t> secs;
+  std::vector<ev> events;
+  for (int i = 0; i < 60; ++i) {
+    users.push_back(i < 20 ? "a" : "b");  // sorted by key, for the streamed path
+    amounts.push_back(i * 0.5);
+    secs.push_back(base_s + (i % 20) * 97);
+    events.push_back({users.back(), secs.back() * 1'000'000, amounts.back()});
+  }
+  const std::vector<std::string> spine_users{"a", "a", "b"};
+  const std::vector<std::int64_t> spine_s{base_s + 1'000, base_s + 90'000, base_s + 1'500};
+  std::vector<spine_row<std::string>> spine;
+  for (std::size_t i = 0; i < spine_users.size(); ++i) spine.push_back({spine_users[i], spine_s[i] * 1'000'000});
+  const auto expected = batch::evaluate(fs, events, spine).values;
+  const auto in = [](const std::vector<std::int64_t>& s, std::int64_t mul, std::int64_t add) {
+    std::vector<std::int64_t> out;
+    for (const std::int64_t v : s) out.push_back(v * mul + add);
+    return out;
+  };
+  // The training set with the time columns in `format`, scaled by mul (+ add), read
+  // with `unit` declared, by the in-memory and the streamed path; their status.
+  const auto run = [&](const char* format, std::int64_t mul, std::int64_t add, arrow::time_unit unit) {
+    absl::Status last;
+    for (const bool streamed : {false, true}) {
+      skewless_test::batch_builder eb, sb;
+      eb.strings("user", users).column("ts", format, in(secs, mul, add)).column("amount", "g", amounts);
+      sb.strings("user", spine_users).column("ts", format, in(spine_s, mul, add));
+      ArrowArrayStream events_in, spine_in, out;
+      eb.stream(&events_in);
+      sb.stream(&spine_in);
+      const absl::Status s = streamed ? arrow::stream_training_set(fs, &events_in, &spine_in, &out, {}, 65536, unit)
+                                      : arrow::training_set(fs, events_in, spine_in, &out, {}, 65536, unit);
+      if (!streamed) {
+        events_in.release(&events_in);
+        spine_in.release(&spine_in);
+      }
+      if (!s.ok()) {
+        last = s;
+        continue;
+      }
+      std::vector<arrow_out_test::row> back;
+      last = arrow::read_events(out, back);
+      out.release(&out);
+      if (!last.ok()) continue;
+      REQUIRE(back.size() == spine.size());
+      for (std::size_t i = 0; i < spine.size(); ++i) {
+        INFO(format << " streamed " << streamed << " row " << i);
+        CHECK(back[i].ts == spine[i].time_us);
+        CHECK(same_bits(back[i].n, expected(static_cast<Eigen::Index>(i), 0)));
+        CHECK(same_bits(back[i].total, expected(static_cast<Eigen::Index>(i), 1)));
+      }
+    }
+    return last;
+  };
+  using tu = arrow::time_unit;
+  const auto ok = [](const absl::Status& st) {
+    INFO(st.message());
+    return st.ok();
+  };
+  CHECK(ok(run("tsn:", 1'000'000'000, 123, tu::unspecified)));  // a timestamp carries its unit
+  CHECK(ok(run("l", 1'000'000'000, 123, tu::nanoseconds)));
+  CHECK(ok(run("l", 1'000'000, 0, tu::microseconds)));
+  CHECK(ok(run("l", 1'000, 0, tu::milliseconds)));
+  CHECK(ok(run("l", 1, 0, tu::seconds)));
+  CHECK(ok(run("l", 1'000'000, 0, tu::unspecified)));  // microseconds, plausible
+  // Nanoseconds without a declared unit: refused, naming the column, the row and the fix.
+  const absl::Status ns = run("l", 1'000'000'000, 123, tu::unspecified);
+  REQUIRE_FALSE(ns.ok());
+  const std::string message(ns.message());
+  INFO(message);
+  CHECK(message.find("column 'ts' row 0") != std::string::npos);
+  CHECK(message.find("looks like nanoseconds") != std::string::npos);
+  CHECK(message.find("time_unit") != std::string::npos);
+  // Seconds whose microseconds overflow: refused.
+  const absl::Status big = run("l", 1'000'000'000'000, 0, tu::seconds);
+  REQUIRE_FALSE(big.ok());
+  CHECK(std::string(big.message()).find("beyond the microsecond range") != std::string::npos);
+  // The parser of the names Python passes.
+  CHECK(arrow::time_unit_named("ns") == tu::nanoseconds);
+  CHECK(arrow::time_unit_named("s") == tu::seconds);
+  CHECK(arrow::time_unit_named("minutes") == tu::unspecified);
+}
+
 namespace {
 
 // Events and spine rows sorted by key (times random within a key), cut into batches of

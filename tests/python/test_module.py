@@ -244,6 +244,47 @@ def test_bad_events_raise_with_column_and_row_and_change_nothing():
     assert online.snapshot() == before
 
 
+def test_integer_time_columns_count_their_declared_unit():
+    # The conformance case moved to Nov 2023, its times as timestamp[ns], as int64
+    # nanoseconds (datetime64[ns].astype("int64")) and as int64 microseconds.
+    events, spine = small_case()
+    base_us = 1_700_000_000_000_000
+
+    def with_times(columns, ts):
+        return pa.table({name: (ts if name == "ts" else v) for name, v in as_arrow(columns).to_pydict().items()})
+
+    def shifted(columns):
+        return np.asarray(columns["ts"], dtype=np.int64) + base_us
+
+    def three_ways(columns):
+        us = shifted(columns)
+        return {"timestamp": with_times(columns, pa.array(us * 1000 + 7, pa.timestamp("ns"))),
+                "ns": with_times(columns, pa.array(us * 1000 + 7, pa.int64())),
+                "us": with_times(columns, pa.array(us, pa.int64()))}
+
+    ev, sp = three_ways(events), three_ways(spine)
+    expect = matrix(m.training_set(ev["timestamp"], sp["timestamp"]))
+    assert_same_bits(matrix(m.training_set(ev["ns"], sp["ns"], time_unit="ns")), expect, "int64 ns, declared")
+    assert_same_bits(matrix(m.training_set(ev["us"], sp["us"])), expect, "int64 us")
+    assert_same_bits(matrix(m.training_set(ev["us"], sp["us"], time_unit="us")), expect, "int64 us, declared")
+    streamed = pa.RecordBatchReader.from_stream(m.training_set_stream(ev["ns"], sp["ns"], time_unit="ns")).read_all()
+    assert_same_bits(matrix(streamed), expect, "streamed, int64 ns, declared")
+    # Undeclared nanoseconds were read as microseconds near the year 55,800: refused.
+    with pytest.raises(ValueError, match=r"^events: .*column 'ts' row 0: .* looks like nanoseconds.*time_unit"):
+        m.training_set(ev["ns"], sp["us"])
+    with pytest.raises(ValueError, match=r"^spine: .*column 'ts' row 0: .* looks like nanoseconds"):
+        m.training_set(ev["us"], sp["ns"])
+    with pytest.raises(ValueError, match="time_unit must be"):
+        m.training_set(ev["us"], sp["us"], time_unit="minutes")
+    # Online: refused whole, then the same state as from timestamps.
+    online, typed = m.OnlineEvaluator(), m.OnlineEvaluator()
+    with pytest.raises(ValueError, match="looks like nanoseconds"):
+        online.ingest(ev["ns"])
+    assert len(online) == 0 and sum(online.counters().values()) == 0
+    assert online.ingest(ev["ns"], time_unit="ns") == typed.ingest(ev["timestamp"])
+    assert online.snapshot() == typed.snapshot()
+
+
 def test_snapshots_are_refused_whole():
     events, _ = small_case()
     online = m.OnlineEvaluator()

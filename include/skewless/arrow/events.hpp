@@ -13,7 +13,8 @@
 //                                                must fit the field
 //   int64 field from a timestamp column          timestamp[s|ms|us|ns] as microseconds
 //                                                (nanoseconds floored)
-//   absl::Time field                             timestamp[any unit], int64 (microseconds)
+//   absl::Time field                             timestamp[any unit], integers (as the time
+//                                                column below)
 //   float / double field                         float32, float64; integers exactly representable
 //   std::string field                            utf8, large_utf8, utf8_view, dictionary of any
 //   enum field                                   its underlying integer
@@ -23,6 +24,20 @@
 // NaN, as the contract has it; a null anywhere else — a key, a time, an integer, a
 // string — is an error naming the column and the row, since the field cannot hold it.
 // Columns without a field are ignored. On any error `out` is left as it was.
+//
+// The time column. A timestamp column carries its unit; an integer column does not, so
+// the readers that know the feature set (training_set, read_spine, and read_events and
+// append_events given read_options) take the unit of an integer time column:
+//
+//   skewless::arrow::read_events(stream, events, {.time_column = "ts",
+//                                                 .integer_time_unit = skewless::arrow::time_unit::nanoseconds});
+//
+// Seconds and milliseconds are scaled (overflow is an error), nanoseconds floored to
+// microseconds. When no unit is declared the integers are microseconds, and a value
+// beyond +-10^17 us (before the year -1199 or after 5138) is refused with a message
+// that says so: it is almost surely nanoseconds (what datetime64[ns].astype("int64")
+// gives), which read as microseconds land near the year 55,000, inside the accepted
+// range, and would give wrong features silently. A declared unit is trusted.
 //
 // The arrays are read in place (no copy of a column); only the events are built. What
 // can be checked without the buffers' sizes is: lengths and offsets non-negative,
@@ -57,6 +72,28 @@
 #include <vector>
 
 namespace skewless::inline v1::arrow {
+
+// What an integer column of times counts (a timestamp column carries its own unit).
+enum class time_unit : std::uint8_t { unspecified, seconds, milliseconds, microseconds, nanoseconds };
+
+// The unit named "s", "ms", "us" or "ns"; unspecified for any other name.
+[[nodiscard]] constexpr time_unit time_unit_named(std::string_view name) noexcept {
+  if (name == "s") return time_unit::seconds;
+  if (name == "ms") return time_unit::milliseconds;
+  if (name == "us") return time_unit::microseconds;
+  if (name == "ns") return time_unit::nanoseconds;
+  return time_unit::unspecified;
+}
+
+// Beyond this distance from the epoch in microseconds (about 3,169 years) an integer
+// time of undeclared unit is refused: see the header comment.
+inline constexpr std::int64_t plausible_micros = 100'000'000'000'000'000;
+
+// How the readers treat the time column (the feature set's time field).
+struct read_options {
+  std::string_view time_column;  // the time field's name; empty: no column is read as time
+  time_unit integer_time_unit = time_unit::unspecified;
+};
 
 namespace arrow_internal {
 
@@ -98,6 +135,8 @@ struct column {
   kind values_type = kind::unsupported;
   std::int64_t row0 = 0;      // the array's offset (added to every row)
   std::int64_t row_base = 0;  // rows of the stream before this batch (for messages)
+  bool time = false;          // the time column: integers in `unit` (see read_options)
+  time_unit unit = time_unit::unspecified;
 
   [[nodiscard]] bool null_at(std::int64_t row) const noexcept {
     if (array->null_count == 0 || array->n_buffers < 1 || array->buffers[0] == nullptr) return false;
@@ -228,6 +267,38 @@ inline bool timestamp_micros(const column& c, std::int64_t row, std::int64_t& ou
     return true;
   }
   return !__builtin_mul_overflow(v, c.micros_per_unit, &out);
+}
+
+// An integer time column's value in microseconds, from its declared unit; without one,
+// as microseconds within +-plausible_micros. See the header comment.
+inline absl::Status integer_time_micros(const column& c, std::int64_t row, std::int64_t& out) {
+  const wide_int w = int_at(c.type, c.array->buffers[1], c.row0 + row);
+  std::int64_t v = 0;
+  if (!fits(w, v)) return column_error(c, row, "a time beyond the int64 range");
+  const auto scaled = [&](std::int64_t by, const char* unit) {
+    if (__builtin_mul_overflow(v, by, &out)) {
+      return column_error(c, row, absl::StrCat(v, " ", unit, " is beyond the microsecond range"));
+    }
+    return absl::OkStatus();
+  };
+  switch (c.unit) {
+    case time_unit::seconds: return scaled(1'000'000, "seconds");
+    case time_unit::milliseconds: return scaled(1'000, "milliseconds");
+    case time_unit::microseconds: out = v; return absl::OkStatus();
+    case time_unit::nanoseconds: out = v / 1000 - ((v % 1000) < 0 ? 1 : 0); return absl::OkStatus();
+    case time_unit::unspecified: break;
+  }
+  if (v > plausible_micros || v < -plausible_micros) {
+    const std::int64_t year = 1970 + v / 31'556'952'000'000;  // mean Gregorian years
+    return column_error(
+        c, row,
+        absl::StrCat(v, " taken as microseconds since the epoch is the year ", year,
+                     ": an integer time column without a declared unit counts microseconds, and this one looks "
+                     "like nanoseconds (datetime64[ns] as int64). Declare its unit (time_unit=\"ns\" in Python, "
+                     "arrow::read_options::integer_time_unit in C++) or pass a timestamp column"));
+  }
+  out = v;
+  return absl::OkStatus();
 }
 
 // The string at a row of a utf8 / large_utf8 array (physical index i).
@@ -385,8 +456,8 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       std::int64_t us = 0;
       if (c.type == kind::timestamp) {
         if (!timestamp_micros(c, row, us)) return column_error(c, row, "a timestamp beyond the microsecond range");
-      } else if (c.type == kind::i64) {
-        us = static_cast<const std::int64_t*>(c.array->buffers[1])[i];
+      } else if (c.type == kind::i64 || (c.time && is_integer(c.type))) {
+        if (absl::Status s = integer_time_micros(c, row, us); !s.ok()) return s;
       } else {
         return type_error(c, "an absl::Time field takes timestamp or int64 microseconds");
       }
@@ -410,6 +481,15 @@ template <class T> absl::Status read_field(const column& c, std::int64_t row, T&
       }
       if (!is_integer(c.type) && c.type != kind::boolean) {
         return type_error(c, "an integer field takes int8..int64, uint8..uint64, bool or timestamp");
+      }
+      if (c.time && is_integer(c.type)) {
+        std::int64_t us = 0;
+        if (absl::Status s = integer_time_micros(c, row, us); !s.ok()) return s;
+        if (!fits(wide_int{us < 0, us < 0 ? 0 - static_cast<std::uint64_t>(us) : static_cast<std::uint64_t>(us)},
+                  out)) {
+          return column_error(c, row, "a time outside the field's integer type");
+        }
+        return absl::OkStatus();
       }
       if (!fits(int_at(c.type, c.array->buffers[1], i), out))
         return column_error(c, row, "a value outside the field's integer type");
@@ -497,8 +577,8 @@ inline absl::Status find_column(const ArrowSchema& schema, const ArrowArray& bat
 
 // append_events, naming rows from row_base (the rows of a stream before this batch).
 template <Event E>
-absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out,
-                         std::int64_t row_base) {
+absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out, std::int64_t row_base,
+                         const read_options& opt = {}) {
   if (absl::Status s = check_batch(schema, batch); !s.ok()) return s;
   // One column per field, found by name.
   constexpr std::size_t n_fields = decltype(boost::hana::size(boost::hana::accessors<E>()))::value;
@@ -508,7 +588,10 @@ absl::Status append_rows(const ArrowSchema& schema, const ArrowArray& batch, std
   boost::hana::for_each(boost::hana::accessors<E>(), [&](auto pair) {
     column& c = columns[f++];
     if (status.ok()) {
-      status = find_column(schema, batch, boost::hana::to<const char*>(boost::hana::first(pair)), row_base, c);
+      const char* name = boost::hana::to<const char*>(boost::hana::first(pair));
+      status = find_column(schema, batch, name, row_base, c);
+      c.time = !opt.time_column.empty() && opt.time_column == name;
+      c.unit = opt.integer_time_unit;
     }
   });
   if (!status.ok()) return status;
@@ -601,18 +684,20 @@ template <class F> absl::Status for_each_batch(ArrowArrayStream& stream, F&& f) 
 // its field cannot hold — `out` is unchanged and the status names the column and row.
 // The arrays are only read; releasing them stays the caller's (producer's) business.
 template <Event E>
-[[nodiscard]] absl::Status append_events(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out) {
-  return arrow_internal::append_rows(schema, batch, out, 0);
+[[nodiscard]] absl::Status append_events(const ArrowSchema& schema, const ArrowArray& batch, std::vector<E>& out,
+                                         const read_options& opt = {}) {
+  return arrow_internal::append_rows(schema, batch, out, 0, opt);
 }
 
 // Appends every batch of a stream (ArrowArrayStream) to `out`, releasing each batch
 // and, at the end, the schema; the stream itself stays the caller's to release. Rows
 // in messages count from the stream's first. On any error `out` is unchanged.
-template <Event E> [[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out) {
+template <Event E>
+[[nodiscard]] absl::Status read_events(ArrowArrayStream& stream, std::vector<E>& out, const read_options& opt = {}) {
   const std::size_t before = out.size();
   absl::Status status = arrow_internal::for_each_batch(
       stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {
-        return arrow_internal::append_rows(schema, batch, out, rows_before);
+        return arrow_internal::append_rows(schema, batch, out, rows_before, opt);
       });
   if (!status.ok()) out.resize(before);
   return status;

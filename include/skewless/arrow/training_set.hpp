@@ -74,16 +74,18 @@ template <class FS, class Key>
 
 // Appends the spine rows of a stream to `out`: the key from the column named as the key
 // field, the time (microseconds) from the column named as the time field — timestamp
-// in any unit or int64 microseconds. Other columns are ignored. Errors as for
-// read_events (column and row named); on any error `out` is unchanged.
+// in any unit, or integers in `integer_times` (read_options: undeclared is
+// microseconds within +-10^17). Other columns are ignored. Errors as for read_events
+// (column and row named); on any error `out` is unchanged.
 template <class FS>
 [[nodiscard]] absl::Status read_spine(const FS&, ArrowArrayStream& stream,
-                                      std::vector<spine_row<typename std::remove_cvref_t<FS>::key_type>>& out) {
+                                      std::vector<spine_row<typename std::remove_cvref_t<FS>::key_type>>& out,
+                                      time_unit integer_times = time_unit::unspecified) {
   using FSet = std::remove_cvref_t<FS>;
   const std::size_t before = out.size();
   absl::Status status = arrow_internal::for_each_batch(
       stream, [&](const ArrowSchema& schema, const ArrowArray& batch, std::int64_t rows_before) {
-        return arrow_internal::append_spine_rows<FSet>(schema, batch, out, rows_before);
+        return arrow_internal::append_spine_rows<FSet>(schema, batch, out, rows_before, integer_times);
       });
   if (!status.ok()) out.resize(before);
   return status;
@@ -91,18 +93,20 @@ template <class FS>
 // A training set from Arrow to Arrow: events and spine read from their streams
 // (read_events, read_spine), evaluated by batch::evaluate(fs, events, spine, opt), and
 // handed out as export_training_set's stream. The input streams stay the caller's to
-// release. Errors name the stream ("events" or "spine"), column and row.
+// release. Errors name the stream ("events" or "spine"), column and row. Integer time
+// columns (both streams) count `integer_times` (read_options).
 template <class FS>
 [[nodiscard]] absl::Status training_set(const FS& fs, ArrowArrayStream& events, ArrowArrayStream& spine,
                                         ArrowArrayStream* out, const batch::options& opt = {},
-                                        std::size_t rows_per_batch = 65536) {
+                                        std::size_t rows_per_batch = 65536,
+                                        time_unit integer_times = time_unit::unspecified) {
   using FSet = std::remove_cvref_t<FS>;
   std::vector<typename FSet::event_type> in;
-  if (absl::Status s = read_events(events, in); !s.ok()) {
+  if (absl::Status s = read_events(events, in, {FSet::time_name.view(), integer_times}); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("events: ", s.message()));
   }
   std::vector<spine_row<typename FSet::key_type>> rows;
-  if (absl::Status s = read_spine(fs, spine, rows); !s.ok()) {
+  if (absl::Status s = read_spine(fs, spine, rows, integer_times); !s.ok()) {
     return absl::Status(s.code(), absl::StrCat("spine: ", s.message()));
   }
   auto result = batch::evaluate(fs, in, rows, opt);
@@ -128,14 +132,17 @@ template <class FS>
 template <class FS>
 [[nodiscard]] absl::Status stream_training_set(const FS& fs, ArrowArrayStream* events, ArrowArrayStream* spine,
                                                ArrowArrayStream* out, const batch::options& opt = {},
-                                               std::size_t rows_per_batch = 65536) {
+                                               std::size_t rows_per_batch = 65536,
+                                               time_unit integer_times = time_unit::unspecified) {
   using FSet = std::remove_cvref_t<FS>;
   if (events == nullptr || spine == nullptr || events->release == nullptr || spine->release == nullptr) {
     return absl::InvalidArgumentError("skewless: stream_training_set needs two live input streams");
   }
   using stream = arrow_internal::sorted_training_set_stream<FSet>;
   arrow_internal::c_stream<stream>::make(
-      std::make_unique<stream>(fs, owned_stream(*events), owned_stream(*spine), opt, rows_per_batch), out);
+      std::make_unique<stream>(fs, owned_stream(*events), owned_stream(*spine), opt, rows_per_batch,
+                               stream::default_events_per_chunk, integer_times),
+      out);
   return absl::OkStatus();
 }
 

@@ -94,22 +94,24 @@ template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
   }
 
   const auto stream = [def](nb::handle events, nb::handle spine, std::optional<unsigned> threads,
-                            std::size_t rows_per_batch, bool sorted_by_key) {
+                            std::size_t rows_per_batch, bool sorted_by_key, const std::optional<std::string>& unit) {
     if (rows_per_batch == 0) throw nb::value_error("skewless: rows_per_batch must be positive");
     using key_type = typename FS::key_type;
+    const arrow::time_unit integer_times = python_internal::time_unit_from(unit);
     if (sorted_by_key) {  // evaluated as the consumer reads: see arrow::stream_training_set
       arrow::owned_stream e = python_internal::import_stream(events, "events");
       arrow::owned_stream s = python_internal::import_stream(spine, "spine");
       auto out = std::make_unique<arrow_stream>();
       check(arrow::stream_training_set(*def, e.get(), s.get(), out->get(), {.threads = threads.value_or(0)},
-                                       rows_per_batch));
+                                       rows_per_batch, integer_times));
       return out;
     }
-    std::vector<typename FS::event_type> in = python_internal::read_events<typename FS::event_type>(events, "events");
+    std::vector<typename FS::event_type> in =
+        python_internal::read_events<typename FS::event_type>(events, "events", {FS::time_name.view(), integer_times});
     std::vector<spine_row<key_type>> rows;
     {
       arrow::owned_stream s = python_internal::import_stream(spine, "spine");
-      check(arrow::read_spine(*def, *s.get(), rows), "spine");
+      check(arrow::read_spine(*def, *s.get(), rows, integer_times), "spine");
     }
     auto out = std::make_unique<arrow_stream>();
     absl::Status status;
@@ -124,30 +126,34 @@ template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
   };
 
   m.def("training_set_stream", stream, "events"_a.none(), "spine"_a.none(), nb::kw_only(), "threads"_a = nb::none(),
-        "rows_per_batch"_a = 65536, "sorted_by_key"_a = false,
+        "rows_per_batch"_a = 65536, "sorted_by_key"_a = false, "time_unit"_a = nb::none(),
         nb::sig("def training_set_stream(events: object, spine: object, *, threads: int | None = None, "
-                "rows_per_batch: int = 65536, sorted_by_key: bool = False) -> ArrowStream"),
+                "rows_per_batch: int = 65536, sorted_by_key: bool = False, time_unit: str | None = None) -> "
+                "ArrowStream"),
         "The point-in-time training set of `spine` (rows of key and time) over `events`, as an Arrow stream "
         "(record batches of at most rows_per_batch rows). threads=None uses every core. With sorted_by_key, events "
         "and spine must come sorted by key; they are read as the stream is consumed and rows are evaluated as their "
         "keys complete, so memory holds the largest key plus a chunk (a training set larger than memory can be "
-        "written batch by batch); an input out of order fails the stream.");
+        "written batch by batch); an input out of order fails the stream. time_unit (\"s\", \"ms\", \"us\", "
+        "\"ns\") is what an integer time column counts; undeclared, integers are microseconds and a value beyond "
+        "10^17 (nanoseconds, likely) is refused.");
   m.def(
       "training_set",
       [stream](nb::handle events, nb::handle spine, std::optional<unsigned> threads, std::size_t rows_per_batch,
-               bool sorted_by_key) {
-        std::unique_ptr<arrow_stream> s = stream(events, spine, threads, rows_per_batch, sorted_by_key);
+               bool sorted_by_key, const std::optional<std::string>& time_unit) {
+        std::unique_ptr<arrow_stream> s = stream(events, spine, threads, rows_per_batch, sorted_by_key, time_unit);
         nb::object reader =
             nb::module_::import_("pyarrow").attr("RecordBatchReader").attr("from_stream")(nb::cast(std::move(s)));
         return reader.attr("read_all")();
       },
       "events"_a.none(), "spine"_a.none(), nb::kw_only(), "threads"_a = nb::none(), "rows_per_batch"_a = 65536,
-      "sorted_by_key"_a = false,
+      "sorted_by_key"_a = false, "time_unit"_a = nb::none(),
       nb::sig("def training_set(events: object, spine: object, *, threads: int | None = None, "
-              "rows_per_batch: int = 65536, sorted_by_key: bool = False) -> pyarrow.Table"),
+              "rows_per_batch: int = 65536, sorted_by_key: bool = False, time_unit: str | None = None) -> "
+              "pyarrow.Table"),
       "The point-in-time training set as a pyarrow.Table: the key column, the time column (timestamp[us, UTC]) "
       "and one float64 column per feature column; the schema's metadata holds the fingerprint and the catalog. "
-      "Identical bits to skewless::batch::evaluate in C++.");
+      "Identical bits to skewless::batch::evaluate in C++. time_unit as for training_set_stream.");
 
   using online_t = python_internal::online_evaluator<FS>;
   nb::class_<online_t>(m, "OnlineEvaluator",
@@ -156,10 +162,12 @@ template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
       .def(
           "__init__", [def](online_t* self, std::size_t shards) { new (self) online_t(*def, shards); }, nb::kw_only(),
           "shards"_a = online_t::state::default_shards)
-      .def("ingest", &online_t::ingest, "events"_a.none(),
-           nb::sig("def ingest(self, events: object) -> dict[str, int]"),
+      .def("ingest", &online_t::ingest, "events"_a.none(), nb::kw_only(), "time_unit"_a = nb::none(),
+           nb::sig("def ingest(self, events: object, *, time_unit: str | None = None) -> dict[str, int]"),
            "Applies a batch of events (any Arrow data with the event's columns). Returns how many events ended each "
-           "way: accepted, or rejected by reason. A batch that cannot be read raises and applies nothing.")
+           "way: accepted, or rejected by reason. A batch that cannot be read raises and applies nothing. time_unit "
+           "(\"s\", \"ms\", \"us\", \"ns\") is what an integer time column counts; undeclared, integers are "
+           "microseconds and a value beyond 10^17 (nanoseconds, likely) is refused.")
       .def("features", &online_t::features, "keys"_a, "times"_a, nb::kw_only(), "raise_on_error"_a = true,
            nb::sig("def features(self, keys: object, times: object, *, raise_on_error: bool = True) -> "
                    "numpy.typing.NDArray[numpy.float64]"),

@@ -35,11 +35,14 @@ namespace skewless::inline v1::arrow::arrow_internal {
 // The spine rows of one record batch, appended to `out`; on error some may have been.
 template <class FSet>
 absl::Status append_spine_rows(const ArrowSchema& schema, const ArrowArray& batch,
-                               std::vector<spine_row<typename FSet::key_type>>& out, std::int64_t rows_before) {
+                               std::vector<spine_row<typename FSet::key_type>>& out, std::int64_t rows_before,
+                               time_unit integer_times = time_unit::unspecified) {
   if (absl::Status s = check_batch(schema, batch); !s.ok()) return s;
   column key, time;
   if (absl::Status s = find_column(schema, batch, FSet::key_name.view(), rows_before, key); !s.ok()) return s;
   if (absl::Status s = find_column(schema, batch, FSet::time_name.view(), rows_before, time); !s.ok()) return s;
+  time.time = true;
+  time.unit = integer_times;
   const std::size_t need = out.size() + static_cast<std::size_t>(batch.length);
   if (need > out.capacity()) out.reserve(std::max(need, 2 * out.capacity()));
   for (std::int64_t row = 0; row < batch.length; ++row) {
@@ -141,9 +144,11 @@ template <class FS> class sorted_training_set_stream {
   static constexpr std::size_t default_events_per_chunk = std::size_t{1} << 20;
 
   sorted_training_set_stream(const FS& fs, owned_stream events, owned_stream spine, const batch::options& opt,
-                             std::size_t per_batch, std::size_t events_per_chunk = default_events_per_chunk)
+                             std::size_t per_batch, std::size_t events_per_chunk = default_events_per_chunk,
+                             time_unit integer_times = time_unit::unspecified)
       : fs_(fs),
         opt_(opt),
+        read_(read_options{FS::time_name.view(), integer_times}),
         per_batch_(std::max<std::size_t>(1, per_batch)),
         events_per_chunk_(std::max<std::size_t>(1, events_per_chunk)),
         events_(std::move(events), "events", event_key),
@@ -169,11 +174,13 @@ template <class FS> class sorted_training_set_stream {
  private:
   // Reads until enough keys are complete, then evaluates them into out_.
   absl::Status fill() {
-    const auto read_events = [](const ArrowSchema& schema, const ArrowArray& batch, std::vector<Event>& rows,
-                                std::int64_t rows_before) { return append_rows(schema, batch, rows, rows_before); };
-    const auto read_spine = [](const ArrowSchema& schema, const ArrowArray& batch, std::vector<spine_row<Key>>& rows,
-                               std::int64_t rows_before) {
-      return append_spine_rows<FS>(schema, batch, rows, rows_before);
+    const auto read_events = [this](const ArrowSchema& schema, const ArrowArray& batch, std::vector<Event>& rows,
+                                    std::int64_t rows_before) {
+      return append_rows(schema, batch, rows, rows_before, read_);
+    };
+    const auto read_spine = [this](const ArrowSchema& schema, const ArrowArray& batch,
+                                   std::vector<spine_row<Key>>& rows, std::int64_t rows_before) {
+      return append_spine_rows<FS>(schema, batch, rows, rows_before, read_.integer_time_unit);
     };
     while (true) {
       if (!events_.done() && events_.size() == 0) {
@@ -229,6 +236,7 @@ template <class FS> class sorted_training_set_stream {
 
   FS fs_;
   batch::options opt_;
+  read_options read_;  // the time column and the unit of integer times
   std::size_t per_batch_;
   std::size_t events_per_chunk_;
   std::size_t peak_ = 0;

@@ -105,11 +105,24 @@ inline arrow::owned_stream import_stream(nb::handle obj, std::string_view what) 
   return arrow::owned_stream(*source);
 }
 
-// The events of an Arrow object, read with the GIL held.
-template <class Event> std::vector<Event> read_events(nb::handle obj, std::string_view what) {
+// The unit of integer time columns from a time_unit= argument: None, "s", "ms", "us" or "ns".
+inline arrow::time_unit time_unit_from(const std::optional<std::string>& name) {
+  if (!name) return arrow::time_unit::unspecified;
+  const arrow::time_unit u = arrow::time_unit_named(*name);
+  if (u == arrow::time_unit::unspecified) {
+    throw nb::value_error(
+        absl::StrCat("skewless: time_unit must be \"s\", \"ms\", \"us\" or \"ns\", not \"", *name, "\"").c_str());
+  }
+  return u;
+}
+
+// The events of an Arrow object, read with the GIL held; `time` names the time column
+// and the unit of its integers.
+template <class Event>
+std::vector<Event> read_events(nb::handle obj, std::string_view what, const arrow::read_options& time) {
   arrow::owned_stream in = import_stream(obj, what);
   std::vector<Event> events;
-  check(arrow::read_events(*in.get(), events), what);
+  check(arrow::read_events(*in.get(), events, time), what);
   return events;
 }
 

@@ -53,8 +53,9 @@ template <class FS> class online_evaluator {
 
   online_evaluator(const FS& fs, std::size_t shards) : state_(fs, shards) {}
 
-  nb::dict ingest(nb::handle batch) {
-    const std::vector<event_type> events = read_events<event_type>(batch, "events");
+  nb::dict ingest(nb::handle batch, const std::optional<std::string>& time_unit) {
+    const std::vector<event_type> events =
+        read_events<event_type>(batch, "events", {FS::time_name.view(), time_unit_from(time_unit)});
     online::ingest_counters counts;
     {
       nb::gil_scoped_release unlocked;
