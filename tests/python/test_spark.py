@@ -19,6 +19,7 @@ import skewless_conformance as conformance
 from skewless import spark as sks
 
 pyspark = pytest.importorskip("pyspark")
+from pyspark.sql import functions as F  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -126,5 +127,40 @@ def test_bad_input_is_refused_with_the_column(spark):
         sks.training_set(events, spine.drop("ts_us"), payments)
     with pytest.raises(ValueError, match="reserved"):
         sks.training_set(events.withColumn("__skewless_side", events["ts_us"]), spine, payments)
-    with pytest.raises(Exception, match="column 'user_id' row .*null"):
+    # A bad row found in a task is named by its key and time, not by its row in a chunk.
+    with pytest.raises(Exception, match=r"column 'user_id' row .*null.*the events row with user_id=None, ts_us=2"):
         sks.training_set(events, spine, payments).toArrow()
+
+
+def test_every_event_field_is_checked_before_any_job(spark):
+    # training_set builds a plan and runs nothing: these raise at the call.
+    events = spark.createDataFrame(pa.table({"user_id": [1, 2], "ts_us": [1, 2], "amount": [1.0, 2.0],
+                                             "merchant_category": pa.array([1, 2], pa.int32()),
+                                             "card_present": [True, False]}))
+    spine = spark.createDataFrame(pa.table({"user_id": [1], "ts_us": [5]}))
+    assert payments.event_fields == {"user_id": "int64", "ts_us": "int64", "amount": "float",
+                                     "merchant_category": "integer", "card_present": "integer"}
+    with pytest.raises(ValueError, match="events has no column 'amount'"):
+        sks.training_set(events.drop("amount"), spine, payments)
+    with pytest.raises(ValueError, match="events has no column 'merchant_category', 'card_present'"):
+        sks.training_set(events.drop("merchant_category", "card_present"), spine, payments)
+    with pytest.raises(ValueError, match="'amount' is string but its field takes float"):
+        sks.training_set(events.withColumn("amount", events["amount"].cast("string")), spine, payments)
+    with pytest.raises(ValueError, match="'card_present' is double but its field takes integer"):
+        sks.training_set(events.withColumn("card_present", events["amount"]), spine, payments)
+    # Timestamps for an int64 time, integers for a float: taken.
+    rows = sks.training_set(events.withColumn("ts_us", F.timestamp_micros(events["ts_us"]))
+                            .withColumn("amount", events["user_id"]), spine, payments)
+    assert rows.count() == 1
+
+
+def test_default_partitions_follow_the_cluster_not_shuffle_partitions(spark):
+    # The fixture sets spark.sql.shuffle.partitions to 4; local[2] has 2 cores.
+    events = spark.createDataFrame(pa.table({"user_id": [1, 2, 3], "ts_us": [1, 2, 3], "amount": [1.0, 2.0, 3.0],
+                                             "merchant_category": pa.array([1, 2, 3], pa.int32()),
+                                             "card_present": [True, False, True]})).repartition(3)
+    spine = spark.createDataFrame(pa.table({"user_id": [1], "ts_us": [5]}))
+    assert sks.default_partitions(events) == max(spark.sparkContext.defaultParallelism, 3) == 3
+    assert sks.training_set(events, spine, payments).rdd.getNumPartitions() == 3
+    assert sks.training_set(events.coalesce(1), spine, payments).rdd.getNumPartitions() == 2
+    assert sks.training_set(events, spine, payments, partitions=5).rdd.getNumPartitions() == 5

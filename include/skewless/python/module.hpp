@@ -72,7 +72,7 @@ namespace skewless::inline v1::python {
 namespace nb = nanobind;
 
 // Adds the module's API for feature set `fs` to `m`: training_set, training_set_stream,
-// OnlineEvaluator, fingerprint, columns, key_column, time_column, catalog() and
+// OnlineEvaluator, fingerprint, columns, event_fields, key_column, time_column, catalog() and
 // catalog_json(). Documented in docs/python.md; stubs come from
 // skewless_add_python_module.
 template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
@@ -204,6 +204,7 @@ template <class FSet> void define_module(nb::module_& m, const FSet& fs) {
 
   m.attr("fingerprint") = fs.fingerprint();
   m.attr("columns") = python_internal::column_list<FS>();
+  m.attr("event_fields") = python_internal::event_fields<typename FS::event_type>();
   m.attr("key_column") = nb::str(FS::key_name.view().data(), FS::key_name.view().size());
   m.attr("time_column") = nb::str(FS::time_name.view().data(), FS::time_name.view().size());
   m.def("catalog_json", [def] { return serial::catalog_json(*def); }, "The catalog of the definitions, as JSON text.");

@@ -18,6 +18,12 @@
 #include <absl/status/status.h>
 #include <absl/strings/str_cat.h>
 #include <absl/strings/str_replace.h>
+#include <absl/time/time.h>
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
 
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
@@ -287,6 +293,29 @@ inline nb::object to_numpy(feature_matrix&& m) {
   nb::capsule owner(owned, [](void* p) noexcept { delete static_cast<feature_matrix*>(p); });
   const std::size_t shape[2] = {static_cast<std::size_t>(owned->rows()), static_cast<std::size_t>(owned->cols())};
   return nb::cast(nb::ndarray<nb::numpy, double, nb::ndim<2>, nb::c_contig>(owned->data(), 2, shape, owner));
+}
+
+// What the Arrow reader takes for a field of type T, by name (for callers that check a
+// schema before reading, such as skewless.spark): "int64" (integers, bool, timestamps),
+// "integer" (integers, bool), "float" (floats, integers), "string", "time" (absl::Time:
+// timestamps, integers) or "vector" (fixed-size lists of floats).
+template <class T> constexpr const char* field_kind() {
+  if constexpr (std::is_same_v<T, std::int64_t>) return "int64";
+  else if constexpr (std::is_floating_point_v<T>) return "float";
+  else if constexpr (std::is_integral_v<T> || std::is_enum_v<T>) return "integer";
+  else if constexpr (std::is_same_v<T, std::string>) return "string";
+  else if constexpr (std::is_same_v<T, absl::Time>) return "time";
+  else return "vector";
+}
+
+// The event struct's fields, each with its field_kind, in declaration order.
+template <class Event> nb::dict event_fields() {
+  nb::dict out;
+  boost::hana::for_each(boost::hana::accessors<Event>(), [&](auto pair) {
+    using T = std::remove_cvref_t<decltype(boost::hana::second(pair)(std::declval<Event&>()))>;
+    out[boost::hana::to<const char*>(boost::hana::first(pair))] = field_kind<T>();
+  });
+  return out;
 }
 
 template <class FS> nb::list column_list() {
