@@ -1,6 +1,7 @@
 // The Python module's cost over C++ (bench/python_module.py drives it): the 10-feature
 // payments set of the other benchmarks as a module, plus hooks that draw the same
-// synthetic data (bench/payments.hpp) and time the C++ calls the module wraps on it.
+// synthetic data (bench/payments.hpp) and time the C++ calls the module wraps on it:
+// a batched read, a one-key read and a small-batch ingest.
 #include <skewless/python/module.hpp>
 
 #include "payments.hpp"
@@ -96,6 +97,28 @@ NB_MODULE(skewless_bench, m) {
           nb::gil_scoped_release unlocked;
           return median_seconds(reps, [&] {
             if (!online.features(std::span<const std::int64_t>(ids), t, out).ok()) std::abort();
+          });
+        });
+
+  // Median seconds of one concurrent_evaluator::ingest of `batch` events (the same
+  // synthetic events, then `calls` batches of new users' events after them, one user
+  // per batch, times rising): what OnlineEvaluator.ingest of a batch wraps.
+  m.def("_cpp_ingest_seconds",
+        [](std::int64_t users, std::int64_t events, std::uint64_t seed, std::int64_t batch, int calls) {
+          const data d = draw(users, events, 0, seed);
+          skewless::online::concurrent_evaluator<bench::features10_t> online(bench::features10);
+          (void)online.ingest(std::span<const bench::payment>(d.events));
+          const std::int64_t t0 = d.events.back().ts + 10;
+          std::vector<bench::payment> next;
+          for (std::int64_t c = 0; c < calls; ++c) {
+            for (std::int64_t i = 0; i < batch; ++i) next.push_back({(c * 7919) % users, t0 + c * batch + i, 1.0 + i});
+          }
+          nb::gil_scoped_release unlocked;
+          std::size_t c = 0;
+          return median_seconds(calls, [&] {
+            const auto counts = online.ingest(std::span<const bench::payment>(next.data() + c * batch, batch));
+            if (counts.by_outcome[0] != static_cast<std::uint64_t>(batch)) std::abort();
+            ++c;
           });
         });
 }

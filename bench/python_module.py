@@ -5,7 +5,11 @@
                   the same events already in structs (the binding's whole overhead:
                   reading the Arrow columns, the export, pyarrow's import);
     features:     OnlineEvaluator.features for 1,000 keys in one call, vs the C++
-                  concurrent_evaluator's batched read of the same keys.
+                  concurrent_evaluator's batched read of the same keys;
+    per call:     what a service pays per request: features([key], now) for one key
+                  (a list of one int and an int time), and ingest of 10 events as a
+                  pyarrow.RecordBatch and as a pyarrow.Table, vs the same C++ calls;
+                  the difference is the binding's overhead per call.
 
     python bench/python_module.py [--events 10000000 --spine 1000000 --users 1000000]
 
@@ -49,6 +53,31 @@ def main():
     cpp = m._cpp_features_seconds(a.users, a.events, seed, n_keys, reps)
     print(f"features 1000  python {py / n_keys * 1e6:8.3f} us/key   C++ {cpp / n_keys * 1e6:8.3f} us/key   "
           f"ratio {py / cpp:5.2f}x")
+
+    # Per call, as a service makes them: one key now; 10 new events.
+    calls = 200 if smoke else 20000
+    key = int(keys[0])
+    py = median_seconds(lambda: online.features([key], t), calls)
+    cpp = m._cpp_features_seconds(a.users, a.events, seed, 1, calls)
+    print(f"features 1 key python {py * 1e6:8.3f} us       C++ {cpp * 1e6:8.3f} us       "
+          f"overhead {(py - cpp) * 1e6:6.2f} us per call")
+    batch = 10
+    cpp = m._cpp_ingest_seconds(a.users, a.events, seed, batch, calls)
+    t0 = t + 10
+    for kind in ("RecordBatch", "Table"):
+        # Each call a new user's events after every event so far, as the C++ run.
+        made = []
+        for c in range(calls):
+            cols = {"user": np.full(batch, (c * 7919) % a.users, np.int64),
+                    "ts": t0 + c * batch + np.arange(batch, dtype=np.int64), "amount": 1.0 + np.arange(batch)}
+            made.append(pa.record_batch(cols) if kind == "RecordBatch" else pa.table(cols))
+        fresh = m.OnlineEvaluator()
+        for b in events.to_batches(max_chunksize=1 << 20):
+            fresh.ingest(b)
+        it = iter(made)
+        py = median_seconds(lambda: fresh.ingest(next(it)), calls)
+        print(f"ingest {batch} ({kind:11s}) python {py * 1e6:8.3f} us   C++ {cpp * 1e6:8.3f} us   "
+              f"overhead {(py - cpp) * 1e6:6.2f} us per call")
 
 
 if __name__ == "__main__":

@@ -241,6 +241,18 @@ def test_bad_events_raise_with_column_and_row_and_change_nothing():
     for not_arrow in ([1, 2], {"k": ["a"]}, np.zeros(3), None):
         with pytest.raises(TypeError, match="expected Arrow data"):
             online.ingest(not_arrow)
+    # Rows count from the input's start in every form: a Table of several batches (read
+    # batch by batch), one RecordBatch (read from its array capsules), a reader.
+    table = as_arrow(events)
+    keys = table.column("k").to_pylist()
+    keys[1] = None
+    bad = table.set_column(table.schema.get_field_index("k"), "k", pa.array(keys, pa.string()))
+    two = pa.concat_tables([table.slice(0, 3), bad])
+    assert two.column("k").num_chunks == 2
+    for data, row in ((two, 4), (bad.combine_chunks().to_batches()[0], 1),
+                      (pa.RecordBatchReader.from_batches(two.schema, two.to_batches()), 4)):
+        with pytest.raises(ValueError, match=f"^events: .*column 'k' row {row}: null"):
+            online.ingest(data)
     assert online.snapshot() == before
 
 
@@ -337,6 +349,14 @@ def test_features_arguments():
         on.features([1.5], 40)
     with pytest.raises(ValueError, match="unsigned value beyond int64|outside"):
         on.features(np.array([2**64 - 1], np.uint64), 40)
+    # A list of Python ints and an int time are read without numpy: the same answers and
+    # checks as the numpy path.
+    assert_same_bits(on.features((1, 2, 3), 40), base, "tuple of ints")
+    assert_same_bits(on.features([1, 2, 3], np.int64(40)), base, "numpy time")
+    with pytest.raises(ValueError, match="keys: row 1: .* is outside the key type's range"):
+        on.features([1, 2**70], 40)
+    with pytest.raises(ValueError, match="times must fit int64"):
+        on.features([1], 2**70)
     # A read before the entity's newest event: NaN, or ValueError naming the row.
     with pytest.raises(ValueError, match="^row 1: .*before the entity's newest"):
         on.features([1, 2], 25)

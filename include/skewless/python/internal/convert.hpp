@@ -122,12 +122,48 @@ inline arrow::time_unit time_unit_from(const std::optional<std::string>& name) {
   return u;
 }
 
+// Whether obj's type (or a base) defines `name`, looked up in the types' dicts: no
+// AttributeError raised and cleared when it does not (which costs a microsecond).
+inline bool type_has(nb::handle obj, const char* name) {
+  PyObject* mro = Py_TYPE(obj.ptr())->tp_mro;
+  if (mro == nullptr || !PyTuple_Check(mro)) return PyObject_HasAttrString(obj.ptr(), name) != 0;
+  for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(mro); ++i) {
+    PyObject* dict = reinterpret_cast<PyTypeObject*>(PyTuple_GET_ITEM(mro, i))->tp_dict;
+    if (dict != nullptr && PyDict_GetItemString(dict, name) != nullptr) return true;
+  }
+  return false;
+}
+
 // The events of an Arrow object, read with the GIL held; `time` names the time column
-// and the unit of its integers.
+// and the unit of its integers. One record batch (an object with __arrow_c_array__,
+// such as pyarrow.RecordBatch) is read from its array capsules, which costs less than
+// the stream pyarrow would wrap it in; anything else through __arrow_c_stream__.
 template <class Event>
 std::vector<Event> read_events(nb::handle obj, std::string_view what, const arrow::read_options& time) {
-  arrow::owned_stream in = import_stream(obj, what);
   std::vector<Event> events;
+  // One batch through its array capsules; rows before it (for messages) as given.
+  const auto read_batch = [&](nb::handle batch, std::int64_t rows_before) {
+    nb::object pair = batch.attr("__arrow_c_array__")();
+    if (!nb::isinstance<nb::tuple>(pair) || nb::len(pair) != 2) return false;
+    auto* schema = static_cast<ArrowSchema*>(PyCapsule_GetPointer(nb::handle(pair[0]).ptr(), "arrow_schema"));
+    auto* array = static_cast<ArrowArray*>(PyCapsule_GetPointer(nb::handle(pair[1]).ptr(), "arrow_array"));
+    if (schema == nullptr || array == nullptr) throw nb::python_error();
+    // Only read: the capsules release schema and array when `pair` goes.
+    check(arrow::arrow_internal::append_rows(*schema, *array, events, rows_before, time), what);
+    return true;
+  };
+  if (type_has(obj, "__arrow_c_array__") && read_batch(obj, 0)) return events;
+  // A pyarrow.Table: its batches one by one cost less than the stream pyarrow makes.
+  if (std::string_view(Py_TYPE(obj.ptr())->tp_name) == "pyarrow.lib.Table") {
+    std::int64_t rows = 0;
+    for (nb::handle batch : obj.attr("to_batches")()) {
+      if (!read_batch(batch, rows)) break;
+      rows += nb::cast<std::int64_t>(batch.attr("num_rows"));
+    }
+    if (rows == nb::cast<std::int64_t>(obj.attr("num_rows"))) return events;
+    events.clear();  // not what was expected: read the stream instead
+  }
+  arrow::owned_stream in = import_stream(obj, what);
   check(arrow::read_events(*in.get(), events, time), what);
   return events;
 }
@@ -276,11 +312,17 @@ template <class Key> std::optional<Key> key_from(nb::handle obj, bool quiet = fa
 }
 
 template <class Counters> nb::dict outcome_counts(const Counters& c) {
+  // The outcome names, made once: an ingest of a few events returns this dict each call.
+  static nb::str* const names = [] {
+    auto* out = new nb::str[online::ingest_outcome_count];  // never freed, like interned strings
+    for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) {
+      const std::string_view name = online::to_string(static_cast<online::ingest_outcome>(i));
+      out[i] = nb::str(name.data(), name.size());
+    }
+    return out;
+  }();
   nb::dict d;
-  for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) {
-    const std::string_view name = online::to_string(static_cast<online::ingest_outcome>(i));
-    d[nb::str(name.data(), name.size())] = c.by_outcome[i];
-  }
+  for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) d[names[i]] = c.by_outcome[i];
   return d;
 }
 

@@ -71,7 +71,9 @@ template <class FS> class online_evaluator {
     std::size_t n = 0;
     if constexpr (std::is_same_v<key_type, std::string>) {
       if (nb::isinstance<nb::str>(keys)) throw nb::type_error("skewless: keys must be a sequence of str, not one str");
-      nb::object seq = nb::module_::import_("builtins").attr("list")(keys);
+      nb::object seq = PyList_CheckExact(keys.ptr()) || PyTuple_CheckExact(keys.ptr())
+                           ? nb::borrow(keys)
+                           : nb::module_::import_("builtins").attr("list")(keys);
       n = nb::len(seq);
       views.reserve(n);
       keep.reserve(n);
@@ -81,19 +83,29 @@ template <class FS> class online_evaluator {
         keep.push_back(nb::borrow(h));
         views.push_back(nb::cast<std::string_view>(h));
       }
-    } else {
+    } else if (!small_int_keys(keys, batch)) {
       load_keys(keys, batch);
-      n = batch.keys.size();
     }
-    nb::object t = int64_array(times, "times", true);
-    const bool one_time = nb::cast<std::size_t>(t.attr("ndim")) == 0;
-    if (!one_time && nb::cast<std::size_t>(t.attr("size")) != n) {
-      throw nb::value_error(
-          absl::StrCat("skewless: ", n, " keys but ", nb::cast<std::size_t>(t.attr("size")), " times").c_str());
+    if constexpr (!std::is_same_v<key_type, std::string>) n = batch.keys.size();
+    // One time as a Python int (a service's "now"): read directly, no numpy.
+    std::int64_t now = 0;
+    const std::int64_t* time_us = &now;
+    bool one_time = PyLong_CheckExact(times.ptr());
+    nb::object t;
+    if (one_time) {
+      int overflow = 0;
+      now = PyLong_AsLongLongAndOverflow(times.ptr(), &overflow);
+      if (overflow != 0) throw nb::value_error("skewless: times must fit int64 microseconds");
+    } else {
+      t = int64_array(times, "times", true);
+      one_time = nb::cast<std::size_t>(t.attr("ndim")) == 0;
+      if (!one_time && nb::cast<std::size_t>(t.attr("size")) != n) {
+        throw nb::value_error(
+            absl::StrCat("skewless: ", n, " keys but ", nb::cast<std::size_t>(t.attr("size")), " times").c_str());
+      }
+      t = nb::module_::import_("numpy").attr("ascontiguousarray")(t);
+      time_us = reinterpret_cast<const std::int64_t*>(nb::cast<std::uintptr_t>(t.attr("ctypes").attr("data")));
     }
-    t = nb::module_::import_("numpy").attr("ascontiguousarray")(t);
-    const auto* time_us =
-        reinterpret_cast<const std::int64_t*>(nb::cast<std::uintptr_t>(t.attr("ctypes").attr("data")));
     feature_matrix out;
     absl::Status status;
     {
@@ -182,6 +194,36 @@ template <class FS> class online_evaluator {
   }
 
   nb::dict counters() const { return outcome_counts(state_.counters()); }
+
+ private:
+  // Integer keys given as a list or tuple of Python ints (what a service passes for one
+  // request): read without numpy. False for anything else (numpy arrays, other
+  // sequences, or elements that are not exactly int), which load_keys then reads.
+  static bool small_int_keys(nb::handle keys, key_batch<key_type>& out) {
+    if (!PyList_CheckExact(keys.ptr()) && !PyTuple_CheckExact(keys.ptr())) return false;
+    const Py_ssize_t n = PySequence_Fast_GET_SIZE(keys.ptr());
+    PyObject** items = PySequence_Fast_ITEMS(keys.ptr());
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      if (!PyLong_CheckExact(items[i])) return false;
+    }
+    out.owned.resize(static_cast<std::size_t>(n));
+    for (Py_ssize_t i = 0; i < n; ++i) {
+      int overflow = 0;
+      const long long v = PyLong_AsLongLongAndOverflow(items[i], &overflow);
+      if (overflow != 0 || !std::in_range<key_type>(v)) {
+        if (overflow > 0 && std::is_same_v<key_type, std::uint64_t>) return false;  // numpy's uint64 path
+        throw nb::value_error(absl::StrCat("skewless: keys: row ", i, ": ",
+                                           overflow != 0 ? py_str(items[i]) : std::to_string(v),
+                                           " is outside the key type's range")
+                                  .c_str());
+      }
+      out.owned[static_cast<std::size_t>(i)] = static_cast<key_type>(v);
+    }
+    out.keys = out.owned;
+    return true;
+  }
+
+ public:
   nb::dict removals() const {
     const online::removal_counters r = state_.removals();
     nb::dict d;
