@@ -252,7 +252,7 @@ TEST_CASE("arrow training set: Arrow events and spine in, the training set out",
   CHECK(std::string(s.message()) == "spine: skewless: the record batch has no column 'ts' for the field of that name");
 }
 
-TEST_CASE("arrow training set: an integer time column counts its declared unit; undeclared nanoseconds fail",
+TEST_CASE("arrow training set: an integer time column counts its declared unit, and undeclared nanoseconds fail",
           "[arrow]") {
   // The same instants (whole seconds, Nov 2023) as int64 seconds, milliseconds,
   // microseconds and nanoseconds (with sub-microsecond digits, floored), and as
