@@ -15,6 +15,7 @@ install(FILES
   ${CMAKE_CURRENT_BINARY_DIR}/skewlessConfigVersion.cmake
   cmake/skewless-dependencies.cmake
   cmake/skewless-python.cmake
+  cmake/skewless-python-bundle.cmake
   DESTINATION ${SKEWLESS_CMAKE_DIR})
 
 # pkg-config, for consumers without CMake. Header-only, so arch-independent: share/.

@@ -1,4 +1,4 @@
-# skewless_add_python_module(<name> <source>... [NO_STUB] [INSTALL_DIR <dir>])
+# skewless_add_python_module(<name> <source>... [NO_STUB] [NO_BUNDLE] [INSTALL_DIR <dir>])
 #
 # A Python extension module <name> built with nanobind from C++ sources that call
 # skewless::python::define_module (include/skewless/python/module.hpp), linked to
@@ -6,9 +6,19 @@
 # (unless NO_STUB). With INSTALL_DIR, both are installed there — "." in a
 # scikit-build-core project puts them at the root of the wheel (examples/python).
 #
+# An installed module is self-contained (unless NO_BUNDLE): every shared library it
+# needs, directly or through another, beyond what a manylinux wheel may assume (glibc,
+# libstdc++, libgcc_s) is copied beside it under its soname — Debian's Abseil is 35
+# libabsl_*.so — and the module finds them there first: its DT_RPATH is $ORIGIN, and a
+# DT_RPATH, unlike a DT_RUNPATH, is also searched for the libraries those libraries
+# need. So a wheel imports on a machine without Abseil (tests/python/pip_install.sh
+# checks it with the system's copies hidden).
+#
 # Finds Python (Interpreter, Development.Module) and nanobind (`python -m nanobind
 # --cmake_dir`) on first use; set Python_EXECUTABLE to choose the interpreter.
 # The module is built with -O2/-O3 as the build type says, not nanobind's default -Os.
+
+set(_SKEWLESS_PYTHON_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}" CACHE INTERNAL "where skewless-python-bundle.cmake is")
 
 macro(skewless_add_python_module name)
   if(NOT COMMAND nanobind_add_module)
@@ -28,7 +38,7 @@ macro(skewless_add_python_module name)
 endmacro()
 
 function(_skewless_python_module name)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_STUB" "INSTALL_DIR" "")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "NO_STUB;NO_BUNDLE" "INSTALL_DIR" "")
   if(NOT ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "skewless_add_python_module(${name}): no source files")
   endif()
@@ -40,6 +50,13 @@ function(_skewless_python_module name)
   endif()
   if(DEFINED ARG_INSTALL_DIR)
     install(TARGETS ${name} LIBRARY DESTINATION "${ARG_INSTALL_DIR}")
+    if(NOT ARG_NO_BUNDLE)
+      set_target_properties(${name} PROPERTIES INSTALL_RPATH "$ORIGIN")
+      target_link_options(${name} PRIVATE "LINKER:--disable-new-dtags")
+      install(CODE "set(_skewless_module \"$<TARGET_FILE:${name}>\")
+                    set(_skewless_dir \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${ARG_INSTALL_DIR}\")")
+      install(SCRIPT "${_SKEWLESS_PYTHON_CMAKE_DIR}/skewless-python-bundle.cmake")
+    endif()
     if(NOT ARG_NO_STUB)
       install(FILES "${CMAKE_CURRENT_BINARY_DIR}/${name}.pyi" DESTINATION "${ARG_INSTALL_DIR}")
     endif()
