@@ -5,16 +5,14 @@
     rows = sks.training_set(events_df, spine_df, payments_features)
     rows.write.parquet("s3://bucket/training_set/")
 
-Rows depend only on their key, so the backfill is parallel by entity: events and spine
-rows are co-partitioned by key (one DataFrame, tagged by side), sorted by key within
-each partition (Spark's external sort, which spills), and each partition streams through
-`mapInArrow`: rows are buffered only until their key is complete, and the complete keys
-go to `module.training_set` in chunks. Memory per task is therefore bounded by the
-largest key's rows plus one chunk, not by the partition or the data set — a key with
-30% of the events needs that key's rows in memory (the batch evaluator needs a key's
-whole history), nothing more. `groupBy(key).cogroup(..).applyInArrow` would bound memory
-the same way but calls Python once per key, which costs more than the evaluation
-for millions of small keys.
+Rows depend only on their key, so the backfill is parallel by entity. Each key goes to
+one of `buckets` hash buckets (xxhash64 of the key, the same on both sides); events
+and spine rows are co-partitioned by bucket and cogrouped, and each bucket reaches
+Python as two narrow Arrow tables — the events' columns and the spine's — in one call
+to `module.training_set`. Spark sorts only by the bucket number, an integer (to group);
+the rows are sorted by key and time once, by the module, in C++. Memory per call is one
+bucket's rows: about events / buckets, and never less than the largest key's (a key is
+never split: the batch evaluator needs its whole history).
 
 The result has the module's training-set schema — the key column (the events' key type),
 the time column (timestamp, microseconds) and one double column per feature column —
@@ -27,14 +25,14 @@ executors: the function Spark ships is self-contained.
 Before any job runs, the events are checked against the module's `event_fields`: every
 field the definition's event struct has must be a column of a type its field takes. An
 error found in a task names the row by its key and time, which the user can find
-(the module counts rows within the chunk it was handed).
+(the module counts rows within the bucket it was handed).
 """
 
 from __future__ import annotations
 
 import importlib
 
-_SIDE = "__skewless_side"
+_BUCKET = "__skewless_bucket"
 
 # The Spark types (by class name) each kind of event field takes (module.event_fields);
 # Spark hands them to the module as the Arrow types the module reads.
@@ -77,7 +75,7 @@ def default_partitions(events) -> int:
 
 
 def training_set(events, spine, module, *, key: str | None = None, time: str | None = None,
-                 partitions: int | None = None, rows_per_chunk: int = 262_144):
+                 partitions: int | None = None, buckets: int | None = None):
     """The training set of `spine` over `events`, as a Spark DataFrame.
 
     events:     a DataFrame with the event struct's columns (by name, as the module reads
@@ -88,7 +86,8 @@ def training_set(events, spine, module, *, key: str | None = None, time: str | N
     key, time:  column names; default to the module's key_column and time_column.
     partitions: how many partitions to co-partition into (default: default_partitions,
                 the larger of the cluster's cores and the events' input partitions).
-    rows_per_chunk: rows (events + spine) gathered before one call into the module.
+    buckets:    how many hash buckets of keys, each evaluated by one call into the module
+                (default: 4 per partition). A call holds one bucket's rows.
     """
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
@@ -104,10 +103,10 @@ def training_set(events, spine, module, *, key: str | None = None, time: str | N
         for column in (key, time):
             if column not in df.columns:
                 raise ValueError(f"skewless.spark: {what} has no column '{column}'")
-    if rows_per_chunk < 1:
-        raise ValueError("skewless.spark: rows_per_chunk must be positive")
     if partitions is not None and partitions < 1:
         raise ValueError("skewless.spark: partitions must be positive")
+    if buckets is not None and buckets < 1:
+        raise ValueError("skewless.spark: buckets must be positive")
     _check_event_columns(events, mod, name)
 
     # One time type on both sides: microseconds as long, or timestamps.
@@ -120,96 +119,69 @@ def training_set(events, spine, module, *, key: str | None = None, time: str | N
     elif type(event_time) is not type(spine_time):
         raise ValueError(f"skewless.spark: the time column is {event_time.simpleString()} in events but "
                          f"{spine_time.simpleString()} in the spine")
+    # One key type on both sides, or a key would hash to different buckets.
+    event_key = events.schema[key].dataType
+    spine_key = spine.schema[key].dataType
+    if type(event_key) is not type(spine_key):
+        if type(event_key).__name__ in _INTEGERS and type(spine_key).__name__ in _INTEGERS:
+            spine = spine.withColumn(key, spine[key].cast(event_key))
+        else:
+            raise ValueError(f"skewless.spark: the key column is {event_key.simpleString()} in events but "
+                             f"{spine_key.simpleString()} in the spine")
 
     event_columns = list(events.columns)
     labels = [f for f in spine.schema.fields if f.name not in (key, time)]
     clash = [f.name for f in labels if f.name in event_columns or f.name in mod.columns]
     if clash:
         raise ValueError(f"skewless.spark: spine columns {clash} clash with event or feature columns")
-    if _SIDE in event_columns or _SIDE in spine.columns:
-        raise ValueError(f"skewless.spark: the column name {_SIDE} is reserved")
+    if _BUCKET in event_columns or _BUCKET in spine.columns:
+        raise ValueError(f"skewless.spark: the column name {_BUCKET} is reserved")
 
-    both = (events.withColumn(_SIDE, F.lit(0).cast("byte"))
-            .unionByName(spine.withColumn(_SIDE, F.lit(1).cast("byte")), allowMissingColumns=True))
     n = partitions if partitions is not None else default_partitions(events)
-    both = both.repartition(n, key).sortWithinPartitions(key)
+    bucket = F.pmod(F.xxhash64(F.col(key)), F.lit(buckets if buckets is not None else 4 * n))
+    # Grouped by the expression, not a column, so the bucket number travels to Python
+    # once per bucket rather than with every row.
+    left = events.repartition(n, bucket).groupBy(bucket.alias(_BUCKET))
+    right = spine.repartition(n, bucket).groupBy(bucket.alias(_BUCKET))
 
     out_schema = T.StructType(
-        [T.StructField(key, events.schema[key].dataType, False), T.StructField(time, T.TimestampType(), False)]
+        [T.StructField(key, event_key, False), T.StructField(time, T.TimestampType(), False)]
         + [T.StructField(c, T.DoubleType(), False) for c in mod.columns]
         + [T.StructField(f.name, f.dataType, True) for f in labels])
     label_names = [f.name for f in labels]
-    chunk = rows_per_chunk
 
-    def evaluate(batches):
+    def evaluate(events_in, rows):
         # Runs on the executors: needs pyarrow and the module, nothing from this package.
+        # Called for every bucket with events, even without spine rows, so bad events fail
+        # here as they would in one process (a null key, say), wherever they land.
         import importlib as _importlib
 
         import re as _re
 
         import pyarrow as pa
-        import pyarrow.compute as pc
 
         m = _importlib.import_module(name)
-        target = None
+        events_in = events_in.select(event_columns)
+        try:
+            out = m.training_set(events_in, rows.select([key, time]), threads=1)
+        except ValueError as e:
+            # The module counts rows within this bucket: name the row by its key and time.
+            found = _re.match(r"(events|spine): .*? row (\d+)", str(e))
+            if not found:
+                raise
+            side = events_in if found.group(1) == "events" else rows
+            at = int(found.group(2))
+            if at >= side.num_rows:
+                raise
+            row = side.slice(at, 1).select([key, time]).to_pylist()[0]
+            raise ValueError(f"{e} [in Spark: the {found.group(1)} row with {key}={row[key]!r}, "
+                             f"{time}={row[time]!r}; the row number counts within one bucket of keys]") from e
+        for label in label_names:
+            out = out.append_column(label, rows[label])
+        # Spark's Arrow types: its key type, its timestamp zone, the labels' types.
+        return out.cast(pa.schema([pa.field(f.name, t, f.nullable) for f, t in
+                                   zip(out.schema, [events_in.schema.field(key).type, pa.timestamp("us", tz="UTC")]
+                                       + [pa.float64()] * len(m.columns)
+                                       + [rows.schema.field(c).type for c in label_names])]))
 
-        def run(tables):
-            nonlocal target
-            table = pa.concat_tables(tables)
-            is_spine = pc.equal(table[_SIDE], 1)
-            rows = table.filter(is_spine)
-            events_in = table.filter(pc.invert(is_spine)).select(event_columns)
-            # Called even without spine rows, so bad events fail here as they would in
-            # one process (a null key, say), whichever partition they land in.
-            try:
-                out = m.training_set(events_in, rows.select([key, time]), threads=1)
-            except ValueError as e:
-                # The module counts rows within this chunk: name the row by its key and time.
-                found = _re.match(r"(events|spine): .*? row (\d+)", str(e))
-                if not found:
-                    raise
-                side = events_in if found.group(1) == "events" else rows
-                at = int(found.group(2))
-                if at >= side.num_rows:
-                    raise
-                row = side.slice(at, 1).select([key, time]).to_pylist()[0]
-                raise ValueError(f"{e} [in Spark: the {found.group(1)} row with {key}={row[key]!r}, "
-                                 f"{time}={row[time]!r}; the row number counts within one chunk of a task]") from e
-            for label in label_names:
-                out = out.append_column(label, rows[label])
-            if target is None:  # Spark's Arrow types: its key type, its timestamp zone
-                target = pa.schema([pa.field(f.name, t, f.nullable) for f, t in
-                                    zip(out.schema, [table.schema.field(key).type, pa.timestamp("us", tz="UTC")]
-                                        + [pa.float64()] * len(m.columns) + [rows.schema.field(c).type
-                                                                            for c in label_names])])
-            yield from out.cast(target).to_batches()
-
-        ready, ready_rows = [], 0  # complete keys, not yet evaluated
-        pending, pending_key = [], None  # rows of the last key seen, which may go on
-        for batch in batches:
-            if batch.num_rows == 0:
-                continue
-            keys = batch.column(key)
-            last = keys[batch.num_rows - 1].as_py()
-            # Rows of the batch's last key (a suffix: the partition is sorted by key,
-            # nulls first); a null key is an error the module reports.
-            same = pc.is_null(keys) if last is None else pc.fill_null(pc.equal(keys, keys[batch.num_rows - 1]), False)
-            tail = pc.sum(same).as_py() or 0
-            head = batch.num_rows - tail
-            if head > 0 or last != pending_key:
-                ready.extend(pa.Table.from_batches([b]) for b in pending)
-                ready_rows += sum(b.num_rows for b in pending)
-                pending = []
-            if head > 0:
-                ready.append(pa.Table.from_batches([batch.slice(0, head)]))
-                ready_rows += head
-            pending.append(batch.slice(head))
-            pending_key = last
-            if ready_rows >= chunk:
-                yield from run(ready)
-                ready, ready_rows = [], 0
-        ready.extend(pa.Table.from_batches([b]) for b in pending)
-        if ready:
-            yield from run(ready)
-
-    return both.mapInArrow(evaluate, out_schema)
+    return left.cogroup(right).applyInArrow(evaluate, out_schema)

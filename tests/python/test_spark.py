@@ -84,10 +84,10 @@ def test_integer_keys_many_partitions_and_a_hot_key(spark):
     spine = pa.table({"user_id": s["key"], "ts_us": s["t"], "row_id": s["row_id"], "label": s["label"]})
 
     want_table, want = expected(payments, events, spine)
-    for partitions, chunk in ((None, 262_144), (7, 500)):
+    for partitions, buckets in ((None, None), (7, 1), (3, 5_000)):
         got_table, got = rows_by_id(
             sks.training_set(spark.createDataFrame(events), spark.createDataFrame(spine), payments,
-                             partitions=partitions, rows_per_chunk=chunk), payments)
+                             partitions=partitions, buckets=buckets), payments)
         assert got_table.num_rows == spine.num_rows
         assert got_table["user_id"].to_pylist() == want_table["user_id"].to_pylist()
         assert got_table["ts_us"].cast(pa.int64()).to_pylist() == want_table["ts_us"].cast(pa.int64()).to_pylist()
@@ -126,10 +126,30 @@ def test_bad_input_is_refused_with_the_column(spark):
     with pytest.raises(ValueError, match="spine has no column 'ts_us'"):
         sks.training_set(events, spine.drop("ts_us"), payments)
     with pytest.raises(ValueError, match="reserved"):
-        sks.training_set(events.withColumn("__skewless_side", events["ts_us"]), spine, payments)
+        sks.training_set(events.withColumn("__skewless_bucket", events["ts_us"]), spine, payments)
+    with pytest.raises(ValueError, match="key column is bigint in events but string in the spine"):
+        sks.training_set(events, spine.withColumn("user_id", spine["user_id"].cast("string")), payments)
     # A bad row found in a task is named by its key and time, not by its row in a chunk.
     with pytest.raises(Exception, match=r"column 'user_id' row .*null.*the events row with user_id=None, ts_us=2"):
         sks.training_set(events, spine, payments).toArrow()
+
+
+def test_events_and_spine_travel_narrow_and_are_sorted_once(spark):
+    # Issue 27 item 9: events and spine reach Python as separate tables (no union with
+    # null fillers), shuffled once each, and Spark sorts them only by the bucket number.
+    # A spine key of another integer type is cast to the events' (or it would hash to
+    # another bucket and find no events).
+    events = spark.createDataFrame(pa.table({"user_id": [1, 1, 2], "ts_us": [1, 2, 3], "amount": [1.0, 2.0, 4.0],
+                                             "merchant_category": pa.array([1, 2, 3], pa.int32()),
+                                             "card_present": [True, False, True]}))
+    spine = spark.createDataFrame(pa.table({"user_id": pa.array([1, 2], pa.int32()), "ts_us": [5, 5]}))
+    rows = sks.training_set(events, spine, payments)
+    plan = rows._jdf.queryExecution().executedPlan().toString()
+    assert "Union" not in plan and "CoGroup" in plan, plan
+    assert plan.count("Exchange hashpartitioning") == 2, plan
+    sorts = [line for line in plan.splitlines() if "Sort [" in line]
+    assert sorts and all("__skewless_bucket" in line and "user_id" not in line for line in sorts), plan
+    assert sorted(r["spend_1h"] for r in rows.collect()) == [3.0, 4.0]
 
 
 def test_every_event_field_is_checked_before_any_job(spark):
