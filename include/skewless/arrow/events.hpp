@@ -89,6 +89,37 @@ enum class time_unit : std::uint8_t { unspecified, seconds, milliseconds, micros
 // time of undeclared unit is refused: see the header comment.
 inline constexpr std::int64_t plausible_micros = 100'000'000'000'000'000;
 
+// An integer time in microseconds: what integer_micros makes of a value in a unit.
+enum class integer_time : std::uint8_t { ok, overflow, implausible };
+
+// v counted in `unit` as microseconds since the epoch, rounded toward the past (floor)
+// from nanoseconds; overflow when it leaves int64; with the unit unspecified, v is
+// taken as microseconds and refused as implausible beyond +-plausible_micros. The one
+// rule for every reader of integer times (Arrow columns, JSON messages).
+[[nodiscard]] constexpr integer_time integer_micros(std::int64_t v, time_unit unit, std::int64_t& out) noexcept {
+  switch (unit) {
+    case time_unit::seconds:
+      return __builtin_mul_overflow(v, 1'000'000, &out) ? integer_time::overflow : integer_time::ok;
+    case time_unit::milliseconds:
+      return __builtin_mul_overflow(v, 1'000, &out) ? integer_time::overflow : integer_time::ok;
+    case time_unit::microseconds: out = v; return integer_time::ok;
+    case time_unit::nanoseconds: out = v / 1000 - ((v % 1000) < 0 ? 1 : 0); return integer_time::ok;
+    case time_unit::unspecified: break;
+  }
+  if (v > plausible_micros || v < -plausible_micros) return integer_time::implausible;
+  out = v;
+  return integer_time::ok;
+}
+
+// The message for an implausible undeclared integer time v.
+inline std::string implausible_time_message(std::int64_t v) {
+  const std::int64_t year = 1970 + v / 31'556'952'000'000;  // mean Gregorian years
+  return absl::StrCat(v, " taken as microseconds since the epoch is the year ", year,
+                      ": an integer time column without a declared unit counts microseconds, and this one looks "
+                      "like nanoseconds (datetime64[ns] as int64). Declare its unit (time_unit=\"ns\" in Python, "
+                      "arrow::read_options::integer_time_unit in C++) or pass a timestamp column");
+}
+
 // How the readers treat the time column (the feature set's time field).
 struct read_options {
   std::string_view time_column;  // the time field's name; empty: no column is read as time
@@ -275,30 +306,15 @@ inline absl::Status integer_time_micros(const column& c, std::int64_t row, std::
   const wide_int w = int_at(c.type, c.array->buffers[1], c.row0 + row);
   std::int64_t v = 0;
   if (!fits(w, v)) return column_error(c, row, "a time beyond the int64 range");
-  const auto scaled = [&](std::int64_t by, const char* unit) {
-    if (__builtin_mul_overflow(v, by, &out)) {
+  switch (integer_micros(v, c.unit, out)) {
+    case integer_time::ok: return absl::OkStatus();
+    case integer_time::overflow: {
+      const char* unit = c.unit == time_unit::seconds ? "seconds" : "milliseconds";
       return column_error(c, row, absl::StrCat(v, " ", unit, " is beyond the microsecond range"));
     }
-    return absl::OkStatus();
-  };
-  switch (c.unit) {
-    case time_unit::seconds: return scaled(1'000'000, "seconds");
-    case time_unit::milliseconds: return scaled(1'000, "milliseconds");
-    case time_unit::microseconds: out = v; return absl::OkStatus();
-    case time_unit::nanoseconds: out = v / 1000 - ((v % 1000) < 0 ? 1 : 0); return absl::OkStatus();
-    case time_unit::unspecified: break;
+    case integer_time::implausible: break;
   }
-  if (v > plausible_micros || v < -plausible_micros) {
-    const std::int64_t year = 1970 + v / 31'556'952'000'000;  // mean Gregorian years
-    return column_error(
-        c, row,
-        absl::StrCat(v, " taken as microseconds since the epoch is the year ", year,
-                     ": an integer time column without a declared unit counts microseconds, and this one looks "
-                     "like nanoseconds (datetime64[ns] as int64). Declare its unit (time_unit=\"ns\" in Python, "
-                     "arrow::read_options::integer_time_unit in C++) or pass a timestamp column"));
-  }
-  out = v;
-  return absl::OkStatus();
+  return column_error(c, row, implausible_time_message(v));
 }
 
 // The string at a row of a utf8 / large_utf8 array (physical index i).
