@@ -16,6 +16,7 @@ install(FILES
   cmake/skewless-dependencies.cmake
   cmake/skewless-python.cmake
   cmake/skewless-python-bundle.cmake
+  cmake/skewless-kafka.cmake
   DESTINATION ${SKEWLESS_CMAKE_DIR})
 
 # pkg-config, for consumers without CMake. Header-only, so arch-independent: share/.

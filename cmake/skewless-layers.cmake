@@ -16,5 +16,6 @@ set(SKEWLESS_LAYERS
   "serial:online kernels expr detail root"
   "io:batch kernels expr detail root"
   "arrow:batch serial kernels expr detail root"
+  "kafka:arrow online serial batch kernels expr detail root"
   "python:arrow io batch online serial reference kernels expr adapters detail root"
 )

@@ -56,6 +56,9 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 primary() {
   "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv clang-format-19
+  # skewless::kafka (librdkafka, simdjson) and the broker the Kafka tests start (its jars
+  # come from Maven into ~/.cache/skewless; kcat tells when it answers).
+  "$root/scripts/install-deps.sh" librdkafka-dev libsimdjson-dev kcat maven
   # Spark (tests/python/test_spark.py) runs on a JVM: Debian 12's Java 17 if none is here.
   command -v java >/dev/null || "$root/scripts/install-deps.sh" openjdk-17-jre-headless
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
@@ -65,7 +68,7 @@ primary() {
   local python
   python="$("$root/scripts/python-venv.sh" "$build/python-venv" $(cat "$root/scripts/python-requirements.txt"))"
   cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DSKEWLESS_BUILD_BENCH=ON \
-    -DSKEWLESS_PYTHON="$python" >/dev/null
+    -DSKEWLESS_KAFKA=ON -DSKEWLESS_PYTHON="$python" >/dev/null
   timed_build "$build"
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
 }
@@ -112,9 +115,9 @@ tsan() {
 }
 
 clang() {
-  "$root/scripts/install-deps.sh" clang-19 libclang-rt-19-dev
+  "$root/scripts/install-deps.sh" clang-19 libclang-rt-19-dev librdkafka-dev libsimdjson-dev kcat maven
   local build="$root/build-clang"
-  configure_sanitized "$build" clang++-19 address,undefined
+  configure_sanitized "$build" clang++-19 address,undefined -DSKEWLESS_KAFKA=ON
   timed_build "$build"
   (cd "$build" && ctest -j "$jobs" --output-on-failure)
 }
