@@ -49,6 +49,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace skewless::inline v1::kafka {
 
@@ -218,7 +219,9 @@ problem read_value(const element& v, std::string_view field, bool is_time, arrow
     if (is_time) {
       std::int64_t us = 0;
       if (problem p = read_time(v, field, unit, us); p.status != decode_status::ok) return p;
-      if (us < std::numeric_limits<T>::min() || us > std::numeric_limits<T>::max()) {
+      if constexpr (std::is_same_v<T, bool>) {
+        return fail(decode_status::wrong_type, field, "a time for a bool field");
+      } else if (!std::in_range<T>(us)) {
         return fail(decode_status::out_of_range, field, "a time outside the field's integer type");
       }
       out = static_cast<T>(us);
@@ -301,6 +304,15 @@ template <class FS> class json_decoder {
     return out;
   }
 
+  // The position of the feature set's time field among the struct's fields.
+  static constexpr std::size_t time_index() {
+    const std::array<std::string_view, n_fields> n = names();
+    for (std::size_t i = 0; i < n_fields; ++i) {
+      if (n[i] == std::remove_cvref_t<FS>::time_name.view()) return i;
+    }
+    return n_fields;
+  }
+
   kafka_internal::problem decode(std::string_view bytes, event_type& out) {
     using kafka_internal::fail;
     using kafka_internal::problem;
@@ -318,7 +330,6 @@ template <class FS> class json_decoder {
     if (doc.get_object().get(obj)) return {decode_status::malformed, "not a JSON object"};
 
     static constexpr std::array<std::string_view, n_fields> field_names = names();
-    static constexpr std::string_view time_name = std::remove_cvref_t<FS>::time_name.view();
     event_type e = out;  // filled here, given to out only when whole
     std::array<bool, n_fields> seen{};
     for (const simdjson::dom::key_value_pair member : obj) {
@@ -336,8 +347,8 @@ template <class FS> class json_decoder {
       std::size_t i = 0;
       boost::hana::for_each(boost::hana::accessors<event_type>(), [&](auto pair) {
         if (i++ != index) return;
-        p = kafka_internal::read_value(member.value, field_names[index], field_names[index] == time_name,
-                                       opt_.time_unit, boost::hana::second(pair)(e));
+        p = kafka_internal::read_value(member.value, field_names[index], index == time_index(), opt_.time_unit,
+                                       boost::hana::second(pair)(e));
       });
       if (p.status != decode_status::ok) return p;
     }
