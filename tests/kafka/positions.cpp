@@ -13,6 +13,7 @@
 
 #include <cereal/archives/portable_binary.hpp>
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <random>
@@ -162,16 +163,21 @@ TEST_CASE("kafka positions: crafted positions are refused whole", "[kafka][snaps
     std::int32_t partition;
     std::int64_t offset;
     std::int64_t time;
+    std::array<std::uint64_t, kafka::decode_status_count> counts{};  // messages by decode_status
   };
   const auto positions = [&](std::int64_t watermark, const std::vector<entry>& list, std::uint64_t claimed) {
     return archive_bytes([&](auto& ar) {
       ar(tag, watermark);
       ar(cereal::make_size_tag(static_cast<cereal::size_type>(claimed)));
-      for (const entry& e : list) ar(e.topic, e.partition, e.offset, e.time);
+      for (const entry& e : list) {
+        ar(e.topic, e.partition, e.offset, e.time);
+        for (const std::uint64_t n : e.counts) ar(n);
+      }
     });
   };
   const std::int64_t none = kafka::no_time;
-  const std::vector<entry> good = {{"a", 0, 10, 5}, {"a", 3, 0, none}, {"b.c-d_E", 0, 7, 9}};
+  const std::vector<entry> good = {
+      {"a", 0, 10, 5, {7, 1, 0, 0, 0, 0, 0, 2}}, {"a", 3, 0, none, {}}, {"b.c-d_E", 0, 7, 9, {3}}};
   {  // the well-formed control restores
     online::evaluator<decltype(fs)> fresh(fs);
     stream_positions at;
@@ -180,6 +186,8 @@ TEST_CASE("kafka positions: crafted positions are refused whole", "[kafka][snaps
     CHECK(at.partitions().size() == 3);
     CHECK(at.find("a", 3) != nullptr);
     CHECK(at.find("a", 1) == nullptr);
+    CHECK(at.find("a", 0)->messages[7] == 2);
+    CHECK(at.find("a", 0)->refused() == 3);
   }
   struct bad_case {
     const char* name;
@@ -195,6 +203,8 @@ TEST_CASE("kafka positions: crafted positions are refused whole", "[kafka][snaps
       {"empty topic", positions(none, {{"", 0, 0, none}}, 1), "topic name"},
       {"topic with a slash", positions(none, {{"a/b", 0, 0, none}}, 1), "topic name"},
       {"topic of 250", positions(none, {{std::string(250, 'x'), 0, 0, none}}, 1), "topic name"},
+      {"more counted than read", positions(none, {{"a", 0, 10, 5, {7, 1, 0, 0, 0, 0, 0, 3}}}, 1), "more messages"},
+      {"a count near 2^64", positions(none, {{"a", 0, 10, 5, {~std::uint64_t{0}, 11}}}, 1), "more messages"},
       {"time out of range", positions(none, {{"a", 0, 0, max_time_us + 1}}, 1), "time range"},
       {"watermark out of range", positions(min_time_us - 1, {}, 0), "watermark"},
       {"claims more than the bytes", positions(none, good, 1'000'000), "claims"},

@@ -35,6 +35,7 @@
 #include <skewless/arrow/events.hpp>
 #include <skewless/expr/event.hpp>
 #include <skewless/expr/traits.hpp>
+#include <skewless/kafka/message.hpp>
 
 #include <absl/strings/str_cat.h>
 #include <absl/time/time.h>
@@ -52,31 +53,6 @@
 #include <utility>
 
 namespace skewless::inline v1::kafka {
-
-// Why a message was not decoded; ok when it was.
-enum class decode_status : std::uint8_t {
-  ok,
-  too_large,
-  malformed,
-  missing_field,
-  wrong_type,
-  out_of_range,
-  duplicate
-};
-inline constexpr std::size_t decode_status_count = 7;
-
-[[nodiscard]] constexpr std::string_view name_of(decode_status s) noexcept {
-  switch (s) {
-    case decode_status::ok: return "ok";
-    case decode_status::too_large: return "too_large";
-    case decode_status::malformed: return "malformed";
-    case decode_status::missing_field: return "missing_field";
-    case decode_status::wrong_type: return "wrong_type";
-    case decode_status::out_of_range: return "out_of_range";
-    case decode_status::duplicate: return "duplicate_field";
-  }
-  return "unknown";
-}
 
 struct json_options {
   std::size_t max_bytes = std::size_t{1} << 20;                // larger messages: too_large
@@ -288,6 +264,10 @@ template <class FS> class json_decoder {
     kafka_internal::problem p = decode(bytes, out);
     if (p.status != decode_status::ok && why != nullptr) *why = std::move(p.message);
     return p.status;
+  }
+  // A message's value, so a json_decoder is a decoder for kafka::consumer and kafka::stream.
+  decode_status operator()(const message& m, event_type& out, std::string* why = nullptr) {
+    return (*this)(m.value, out, why);
   }
 
   [[nodiscard]] const json_options& options() const noexcept { return opt_; }

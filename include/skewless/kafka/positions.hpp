@@ -18,10 +18,11 @@
 // The positions are checked as hostile input like the rest of a snapshot: at most
 // max_partitions entries, topic names as Kafka allows them (1 to 249 of [a-zA-Z0-9._-]),
 // partitions and offsets not negative, entries in (topic, partition) order without
-// repeats, times inside the accepted range.
+// repeats, times inside the accepted range, no more messages counted than offsets read.
 #pragma once
 
 #include <skewless/detail/archive.hpp>
+#include <skewless/kafka/message.hpp>
 #include <skewless/kernels/window.hpp>
 
 #include <cereal/archives/portable_binary.hpp>
@@ -29,6 +30,7 @@
 #include <cereal/types/string.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -42,13 +44,21 @@ namespace skewless::inline v1::kafka {
 inline constexpr std::int64_t no_time = std::numeric_limits<std::int64_t>::min();
 
 // A partition's position: the offset of the next message to read (every message before
-// it is in the state, ingested or counted as refused) and the newest event time read
-// from it.
+// it is in the state, ingested or counted as refused), the newest event time read from
+// it, and how many of its messages ended each way (by decode_status; ok counts the
+// decoded ones, whatever the evaluator then did with them).
 struct partition_position {
   std::string topic;
   std::int32_t partition = 0;
   std::int64_t next_offset = 0;
   std::int64_t newest_event_us = no_time;
+  std::array<std::uint64_t, decode_status_count> messages{};
+
+  [[nodiscard]] std::uint64_t refused() const noexcept {
+    std::uint64_t n = 0;
+    for (std::size_t i = 1; i < decode_status_count; ++i) n += messages[i];
+    return n;
+  }
 
   friend bool operator==(const partition_position&, const partition_position&) = default;
 };
@@ -89,7 +99,10 @@ class stream_positions {
   template <class Archive> void save(Archive& ar) const {
     ar(std::string(tag), watermark_us_);
     ar(cereal::make_size_tag(static_cast<cereal::size_type>(list_.size())));
-    for (const partition_position& p : list_) ar(p.topic, p.partition, p.next_offset, p.newest_event_us);
+    for (const partition_position& p : list_) {
+      ar(p.topic, p.partition, p.next_offset, p.newest_event_us);
+      for (const std::uint64_t n : p.messages) ar(n);
+    }
   }
 
   // Reads what save() wrote, checking everything (throws on the first violation).
@@ -105,14 +118,23 @@ class stream_positions {
     if (fresh.watermark_us_ != no_time && (fresh.watermark_us_ < min_time_us || fresh.watermark_us_ > max_time_us)) {
       detail::corrupt("positions: a watermark outside the accepted time range");
     }
-    // An entry is at least 8 (the topic's length) + 4 + 8 + 8 bytes.
-    const std::uint64_t n = detail::load_length(ar, 28);
+    // An entry is at least 8 (the topic's length) + 4 + 8 + 8 bytes and its counts.
+    const std::uint64_t n = detail::load_length(ar, 28 + 8 * decode_status_count);
     if (n > max_partitions) detail::corrupt("positions: more than 65,536 partitions");
     fresh.list_.reserve(static_cast<std::size_t>(n));
     for (std::uint64_t i = 0; i < n; ++i) {
       partition_position p;
       detail::load_string(ar, p.topic);
       ar(p.partition, p.next_offset, p.newest_event_us);
+      std::uint64_t counted = 0;
+      for (std::uint64_t& c : p.messages) {
+        ar(c);
+        // Each message below next_offset is counted once (offsets may skip, never repeat).
+        if (c > static_cast<std::uint64_t>(std::max<std::int64_t>(p.next_offset, 0)) - counted) {
+          detail::corrupt("positions: more messages counted than offsets read");
+        }
+        counted += c;
+      }
       if (!valid_topic(p.topic)) detail::corrupt("positions: a topic name Kafka does not allow");
       if (p.partition < 0 || p.next_offset < 0) detail::corrupt("positions: a negative partition or offset");
       if (p.newest_event_us != no_time && (p.newest_event_us < min_time_us || p.newest_event_us > max_time_us)) {
