@@ -323,7 +323,12 @@ template <class Evaluator, class Decoder> class consumer {
                                                         {"enable.auto.offset.store", "false"},
                                                         {"auto.offset.reset", "error"},
                                                         {"enable.partition.eof", "false"},
-                                                        {"fetch.wait.max.ms", "10"}};
+                                                        {"fetch.wait.max.ms", "10"},
+                                                        // librdkafka 2.0 stops fetching a partition for a second
+                                                        // once 100,000 of its messages wait: a consumer catching
+                                                        // up then idles most of the time (bench/kafka_consumer.cpp)
+                                                        {"queued.min.messages", "10000000"},
+                                                        {"queued.max.messages.kbytes", "262144"}};
     for (const auto& [k, v] : ours) {
       if (absl::Status s = set(k, v); !s.ok()) return s;
     }
@@ -367,8 +372,16 @@ template <class Evaluator, class Decoder> class consumer {
   // Up to batch_messages messages, decoded into b (the fetching thread).
   absl::Status fetch(decoded_batch<event_type>& b) {
     if (raw_.size() < opt_.batch_messages) raw_.resize(std::max<std::size_t>(opt_.batch_messages, 1));
-    const ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(opt_.poll_timeout.count()),
-                                                   raw_.data(), raw_.size());
+    // What is there now; if nothing, wait for one message, then take what came with it
+    // (a batch call with a timeout would wait for a full batch: latency at low rates).
+    ssize_t n = rd_kafka_consume_batch_queue(queue_.get(), 0, raw_.data(), raw_.size());
+    if (n == 0) {
+      n = rd_kafka_consume_batch_queue(queue_.get(), static_cast<int>(opt_.poll_timeout.count()), raw_.data(), 1);
+      if (n == 1) {
+        const ssize_t more = rd_kafka_consume_batch_queue(queue_.get(), 0, raw_.data() + 1, raw_.size() - 1);
+        n = more < 0 ? n : n + more;
+      }
+    }
     if (n < 0) return absl::InternalError("skewless::kafka::consumer: consume failed");
     auto time_of = [](const event_type& e) { return feature_set_type::time_of(e); };
     absl::Status fatal;
