@@ -56,9 +56,10 @@ export TSAN_OPTIONS="${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}"
 
 primary() {
   "$root/scripts/install-deps.sh" libbenchmark-dev python3-dev python3-venv clang-format-19
-  # skewless::kafka (librdkafka, simdjson) and the broker the Kafka tests start (its jars
-  # come from Maven into ~/.cache/skewless; kcat tells when it answers).
-  "$root/scripts/install-deps.sh" librdkafka-dev libsimdjson-dev kcat maven
+  # skewless::kafka (librdkafka, simdjson), the broker the Kafka tests start (its jars
+  # come from Maven into ~/.cache/skewless; kcat tells when it answers) and cpp-httplib
+  # for examples/inference_service.
+  "$root/scripts/install-deps.sh" librdkafka-dev libsimdjson-dev kcat maven libcpp-httplib-dev
   # Spark (tests/python/test_spark.py) runs on a JVM: Debian 12's Java 17 if none is here.
   command -v java >/dev/null || "$root/scripts/install-deps.sh" openjdk-17-jre-headless
   local build="${SKEWLESS_BUILD_DIR:-$root/build}"
@@ -115,7 +116,8 @@ tsan() {
 }
 
 clang() {
-  "$root/scripts/install-deps.sh" clang-19 libclang-rt-19-dev librdkafka-dev libsimdjson-dev kcat maven
+  "$root/scripts/install-deps.sh" clang-19 libclang-rt-19-dev librdkafka-dev libsimdjson-dev kcat maven \
+    libcpp-httplib-dev
   local build="$root/build-clang"
   configure_sanitized "$build" clang++-19 address,undefined -DSKEWLESS_KAFKA=ON
   timed_build "$build"

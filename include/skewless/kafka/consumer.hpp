@@ -100,6 +100,62 @@ struct consumer_metrics {
   std::int64_t watermark_us = no_time;
 };
 
+// Appends the metrics in the Prometheus text exposition format (version 0.0.4):
+// skewless_kafka_* per partition (next offset, high watermark, offset lag, time lag =
+// now_us - newest event time, messages by status) and the consumer's totals.
+inline void write_prometheus(std::string& out, const consumer_metrics& m, std::int64_t now_us) {
+  const auto family = [&](absl::string_view name, absl::string_view type, absl::string_view help) {
+    absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ", type, "\n");
+  };
+  const auto labels = [](const partition_metrics& p) {
+    return absl::StrCat("{topic=\"", p.topic, "\",partition=\"", p.partition, "\"}");
+  };
+  family("skewless_kafka_next_offset", "gauge", "The offset of the next message to read.");
+  for (const auto& p : m.partitions)
+    absl::StrAppend(&out, "skewless_kafka_next_offset", labels(p), " ", p.next_offset, "\n");
+  family("skewless_kafka_high_watermark", "gauge", "The partition's end offset as last fetched.");
+  for (const auto& p : m.partitions) {
+    if (p.high_watermark >= 0)
+      absl::StrAppend(&out, "skewless_kafka_high_watermark", labels(p), " ", p.high_watermark, "\n");
+  }
+  family("skewless_kafka_offset_lag", "gauge", "Messages in the partition not read yet.");
+  for (const auto& p : m.partitions) {
+    if (p.high_watermark >= 0) absl::StrAppend(&out, "skewless_kafka_offset_lag", labels(p), " ", p.offset_lag(), "\n");
+  }
+  family("skewless_kafka_time_lag_seconds", "gauge", "Now less the newest event time read from the partition.");
+  for (const auto& p : m.partitions) {
+    if (p.newest_event_us != no_time) {
+      absl::StrAppend(&out, "skewless_kafka_time_lag_seconds", labels(p), " ",
+                      static_cast<double>(now_us - p.newest_event_us) * 1e-6, "\n");
+    }
+  }
+  family("skewless_kafka_messages_total", "counter", "Messages read, by what became of them.");
+  for (const auto& p : m.partitions) {
+    for (std::size_t i = 0; i < decode_status_count; ++i) {
+      absl::StrAppend(&out, "skewless_kafka_messages_total{topic=\"", p.topic, "\",partition=\"", p.partition,
+                      "\",status=\"", std::string(name_of(static_cast<decode_status>(i))), "\"} ", p.messages[i], "\n");
+    }
+  }
+  family("skewless_ingest_events_total", "counter", "Decoded events by the evaluator's outcome.");
+  for (std::size_t i = 0; i < online::ingest_outcome_count; ++i) {
+    absl::StrAppend(&out, "skewless_ingest_events_total{outcome=\"",
+                    std::string(online::to_string(static_cast<online::ingest_outcome>(i))), "\"} ",
+                    m.ingest.by_outcome[i], "\n");
+  }
+  family("skewless_kafka_quarantined_total", "counter", "Refused messages handed to the quarantine callback.");
+  absl::StrAppend(&out, "skewless_kafka_quarantined_total ", m.quarantined, "\n");
+  family("skewless_snapshots_total", "counter", "Snapshots written.");
+  absl::StrAppend(&out, "skewless_snapshots_total ", m.snapshots, "\n");
+  family("skewless_snapshot_failures_total", "counter", "Snapshots that failed to write.");
+  absl::StrAppend(&out, "skewless_snapshot_failures_total ", m.snapshot_failures, "\n");
+  family("skewless_kafka_transient_errors_total", "counter", "Broker errors librdkafka retries.");
+  absl::StrAppend(&out, "skewless_kafka_transient_errors_total ", m.transient_errors, "\n");
+  if (m.watermark_us != no_time) {
+    family("skewless_watermark_seconds", "gauge", "The stream watermark last applied (advance_to), Unix seconds.");
+    absl::StrAppend(&out, "skewless_watermark_seconds ", static_cast<double>(m.watermark_us) * 1e-6, "\n");
+  }
+}
+
 namespace kafka_internal {
 struct rd_deleter {
   void operator()(rd_kafka_t* rk) const {
