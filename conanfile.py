@@ -23,6 +23,11 @@ class SkewlessConan(ConanFile):
     topics = ("machine-learning", "feature-engineering", "feature-store", "header-only")
     package_type = "header-library"
     settings = "os", "arch", "compiler", "build_type"
+    # skewless/kafka/ (the skewless::kafka target): librdkafka and simdjson. Off by
+    # default; the installed skewlessConfig.cmake offers skewless::kafka where both are
+    # found and sets skewless_kafka_FOUND.
+    options = {"with_kafka": [True, False]}
+    default_options = {"with_kafka": False}
     exports_sources = "include/*", "CMakeLists.txt", "cmake/*", "LICENSE"
     no_copy_source = True
 
@@ -42,6 +47,9 @@ class SkewlessConan(ConanFile):
         self.requires("eigen/[>=3.4.0 <4]", transitive_headers=True)
         self.requires("cereal/[>=1.3.2 <2]", transitive_headers=True)
         self.requires("abseil/[>=20220623.0]", transitive_headers=True, transitive_libs=True)
+        if self.options.with_kafka:
+            self.requires("librdkafka/[>=2.0.2 <3]", transitive_headers=True, transitive_libs=True)
+            self.requires("simdjson/[>=3.0.1 <4]", transitive_headers=True, transitive_libs=True)
 
     def build_requirements(self):
         self.test_requires("catch2/[>=2.13.0 <3]")

@@ -21,4 +21,6 @@ install(FILES
 
 # pkg-config, for consumers without CMake. Header-only, so arch-independent: share/.
 configure_file(cmake/skewless.pc.in ${CMAKE_CURRENT_BINARY_DIR}/skewless.pc @ONLY)
-install(FILES ${CMAKE_CURRENT_BINARY_DIR}/skewless.pc DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)
+configure_file(cmake/skewless-kafka.pc.in ${CMAKE_CURRENT_BINARY_DIR}/skewless-kafka.pc @ONLY)
+install(FILES ${CMAKE_CURRENT_BINARY_DIR}/skewless.pc ${CMAKE_CURRENT_BINARY_DIR}/skewless-kafka.pc
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/pkgconfig)
