@@ -14,6 +14,7 @@
 #include "common.hpp"
 #include "payments.hpp"
 
+#include <skewless/kafka/binary_decoder.hpp>
 #include <skewless/kafka/consumer.hpp>
 #include <skewless/kafka/json_decoder.hpp>
 #include <skewless/kafka/partitioner.hpp>
@@ -149,9 +150,12 @@ int main() {
   const std::vector<bench::payment> events = bench::generate(users, n, 11);
   std::random_device rd;
   const std::string topic = "bench-payments-" + std::to_string(rd());
+  const std::string binary_topic = topic + "-binary";
+  using binary = skewless::kafka::binary_decoder<FS>;
   {
     producer p(bootstrap, std::getenv("BULK") != nullptr);
     for (const auto& e : events) p.send(topic, std::to_string(e.user), to_json(e));
+    for (const auto& e : events) p.send(binary_topic, std::to_string(e.user), binary::encode(e));
     p.flush();
   }
   constexpr std::int32_t partitions = 4;  // the test broker's num.partitions
@@ -177,30 +181,36 @@ int main() {
   // kafka::consumer: start (metadata, offsets, assign) to the last message applied.
   int run_id = 0;
   std::uint64_t accepted = 0;
-  const double t_consumer = best_of(3, [&] {
-    skewless::online::evaluator<FS> online(bench::features10);
-    skewless::kafka::consumer_options opt{.bootstrap_servers = bootstrap, .topic = topic};
-    opt.group_id = "bench-" + std::to_string(++run_id);
-    opt.settings = extra_settings();
-    skewless::kafka::consumer c(online, skewless::kafka::json_decoder<FS>(), opt);
-    const auto t0 = std::chrono::steady_clock::now();
-    if (absl::Status s = c.start(); !s.ok()) die(std::string(s.message()));
-    absl::Status result;
-    std::thread feed([&] { result = c.run(); });
-    for (;;) {
-      const auto m = c.metrics();
-      bool done = true;
-      for (const auto& p : m.partitions) done = done && p.next_offset >= end[static_cast<std::size_t>(p.partition)];
-      if (done) break;
-      std::this_thread::sleep_for(std::chrono::microseconds(200));
-    }
-    const double t = seconds_since(t0);
-    c.stop();
-    feed.join();
-    if (!result.ok()) die(std::string(result.message()));
-    accepted = online.counters().accepted();
-    return t;
-  });
+  auto consume_all = [&](const std::string& from, auto make_decoder) {
+    return best_of(3, [&] {
+      skewless::online::evaluator<FS> online(bench::features10);
+      skewless::kafka::consumer_options opt{.bootstrap_servers = bootstrap, .topic = from};
+      opt.group_id = "bench-" + std::to_string(++run_id);
+      opt.settings = extra_settings();
+      skewless::kafka::consumer c(online, make_decoder(), opt);
+      const auto t0 = std::chrono::steady_clock::now();
+      if (absl::Status s = c.start(); !s.ok()) die(std::string(s.message()));
+      absl::Status result;
+      std::thread feed([&] { result = c.run(); });
+      for (;;) {
+        const auto m = c.metrics();
+        bool done = true;
+        for (const auto& p : m.partitions) done = done && p.next_offset >= end[static_cast<std::size_t>(p.partition)];
+        if (done) break;
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+      const double t = seconds_since(t0);
+      c.stop();
+      feed.join();
+      if (!result.ok()) die(std::string(result.message()));
+      accepted = online.counters().accepted();
+      return t;
+    });
+  };
+  const double t_consumer = consume_all(topic, [] { return skewless::kafka::json_decoder<FS>(); });
+  if (accepted != events.size()) die("the consumer did not ingest every event");
+  const double t_consumer_binary = consume_all(binary_topic, [] { return binary(); });
+  if (accepted != events.size()) die("the binary consumer did not ingest every event");
   if (accepted != events.size()) die("the consumer did not ingest every event");
 
   // The hand-written baseline: one thread, librdkafka batches, simdjson by hand, ingest;
@@ -265,6 +275,8 @@ int main() {
   std::printf("evaluator ingest alone, batches of 4096  %6.2f M events/s\n", m / t_ingest);
   std::printf("kafka::consumer (fetch+decode | apply)   %6.2f M events/s  = %.0f%% of ingest alone\n", m / t_consumer,
               100.0 * t_ingest / t_consumer);
+  std::printf("kafka::consumer, binary_decoder         %6.2f M events/s  = %.0f%% of ingest alone\n",
+              m / t_consumer_binary, 100.0 * t_ingest / t_consumer_binary);
   std::printf("hand-written consumer, one thread        %6.2f M events/s  kafka::consumer takes %.2fx its time\n",
               m / t_hand, t_consumer / t_hand);
   std::printf("fetch only (librdkafka + broker ceiling)  %6.2f M events/s  kafka::consumer reaches %.0f%% of it\n",
