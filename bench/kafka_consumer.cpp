@@ -39,22 +39,6 @@ namespace {
 
 using FS = bench::features10_t;
 
-std::string to_json(const bench::payment& p) {
-  char buf[128];
-  char* at = buf;
-  const auto put = [&](const char* s) {
-    while (*s != '\0') *at++ = *s++;
-  };
-  put("{\"user\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.user).ptr;
-  put(",\"ts\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.ts).ptr;
-  put(",\"amount\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.amount).ptr;
-  put("}");
-  return std::string(buf, at);
-}
-
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "kafka_consumer: %s\n", what.c_str());
   std::exit(1);
@@ -154,7 +138,7 @@ int main() {
   using binary = skewless::kafka::binary_decoder<FS>;
   {
     producer p(bootstrap, std::getenv("BULK") != nullptr);
-    for (const auto& e : events) p.send(topic, std::to_string(e.user), to_json(e));
+    for (const auto& e : events) p.send(topic, std::to_string(e.user), bench::to_json(e));
     for (const auto& e : events) p.send(binary_topic, std::to_string(e.user), binary::encode(e));
     p.flush();
   }
@@ -289,7 +273,7 @@ int main() {
   const std::string live = topic + "-live";
   {
     producer p(bootstrap);  // creates the topic before the consumer looks it up
-    p.send(live, "0", to_json({0, now_us(), 1.0}));
+    p.send(live, "0", bench::to_json(bench::payment{0, now_us(), 1.0}));
     p.flush();
   }
   skewless::online::concurrent_evaluator<FS> online(bench::features10);
@@ -325,12 +309,13 @@ int main() {
       const double elapsed = seconds_since(t0);
       while (static_cast<double>(sent) < elapsed * rate) {
         const auto user = static_cast<std::int64_t>(rng() % 10'000);
-        p.send(live, std::to_string(user), to_json({user, now_us(), static_cast<double>(rng() % 10'000) / 100.0}));
+        p.send(live, std::to_string(user),
+               bench::to_json(bench::payment{user, now_us(), static_cast<double>(rng() % 10'000) / 100.0}));
         ++sent;
       }
       const std::int64_t e_us = static_cast<std::int64_t>(elapsed * 1e6);
       if (e_us >= next_probe_us) {
-        p.send(live, "-1", to_json({-1, now_us(), 1.0}));
+        p.send(live, "-1", bench::to_json(bench::payment{-1, now_us(), 1.0}));
         next_probe_us = e_us + 1000;
       }
       std::this_thread::sleep_for(std::chrono::microseconds(100));

@@ -34,22 +34,6 @@ template <class F> double best_seconds(F f, int reps = 5) {
   return best;
 }
 
-std::string to_json(const bench::payment& p) {
-  char buf[128];
-  char* at = buf;
-  const auto put = [&](const char* s) {
-    while (*s != '\0') *at++ = *s++;
-  };
-  put("{\"user\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.user).ptr;
-  put(",\"ts\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.ts).ptr;
-  put(",\"amount\":");
-  at = std::to_chars(at, buf + sizeof(buf), p.amount).ptr;
-  put("}");
-  return std::string(buf, at);
-}
-
 }  // namespace
 
 int main() {
@@ -59,7 +43,7 @@ int main() {
   std::vector<std::string> messages;
   messages.reserve(events.size());
   std::size_t bytes = 0;
-  for (const auto& e : events) bytes += messages.emplace_back(to_json(e)).size();
+  for (const auto& e : events) bytes += messages.emplace_back(bench::to_json(e)).size();
 
   std::vector<bench::payment> out(events.size());
   skewless::kafka::json_decoder<decltype(bench::features10)> decode;
